@@ -1,0 +1,3 @@
+from geobot.cli.main import main
+
+main()
