@@ -1,0 +1,169 @@
+"""The curated layer: one TOML file per article, read with tomllib, checked with pydantic.
+
+The schema is documented in docs/curation.md. Errors carry the file and, where the file has
+one, the line of the offending entry, because admins fix these files by hand.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from geobot.documents.model import LoadIssue
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DocumentMeta(_Strict):
+    title: NonEmpty
+    author: NonEmpty | None = None
+    publication: NonEmpty | None = None
+    date: NonEmpty | None = None
+    url: NonEmpty | None = None
+    summary: NonEmpty | None = None
+    topics: list[NonEmpty] = Field(default_factory=list)
+
+
+class CuratedArgument(_Strict):
+    id: Id
+    claim: NonEmpty
+    evidence: list[NonEmpty] = Field(min_length=1)
+    topics: list[NonEmpty] = Field(default_factory=list)
+
+
+class CuratedQuote(_Strict):
+    text: NonEmpty
+    kind: Literal["quote", "title", "term", "scare"]
+    speaker: NonEmpty | None = None
+    note: str | None = None
+
+
+class CuratedSource(_Strict):
+    id: Id
+    label: NonEmpty
+    kind: Literal[
+        "footnote", "book", "investigation", "journalist", "person", "publication",
+        "organisation", "organization", "report", "document", "post",
+    ]
+    note: Annotated[int, Field(ge=1, le=99)] | None = None
+    description: NonEmpty | None = None
+    claims: list[NonEmpty] = Field(default_factory=list)
+
+
+class CuratedFile(_Strict):
+    document: DocumentMeta
+    glossary: dict[NonEmpty, list[NonEmpty]] = Field(default_factory=dict)
+    arguments: list[CuratedArgument] = Field(default_factory=list)
+    quotes: list[CuratedQuote] = Field(default_factory=list)
+    sources: list[CuratedSource] = Field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Locator:
+    """Finds the line of an entry in a TOML file, which tomllib does not report."""
+
+    path: str
+    raw: str
+
+    def _header_offsets(self, table: str) -> list[int]:
+        pattern = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]", re.MULTILINE)
+        return [m.start() for m in pattern.finditer(self.raw)]
+
+    def line_of(self, table: str | None, index: int | None = None, value: str | None = None) -> int | None:
+        start = 0
+        if table is not None:
+            if index is not None:
+                headers = self._header_offsets(table)
+                if index < len(headers):
+                    start = headers[index]
+            else:
+                match = re.search(rf"^\s*\[\s*{re.escape(table)}\s*\]", self.raw, re.MULTILINE)
+                if match:
+                    start = match.start()
+        if value:
+            probe = value.strip()[:40]
+            found = self.raw.find(probe, start)
+            if found < 0:
+                found = self.raw.find(probe.replace('"', '\\"'), start)
+            if found >= 0:
+                start = found
+        if start == 0 and table is None and not value:
+            return None
+        return self.raw.count("\n", 0, start) + 1
+
+    def issue(self, message: str, table: str | None = None, index: int | None = None,
+              value: str | None = None, severity: str = "error") -> LoadIssue:
+        return LoadIssue(self.path, message, self.line_of(table, index, value), severity)
+
+
+def _pydantic_issues(error: ValidationError, locator: Locator) -> list[LoadIssue]:
+    issues = []
+    for item in error.errors():
+        loc = item["loc"]
+        table = str(loc[0]) if loc else None
+        index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+        field = ".".join(str(part) for part in loc)
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = f"unknown key {loc[-1]!r}"
+        elif item["type"] == "missing":
+            message = f"missing required key {loc[-1]!r}"
+        if table in ("arguments", "quotes", "sources"):
+            issues.append(locator.issue(f"{field}: {message}", table, index))
+        else:
+            issues.append(locator.issue(f"{field}: {message}", table))
+    return issues
+
+
+def read_curated(path: Path, display: str) -> tuple[CuratedFile | None, Locator | None, list[LoadIssue]]:
+    """Parse one curated file; on failure return every problem found in it."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, None, [LoadIssue(display, f"cannot read file: {exc.strerror or exc}")]
+    if not data.strip():
+        return None, None, [LoadIssue(display, "file is empty")]
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, None, [LoadIssue(display, f"not UTF-8 text (byte {exc.start})", line)]
+    locator = Locator(display, raw)
+    try:
+        parsed = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line = int(match.group(1)) if match else None
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        return None, locator, [LoadIssue(display, f"invalid TOML: {reason}", line)]
+    try:
+        curated = CuratedFile.model_validate(parsed)
+    except ValidationError as exc:
+        return None, locator, _pydantic_issues(exc, locator)
+    issues: list[LoadIssue] = []
+    for table, items in (("arguments", curated.arguments), ("sources", curated.sources)):
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            if item.id in seen:
+                issues.append(locator.issue(f"duplicate {table[:-1]} id {item.id!r}", table, index))
+            seen.add(item.id)
+    for index, quote in enumerate(curated.quotes):
+        if quote.speaker and quote.kind != "quote":
+            issues.append(
+                locator.issue(
+                    f"quote {quote.text!r} is a {quote.kind}, which has no speaker;"
+                    " only kind = \"quote\" is someone's words",
+                    "quotes", index,
+                )
+            )
+    return curated, locator, issues

@@ -1,0 +1,359 @@
+"""Load a document set from a folder: parse every article, apply and validate its curation.
+
+Nothing is half-loaded: `load_document_set` either returns a complete, validated set or
+every error it found, so a caller can keep serving the set it has (Red-DiscordBot's trivia
+lists are validated the same way before they are used).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from geobot.documents.curation import CuratedFile, Locator, read_curated
+from geobot.documents.model import (
+    Argument,
+    Document,
+    DocumentSet,
+    Evidence,
+    LoadIssue,
+    Passage,
+    Quote,
+    QuoteKind,
+    Source,
+)
+from geobot.documents.parse import ParsedArticle, parse_article
+from geobot.text.footnotes import clean as strip_footnotes
+from geobot.text.normalize import fold
+from geobot.text.segment import sentence_spans
+
+ARTICLE_SUFFIX = ".txt"
+CURATED_SUFFIX = ".toml"
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+_DOCUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+@dataclass(slots=True)
+class LoadResult:
+    documents: DocumentSet | None
+    errors: list[LoadIssue] = field(default_factory=list)
+    warnings: list[LoadIssue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.documents is not None and not self.errors
+
+
+class _Finder:
+    """Finds curated passages in an article, whatever its quote marks and spacing."""
+
+    def __init__(self, passages: list[Passage], notes: set[int]) -> None:
+        self._notes = notes
+        folded = [fold(p.text) for p in passages]
+        self._text = " ".join(folded)
+        self._starts: list[int] = []
+        offset = 0
+        for text in folded:
+            self._starts.append(offset)
+            offset += len(text) + 1
+
+    def find(self, needle: str) -> tuple[int, ...] | None:
+        """Ordinals of the passages a needle spans, or None when it is not in the text."""
+        probe = fold(strip_footnotes(needle, self._notes)).strip()
+        if not probe:
+            return None
+        start = self._text.find(probe)
+        if start < 0:
+            return None
+        end = start + len(probe)
+        return tuple(
+            i
+            for i, s in enumerate(self._starts)
+            if s < end and (i + 1 == len(self._starts) or self._starts[i + 1] > start)
+        )
+
+
+def _bare(text: str) -> str:
+    return fold(text).strip(" ,.;:")
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(document_id: str, digest: str, text: str) -> ParsedArticle:
+    # Keyed by content digest: a reload re-parses only the articles that changed.
+    return parse_article(document_id, text)
+
+
+def _title_from_id(document_id: str) -> str:
+    words = re.split(r"[-_.\s]+", document_id)
+    return " ".join(w.capitalize() for w in words if w) or document_id
+
+
+def _build_document(
+    document_id: str,
+    path: Path,
+    raw: bytes,
+    text: str,
+    curated: CuratedFile | None,
+    locator: Locator | None,
+    errors: list[LoadIssue],
+    warnings: list[LoadIssue],
+    display: str,
+) -> Document | None:
+    digest = hashlib.sha256(raw).hexdigest()
+    parsed = _parse_cached(document_id, digest, text)
+    if not parsed.passages:
+        errors.append(LoadIssue(display, "no article text found (only headings or boilerplate)"))
+        return None
+    passages = parsed.passages
+    finder = _Finder(passages, parsed.notes)
+    own_errors: list[LoadIssue] = []
+
+    def passages_of(ordinals: Iterable[int]) -> tuple[str, ...]:
+        return tuple(passages[i].id for i in ordinals)
+
+    def cited(ordinals: Iterable[int]) -> tuple[int, ...]:
+        return tuple(sorted({n for i in ordinals for n in passages[i].citations}))
+
+    arguments: list[Argument] = []
+    sources: list[Source] = []
+    quote_overrides: dict[str, tuple[QuoteKind, str | None]] = {}
+    extra_quotes: list[tuple[str, int, QuoteKind, str | None]] = []
+    if curated is not None and locator is not None:
+        meta = curated.document
+        if meta.summary is not None:
+            count = len(sentence_spans(meta.summary.strip()))
+            if not 3 <= count <= 6:
+                own_errors.append(
+                    locator.issue(f"summary has {count} sentences; write 3 to 6", "document",
+                                  value=meta.summary)
+                )
+        for index, item in enumerate(curated.arguments):
+            evidence = []
+            for passage_text in item.evidence:
+                found = finder.find(passage_text)
+                if found is None:
+                    own_errors.append(locator.issue(
+                        f"argument {item.id!r}: evidence not found in the article: "
+                        f"{_shorten(passage_text)!r}", "arguments", index, passage_text))
+                    continue
+                evidence.append(
+                    Evidence(
+                        text=strip_footnotes(passage_text, parsed.notes).strip(),
+                        passage_ids=passages_of(found),
+                        section=passages[found[0]].section,
+                        citations=cited(found),
+                    )
+                )
+            arguments.append(Argument(item.id, document_id, item.claim, tuple(evidence),
+                                      tuple(item.topics)))
+        for index, quote in enumerate(curated.quotes):
+            kind = QuoteKind(quote.kind)
+            key = _bare(quote.text)
+            matches = [q for q in parsed.quotes if _bare(q.text) == key]
+            if matches:
+                quote_overrides[key] = (kind, quote.speaker)
+                continue
+            found = finder.find(quote.text)
+            if found is None:
+                own_errors.append(locator.issue(
+                    f"quote not found in the article: {_shorten(quote.text)!r}",
+                    "quotes", index, quote.text))
+                continue
+            extra_quotes.append((quote.text.strip(), found[0], kind, quote.speaker))
+        for index, item in enumerate(curated.sources):
+            ordinals: set[int] = set()
+            if item.note is not None:
+                if item.note not in parsed.notes:
+                    own_errors.append(locator.issue(
+                        f"source {item.id!r}: the article has no footnote {item.note}",
+                        "sources", index))
+                ordinals |= {p.ordinal for p in passages if item.note in p.citations}
+            for claim in item.claims:
+                found = finder.find(claim)
+                if found is None:
+                    own_errors.append(locator.issue(
+                        f"source {item.id!r}: claim not found in the article: "
+                        f"{_shorten(claim)!r}", "sources", index, claim))
+                    continue
+                ordinals |= set(found)
+            sources.append(Source(item.id, document_id, item.label, item.kind, item.note,
+                                  item.description, passages_of(sorted(ordinals))))
+        for term, targets in curated.glossary.items():
+            for target in targets:
+                if finder.find(target) is None:
+                    own_errors.append(locator.issue(
+                        f"glossary {term!r}: {_shorten(target)!r} is not in the article",
+                        "glossary", value=term))
+        noted = {s.note for s in sources if s.note is not None}
+        for note in sorted(parsed.notes - noted):
+            warnings.append(LoadIssue(display, f"footnote {note} has no [[sources]] entry",
+                                      severity="warning"))
+    else:
+        warnings.append(LoadIssue(display, "uncurated: no curated file; title, summary and "
+                                  "quote speakers are guesses", severity="warning"))
+    if curated is None:
+        sources = [
+            Source(f"note-{n}", document_id, f"note {n}", "footnote", n, None,
+                   tuple(p.id for p in passages if n in p.citations))
+            for n in sorted(parsed.notes)
+        ]
+
+    quotes: list[Quote] = []
+    unconfirmed: set[str] = set()
+    for found_quote in parsed.quotes:
+        override = quote_overrides.get(_bare(found_quote.text))
+        kind, speaker = override if override else (found_quote.kind, found_quote.speaker)
+        if override is None and curated is not None:
+            unconfirmed.add(found_quote.text)
+        passage = passages[found_quote.passage]
+        quotes.append(_quote(document_id, len(quotes), found_quote.text, kind, speaker, passage,
+                             override is not None))
+    for text_, ordinal, kind, speaker in extra_quotes:
+        quotes.append(_quote(document_id, len(quotes), text_, kind, speaker, passages[ordinal],
+                             True))
+    for text_ in sorted(unconfirmed):
+        warnings.append(LoadIssue(display, f"quote {_shorten(text_)!r} is not in the curated "
+                                  "file; its kind and speaker are guesses", severity="warning"))
+
+    errors.extend(own_errors)
+    if own_errors:
+        return None
+    meta = curated.document if curated is not None else None
+    return Document(
+        id=document_id,
+        title=meta.title if meta else (parsed.title_guess or _title_from_id(document_id)),
+        path=path,
+        sha256=digest,
+        size=len(raw),
+        curated=curated is not None,
+        passages=tuple(passages),
+        sections=tuple(parsed.sections),
+        quotes=tuple(quotes),
+        arguments=tuple(arguments),
+        sources=tuple(sources),
+        summary=meta.summary.strip() if meta and meta.summary else None,
+        author=meta.author if meta else None,
+        publication=meta.publication if meta else None,
+        date=meta.date if meta else None,
+        url=meta.url if meta else None,
+        topics=tuple(meta.topics) if meta else (),
+        glossary={k: tuple(v) for k, v in curated.glossary.items()} if curated else {},
+    )
+
+
+def _quote(document_id: str, index: int, text: str, kind: QuoteKind, speaker: str | None,
+           passage: Passage, curated: bool) -> Quote:
+    return Quote(
+        id=f"{document_id}:q{index}",
+        document_id=document_id,
+        text=text.strip().rstrip(","),
+        kind=kind,
+        # Titles, terms and scare quotes are nobody's words, whatever a guess said.
+        speaker=speaker if kind is QuoteKind.QUOTE else None,
+        passage_id=passage.id,
+        section=passage.section,
+        context=passage.text,
+        citations=passage.citations,
+        curated=curated,
+    )
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _read_article(path: Path, display: str, errors: list[LoadIssue]) -> tuple[bytes, str] | None:
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            errors.append(LoadIssue(display, f"file is {size / 1048576:.1f} MB; the limit is "
+                                    f"{MAX_DOCUMENT_BYTES // 1048576} MB per article"))
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        errors.append(LoadIssue(display, f"cannot read file: {exc.strerror or exc}"))
+        return None
+    if not raw.strip():
+        errors.append(LoadIssue(display, "file is empty"))
+        return None
+    if b"\x00" in raw:
+        errors.append(LoadIssue(display, "binary file (contains NUL bytes), not an article"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        errors.append(LoadIssue(display, f"not UTF-8 text (byte {exc.start})", line))
+        return None
+    return raw, text.removeprefix("\ufeff")
+
+
+def _is_candidate(path: Path) -> bool:
+    # Editors and half-finished copies leave hidden and backup files beside the real ones.
+    name = path.name
+    return path.is_file() and not name.startswith((".", "~", "#")) and not name.endswith("~")
+
+
+def load_document_set(folder: Path | str) -> LoadResult:
+    folder = Path(folder)
+    errors: list[LoadIssue] = []
+    warnings: list[LoadIssue] = []
+    if not folder.exists():
+        return LoadResult(None, [LoadIssue(str(folder), "data folder not found")])
+    if not folder.is_dir():
+        return LoadResult(None, [LoadIssue(str(folder), "not a folder")])
+    try:
+        entries = sorted(p for p in folder.iterdir() if _is_candidate(p))
+    except OSError as exc:
+        return LoadResult(None, [LoadIssue(str(folder), f"cannot list folder: {exc}")])
+    articles = {p.stem: p for p in entries if p.suffix == ARTICLE_SUFFIX}
+    curated_files = {p.stem: p for p in entries if p.suffix == CURATED_SUFFIX}
+    if not articles:
+        errors.append(LoadIssue(str(folder), f"no articles (*{ARTICLE_SUFFIX} files) in the folder"))
+    for stem in sorted(set(curated_files) - set(articles)):
+        errors.append(LoadIssue(str(curated_files[stem]), f"curated file for unknown document "
+                                f"{stem!r}: there is no {stem}{ARTICLE_SUFFIX}"))
+    digest = hashlib.sha256()
+    documents: dict[str, Document] = {}
+    for stem, path in articles.items():
+        display = str(path)
+        if not _DOCUMENT_ID.match(stem):
+            errors.append(LoadIssue(display, "file name must be letters, digits, '-', '_' or '.'"
+                                    " (it becomes the document id)"))
+            continue
+        article = _read_article(path, display, errors)
+        curated = locator = None
+        if stem in curated_files:
+            curated_path = curated_files[stem]
+            curated, locator, curated_issues = read_curated(curated_path, str(curated_path))
+            errors.extend(curated_issues)
+            if curated_issues:
+                continue
+            digest.update(curated_path.name.encode() + b"\0" + curated_path.read_bytes())
+        if article is None:
+            continue
+        raw, text = article
+        digest.update(path.name.encode() + b"\0" + raw)
+        document = _build_document(stem, path, raw, text, curated, locator, errors, warnings,
+                                   display)
+        if document is not None:
+            documents[stem] = document
+    if errors:
+        return LoadResult(None, errors, warnings)
+    return LoadResult(
+        DocumentSet(
+            path=folder,
+            documents=documents,
+            digest=digest.hexdigest(),
+            loaded_at=datetime.now(UTC),
+            warnings=tuple(warnings),
+        ),
+        [],
+        warnings,
+    )

@@ -1,0 +1,118 @@
+"""Turning text into search terms: the same analysis for the articles and for questions.
+
+Words are folded, acronyms written with dots are joined ("U.S." is "usa"), nationality
+adjectives are mapped to their country ("Russian" matches "Russia"), a few multi-word names
+become one term ("United Nations" is "un"), stop words are dropped and the rest is stemmed
+with the Snowball English stemmer (PyStemmer, a C extension: fast enough for a million
+passages). These tables are general English and geopolitics vocabulary, not tuned to any
+question; per-document names belong in the curated glossary.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+from geobot.text.normalize import straighten, strip_accents
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all almost also am among an and any are aren't as at
+    be because been before being below between both but by can cannot could couldn't did
+    didn't do does doesn't doing don't down during each either else ever every few for from
+    further had hadn't has hasn't have haven't having he he'd he'll he's her here here's
+    hers herself him himself his how how's however i i'd i'll i'm i've if in into is isn't it
+    it's its itself just let's many may me might more most much must mustn't my myself
+    neither no nor not now of off often on once one only or other ought our ours ourselves
+    out over own per rather really same say says said shall shan't she she'd she'll she's
+    should shouldn't since so some such than that that's the their theirs them themselves
+    then there there's these they they'd they'll they're they've this those though through
+    thus to too under until up upon us very was wasn't we we'd we'll we're we've were
+    weren't what what's when when's where where's whether which while who who's whom whose
+    why why's will with within without won't would wouldn't yet you you'd you'll you're
+    you've your yours yourself yourselves tell told explain explained describe described
+    please know think mean meant get got give gave like
+    """.split()
+)
+
+# Nationality and place adjectives, so that "Russian" finds "Russia" and back.
+CANONICAL_WORDS = {
+    "american": "usa", "americans": "usa", "america": "usa", "usa": "usa",
+    "russian": "russia", "russians": "russia",
+    "chinese": "china", "ukrainian": "ukraine", "ukrainians": "ukraine",
+    "european": "europe", "europeans": "europe", "indian": "india", "indians": "india",
+    "japanese": "japan", "korean": "korea", "koreans": "korea", "iranian": "iran",
+    "israeli": "israel", "israelis": "israel", "syrian": "syria", "turkish": "turkey",
+    "german": "germany", "germans": "germany", "french": "france", "british": "uk",
+    "britain": "uk", "soviet": "ussr", "soviets": "ussr", "taiwanese": "taiwan",
+    "african": "africa", "asian": "asia", "nato's": "nato", "brazilian": "brazil",
+}
+# Multi-word names that mean one thing, joined into one term.
+PHRASES = {
+    ("united", "states"): "usa",
+    ("united", "nations"): "un",
+    ("european", "union"): "eu",
+    ("united", "kingdom"): "uk",
+    ("soviet", "union"): "ussr",
+    ("north", "korea"): "northkorea",
+    ("south", "korea"): "southkorea",
+    ("middle", "east"): "middleeast",
+    ("cold", "war"): "coldwar",
+    ("world", "war"): "worldwar",
+}
+# Acronyms that collide with an English word once lower-cased: written "US", they are the
+# country; written "us", the pronoun. Decided before case is folded.
+CASE_SENSITIVE = {"US": "usa", "USA": "usa", "UN": "un", "EU": "eu", "UK": "uk", "IT": "it"}
+
+_DOTTED_ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}(?![A-Za-z])")
+_RAW_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
+_stemmer = Stemmer.Stemmer("english")
+
+
+def _join_acronym(match: re.Match[str]) -> str:
+    return match.group(0).replace(".", "").upper() + " "
+
+
+def words(text: str) -> list[str]:
+    """Surface words, folded, with acronyms and nationality adjectives made canonical."""
+    text = _DOTTED_ACRONYM.sub(_join_acronym, strip_accents(straighten(text)))
+    out: list[str] = []
+    for raw in _RAW_WORD.findall(text):
+        if raw in CASE_SENSITIVE:
+            out.append(CASE_SENSITIVE[raw])
+            continue
+        word = raw.lower()
+        if word.endswith("'s"):
+            word = word[:-2]
+        elif word.endswith("'"):
+            word = word[:-1]
+        out.append(CANONICAL_WORDS.get(word, word))
+    if len(out) > 1:
+        merged: list[str] = []
+        i = 0
+        while i < len(out):
+            pair = (out[i], out[i + 1]) if i + 1 < len(out) else None
+            if pair in PHRASES:
+                merged.append(PHRASES[pair])  # type: ignore[index]
+                i += 2
+            else:
+                merged.append(out[i])
+                i += 1
+        out = merged
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def is_stop_word(word: str) -> bool:
+    return word in STOP_WORDS
+
+
+def terms(text: str) -> list[str]:
+    """Search terms of a text: canonical words, stop words removed, stemmed."""
+    return [stem(w) for w in words(text) if w not in STOP_WORDS and len(w) > 1 or w.isdigit()]
