@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import Stemmer
 
@@ -23,8 +24,8 @@ STOP_WORDS = frozenset(
     be because been before being below between both but by can cannot could couldn't did
     didn't do does doesn't doing don't down during each either else ever every few for from
     further had hadn't has hasn't have haven't having he he'd he'll he's her here here's
-    hers herself him himself his how how's however i i'd i'll i'm i've if in into is isn't it
-    it's its itself just let's many may me might more most much must mustn't my myself
+    hers herself him himself his how how's however i i'd i'll i'm i've if in into is isn't
+    it it's its itself just let's many may me might more most much must mustn't my myself
     neither no nor not now of off often on once one only or other ought our ours ourselves
     out over own per rather really same say says said shall shan't she she'd she'll she's
     should shouldn't since so some such than that that's the their theirs them themselves
@@ -34,7 +35,7 @@ STOP_WORDS = frozenset(
     why why's will with within without won't would wouldn't yet you you'd you'll you're
     you've your yours yourself yourselves tell told explain explained describe described
     please know think mean meant get got give gave like
-    """.split()
+    """.split()  # noqa: SIM905 - a word list reads best as words
 )
 
 # Nationality and place adjectives, so that "Russian" finds "Russia" and back.
@@ -48,6 +49,29 @@ CANONICAL_WORDS = {
     "german": "germany", "germans": "germany", "french": "france", "british": "uk",
     "britain": "uk", "soviet": "ussr", "soviets": "ussr", "taiwanese": "taiwan",
     "african": "africa", "asian": "asia", "nato's": "nato", "brazilian": "brazil",
+}
+# Irregular verb forms the stemmer cannot join to their base form ("led" and "lead").
+IRREGULAR = {
+    form: base
+    for base, forms in {
+        "arise": "arose arisen", "become": "became", "begin": "began begun",
+        "break": "broke broken", "bring": "brought", "build": "built", "buy": "bought",
+        "catch": "caught", "choose": "chose chosen", "come": "came", "deal": "dealt",
+        "draw": "drew drawn", "drive": "drove driven", "fall": "fell fallen",
+        "feel": "felt", "fight": "fought", "fly": "flew flown",
+        "forbid": "forbade forbidden", "forget": "forgot forgotten", "forgive": "forgave",
+        "freeze": "froze frozen", "grow": "grew grown", "hide": "hid hidden", "hold": "held",
+        "keep": "kept", "lead": "led", "leave": "left", "lend": "lent", "lose": "lost",
+        "make": "made", "meet": "met", "pay": "paid", "rise": "rose risen", "run": "ran",
+        "see": "saw seen", "seek": "sought", "sell": "sold", "send": "sent",
+        "shake": "shook shaken", "shoot": "shot", "sink": "sank sunk", "speak": "spoke spoken",
+        "spend": "spent", "stand": "stood", "steal": "stole stolen", "strike": "struck",
+        "swear": "swore sworn", "take": "took taken", "teach": "taught", "tear": "tore torn",
+        "think": "thought", "throw": "threw thrown", "understand": "understood",
+        "win": "won", "withdraw": "withdrew withdrawn", "write": "wrote written",
+        "go": "went gone", "do": "did done",
+    }.items()
+    for form in forms.split()
 }
 # Multi-word names that mean one thing, joined into one term.
 PHRASES = {
@@ -88,7 +112,10 @@ def words(text: str) -> list[str]:
             word = word[:-2]
         elif word.endswith("'"):
             word = word[:-1]
-        out.append(CANONICAL_WORDS.get(word, word))
+        if word == "us" and out and out[-1] == "the":
+            out.append("usa")  # "the us" is never the pronoun
+            continue
+        out.append(CANONICAL_WORDS.get(word) or IRREGULAR.get(word, word))
     if len(out) > 1:
         merged: list[str] = []
         i = 0
@@ -115,4 +142,25 @@ def is_stop_word(word: str) -> bool:
 
 def terms(text: str) -> list[str]:
     """Search terms of a text: canonical words, stop words removed, stemmed."""
-    return [stem(w) for w in words(text) if w not in STOP_WORDS and len(w) > 1 or w.isdigit()]
+    return [stem(w) for w in words(text) if (w not in STOP_WORDS and len(w) > 1) or w.isdigit()]
+
+
+def _load_thesaurus() -> dict[str, frozenset[str]]:
+    sets: dict[str, set[str]] = {}
+    text = (Path(__file__).with_name("thesaurus.txt")).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        members = {stem(w) for w in words(line) if w not in STOP_WORDS}
+        for member in members:
+            sets.setdefault(member, set()).update(members - {member})
+    return {k: frozenset(v) for k, v in sets.items()}
+
+
+_THESAURUS = _load_thesaurus()
+
+
+def synonyms(term: str) -> frozenset[str]:
+    """Stemmed words used interchangeably with a stemmed term (thesaurus.txt)."""
+    return _THESAURUS.get(term, frozenset())

@@ -49,7 +49,8 @@ def strip_markers(text: str, notes: set[int] | None = None) -> tuple[str, list[M
     if notes is None:
         notes = known_notes(text)
     cuts: list[tuple[int, int, int]] = []  # (start, end, note) spans of the raw text to drop
-    for pattern, trusted in ((_CLEAR, True), (_AFTER_PUNCT, True), (_YEAR, False), (_ACRONYM, False)):
+    patterns = ((_CLEAR, True), (_AFTER_PUNCT, True), (_YEAR, False), (_ACRONYM, False))
+    for pattern, trusted in patterns:
         for match in pattern.finditer(text):
             note = int(match.group(1))
             if trusted or note in notes:

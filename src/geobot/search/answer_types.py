@@ -1,0 +1,81 @@
+"""What kind of answer a question asks for, and whether a passage has one.
+
+The classic question-answering cue: "who" wants a person, "when" a time, "how many" a
+number, "why" a reason, "how" a means. A passage that contains the kind of thing asked for
+gets a modest bonus over one that only shares the question's words.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class AnswerType(StrEnum):
+    PERSON = "person"
+    TIME = "time"
+    PLACE = "place"
+    QUANTITY = "quantity"
+    REASON = "reason"
+    MANNER = "manner"
+
+
+_QUESTION_TYPES: tuple[tuple[re.Pattern[str], AnswerType], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), kind)
+    for pattern, kind in (
+        (r"^\s*(who|whom|whose)\b|\bwhich (person|people|leaders?|officials?|politicians?)\b",
+         AnswerType.PERSON),
+        (r"^\s*when\b|\b(what|which) (year|month|date|decade)\b|\bhow long ago\b",
+         AnswerType.TIME),
+        (r"\bhow (many|much)\b|\bwhat (number|amount|percentage|share)\b", AnswerType.QUANTITY),
+        (r"^\s*where\b|\bwhich (countries|country|regions?|places?|nations?)\b",
+         AnswerType.PLACE),
+        (r"^\s*why\b|\bwhat (caused|causes|led to)\b|\bfor what reason\b", AnswerType.REASON),
+        (r"^\s*how\b", AnswerType.MANNER),
+    )
+)
+
+_NAME = r"[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*"
+_PASSAGE_TYPES: dict[AnswerType, re.Pattern[str]] = {
+    AnswerType.PERSON: re.compile(
+        r"\b(President|Senator|Secretary|Advisor|Adviser|Minister|Chancellor|CEO|Director|"
+        r"General|Ambassador|historian|journalist|agent|analyst|author|leader|spokesman|"
+        rf"spokeswoman|official)s?\b(?: of [A-Z][a-z]+)*,? {_NAME}"
+        rf"|(?<![.!?] )(?<!^)\b[A-Z][a-z]+ [A-Z][a-z]+(?: [A-Z][a-z]+)?\b"
+    ),
+    AnswerType.TIME: re.compile(
+        r"\b(1[5-9]\d\d|20\d\d)s?\b|\b(January|February|March|April|May|June|July|August|"
+        r"September|October|November|December)\b|\b(\d+|one|two|three|four|five|ten) "
+        r"(years?|decades?|months?) (ago|later|earlier)\b|\b(century|decade)\b",
+    ),
+    AnswerType.QUANTITY: re.compile(
+        r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+        r"dozen|hundreds?|thousands?|millions?|billions?|trillions?)\b",
+        re.IGNORECASE,
+    ),
+    AnswerType.PLACE: re.compile(
+        r"\b(in|into|across|from|toward|towards|throughout|around|near|over) (the )?"
+        r"(?:[A-Z][a-z]+)(?: [A-Z][a-z]+)*"
+        r"|\b(Middle East|Europe|Asia|Africa|America|China|Russia|India|Ukraine|Japan)\b"
+    ),
+    AnswerType.REASON: re.compile(
+        r"\b(because|due to|owing to|as a result|result of|driven by|caused by|stems? from|"
+        r"reason|since the|thanks to|in order to|so that)\b",
+        re.IGNORECASE,
+    ),
+    AnswerType.MANNER: re.compile(
+        r"\bby (\w+ing|means of)\b|\bthrough (\w+ing|the|a|its|his|her)\b|\bvia\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+def answer_type(question: str) -> AnswerType | None:
+    for pattern, kind in _QUESTION_TYPES:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def has_answer_type(text: str, kind: AnswerType) -> bool:
+    return bool(_PASSAGE_TYPES[kind].search(text))

@@ -1,0 +1,70 @@
+"""Retrieval quality over labelled questions: recall@1, recall@3, MRR, off-topic flagged.
+
+A hit is a passage that contains one of the question's `expect_any` strings once case,
+curly quotes and whitespace are folded. Used by `geobot eval` and by the test suite.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geobot.search.passages import Answer
+from geobot.text.normalize import fold
+
+
+@dataclass(slots=True)
+class EvalReport:
+    questions: int = 0
+    recall_at_1: float = 0.0
+    recall_at_3: float = 0.0
+    mrr: float = 0.0
+    answered_share: float = 0.0  # on-topic questions given answered=true
+    offtopic: int = 0
+    offtopic_flagged: float = 0.0
+    misses: list[dict[str, object]] = field(default_factory=list)
+
+
+def read_jsonl(path: Path) -> list[dict[str, object]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def evaluate(ask: Callable[[str], Answer], questions: list[dict[str, object]],
+             offtopic: list[dict[str, object]]) -> EvalReport:
+    report = EvalReport(questions=len(questions), offtopic=len(offtopic))
+    r1 = r3 = rr = answered = 0.0
+    for item in questions:
+        answer = ask(str(item["question"]))
+        expected = [fold(str(e)) for e in item["expect_any"]]  # type: ignore[union-attr]
+        rank = next((i for i, hit in enumerate(answer.hits, 1)
+                     if any(e in fold(hit.text) for e in expected)), None)
+        answered += answer.answered
+        if rank == 1:
+            r1 += 1
+        if rank is not None and rank <= 3:
+            r3 += 1
+        if rank is not None:
+            rr += 1 / rank
+        if rank != 1 or not answer.answered:
+            report.misses.append({
+                "id": item.get("id"), "question": item["question"], "rank": rank,
+                "answered": answer.answered, "coverage": answer.coverage,
+                "top": answer.hits[0].text[:160] if answer.hits else None,
+            })
+    flagged = 0
+    for item in offtopic:
+        answer = ask(str(item["question"]))
+        if not answer.answered:
+            flagged += 1
+        else:
+            report.misses.append({"id": item.get("id"), "question": item["question"],
+                                  "offtopic_answered": True, "coverage": answer.coverage,
+                                  "top": answer.hits[0].text[:160] if answer.hits else None})
+    n = max(1, len(questions))
+    report.recall_at_1, report.recall_at_3, report.mrr = r1 / n, r3 / n, rr / n
+    report.answered_share = answered / n
+    report.offtopic_flagged = flagged / max(1, len(offtopic))
+    return report

@@ -1,0 +1,309 @@
+"""Answering a free-text question with ranked passages and an answered/not-answered verdict.
+
+Retrieval is BM25 over sentences, each sentence also carrying weaker fields from its
+context: its section heading, its document's title, the curated claims it is evidence for,
+the speakers quoted in it and the named sources it cites. The best candidates are then
+re-ranked as short spans: a sentence alone, or with its neighbour in the same paragraph when
+the neighbour holds question words the sentence lacks ("Beyond Ukraine, the U.S. and Russia
+remain rivals… They compete for influence in…"). The verdict asks how much of the question
+(by idf mass) the best span covers, so that a question about football, whose words the
+documents do not contain, is not "answered" by whatever shares the word "world".
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from geobot.documents.model import Document, DocumentSet, Passage
+from geobot.search.answer_types import answer_type, has_answer_type
+from geobot.search.bm25 import BM25Index, QueryGroup
+from geobot.search.query import Glossary, QueryTerm, Vocabulary, analyse, clean_question
+from geobot.text.analysis import synonyms, terms, words
+
+# Field weights: how much a term seen in the sentence's context counts against one in the
+# sentence itself.
+W_SECTION = 0.3
+W_TITLE = 0.1
+W_CLAIM = 0.35
+W_SPEAKER = 0.6
+W_SOURCE = 0.4
+
+CANDIDATES = 60
+MAX_RESULTS = 25
+MAX_SPAN_CHARS = 700
+# The verdict: the share of the question's idf mass the best span must cover, and the
+# least idf a question must have at all (a question of only stop words answers nothing).
+MIN_COVERAGE = 0.4
+MIN_MASS = 1.0
+UNKNOWN_IDF_SHARE = 0.6
+COVERAGE_BOOST = 1.0
+SPAN_MIN_GAIN = 0.08  # the share of the question a neighbour must add to join a span
+# Word families: terms sharing a stem prefix of 5+ letters, at most 4 letters longer.
+MIN_FAMILY_PREFIX = 5
+MAX_FAMILY_SUFFIX = 4
+FAMILY_WEIGHT = 0.7
+THESAURUS_WEIGHT = 0.6
+ANSWER_TYPE_BONUS = 0.25  # a passage of the kind the question asks for: a name for "who"…
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    passages: tuple[Passage, ...]  # one sentence, or two adjacent ones of a paragraph
+    score: float
+    coverage: float
+
+    @property
+    def id(self) -> str:
+        return self.passages[0].id
+
+    @property
+    def document_id(self) -> str:
+        return self.passages[0].document_id
+
+    @property
+    def section(self) -> str | None:
+        return self.passages[0].section
+
+    @property
+    def text(self) -> str:
+        return " ".join(p.text for p in self.passages)
+
+    @property
+    def citations(self) -> tuple[int, ...]:
+        return tuple(sorted({n for p in self.passages for n in p.citations}))
+
+
+@dataclass(slots=True)
+class Verdict:
+    """Whether the best passage answers the question, from what the question asks for."""
+
+    words: int = 0  # content words in the question
+    unknown: int = 0  # of which the documents contain no form
+    unknown_specific: bool = False  # a number or a name among the unknown words
+    matched: int = 0  # content words the best passage contains
+
+    def answered(self, coverage: float) -> bool:
+        if self.unknown_specific:
+            return False  # the question is about something the documents never mention
+        if self.matched < min(2, self.words):
+            return False  # one shared word ("world", "rule") is a coincidence, not an answer
+        return coverage >= MIN_COVERAGE
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    answered: bool
+    hits: tuple[Hit, ...]
+    total: int  # how many hits there are in all, for paging
+    coverage: float
+    terms: tuple[QueryTerm, ...] = ()
+    corrections: dict[str, str] = field(default_factory=dict)
+
+
+def _add(tfs: dict[str, float], text: str | None, weight: float) -> None:
+    if not text:
+        return
+    for term in set(terms(text)):
+        tfs[term] = tfs.get(term, 0.0) + weight
+
+
+class PassageSearch:
+    def __init__(self, documents: DocumentSet) -> None:
+        self.passages: list[Passage] = []
+        self._documents: dict[str, Document] = documents.documents
+        counts: Counter[str] = Counter()
+        glossary: list[tuple[str, tuple[str, ...]]] = []
+        offsets: dict[str, int] = {}
+        rows: list[tuple[dict[str, float], float]] = []
+        for document in documents:
+            offsets[document.id] = len(self.passages)
+            glossary.extend(document.glossary.items())
+            rows.extend(self._rows(document, counts))
+            self.passages.extend(document.passages)
+        self._offsets = offsets
+        self.index = BM25Index(rows)
+        self._sorted_terms = sorted(self.index.vocabulary)
+        self.vocabulary = Vocabulary(counts)
+        self.glossary = Glossary(glossary)
+
+    @staticmethod
+    def _rows(document: Document, counts: Counter[str]) -> Iterator[tuple[dict[str, float], float]]:
+        claims: dict[str, list[str]] = {}
+        for argument in document.arguments:
+            for evidence in argument.evidence:
+                for pid in evidence.passage_ids:
+                    claims.setdefault(pid, []).append(argument.claim)
+        speakers: dict[str, list[str]] = {}
+        for quote in document.quotes:
+            if quote.speaker:
+                speakers.setdefault(quote.passage_id, []).append(quote.speaker)
+        sources: dict[str, list[str]] = {}
+        for source in document.sources:
+            if source.is_named:
+                for pid in source.passage_ids:
+                    sources.setdefault(pid, []).append(source.label)
+        for passage in document.passages:
+            counts.update(words(passage.text))
+            body = terms(passage.text)
+            tfs: dict[str, float] = dict(Counter(body))
+            _add(tfs, passage.section, W_SECTION)
+            _add(tfs, document.title, W_TITLE)
+            for claim in claims.get(passage.id, ()):
+                _add(tfs, claim, W_CLAIM)
+            for speaker in speakers.get(passage.id, ()):
+                _add(tfs, speaker, W_SPEAKER)
+            for label in sources.get(passage.id, ()):
+                _add(tfs, label, W_SOURCE)
+            yield tfs, float(max(1, len(body)))
+
+    def _neighbour(self, index: int, step: int) -> int | None:
+        other = index + step
+        if not 0 <= other < len(self.passages):
+            return None
+        a, b = self.passages[index], self.passages[other]
+        if a.document_id != b.document_id or a.paragraph != b.paragraph:
+            return None
+        return other
+
+    def _related(self, term: str) -> list[str]:
+        """Index terms of the same word family that the stemmer keeps apart
+        ("compet"/"competit", "econom"/"economi")."""
+        if len(term) < MIN_FAMILY_PREFIX:
+            return []
+        related = []
+        vocabulary = self._sorted_terms
+        position = bisect_left(vocabulary, term)
+        while position < len(vocabulary) and vocabulary[position].startswith(term):
+            other = vocabulary[position]
+            if other != term and len(other) - len(term) <= MAX_FAMILY_SUFFIX:
+                related.append(other)
+            position += 1
+        for cut in range(max(MIN_FAMILY_PREFIX, len(term) - MAX_FAMILY_SUFFIX), len(term)):
+            prefix = term[:cut]
+            if prefix in self.index.vocabulary:
+                related.append(prefix)
+        return related[:8]
+
+    def _groups(self, query_terms: list[QueryTerm]) -> tuple[list[QueryGroup], float, Verdict]:
+        groups: list[QueryGroup] = []
+        total_mass = 0.0
+        verdict = Verdict()
+        for qt in query_terms:
+            members: dict[int, float] = {}
+            stats = self.index.stats(qt.term)
+            if stats is not None:
+                members[stats.term_id] = qt.weight
+            for other in self._related(qt.term):
+                other_stats = self.index.stats(other)
+                if other_stats is not None:
+                    members.setdefault(other_stats.term_id, qt.weight * FAMILY_WEIGHT)
+            for other in synonyms(qt.term):
+                for form in (other, *self._related(other)):
+                    other_stats = self.index.stats(form)
+                    if other_stats is not None:
+                        members.setdefault(other_stats.term_id, qt.weight * THESAURUS_WEIGHT)
+            if qt.origin == "synonym":
+                mass = 0.0
+            elif stats is not None:
+                mass = qt.weight * stats.idf
+            elif members:
+                mass = qt.weight * max(float(self.index.idf[t]) for t in members)
+            else:
+                # A word the documents lack still counts against coverage, as a rare word.
+                mass = qt.weight * self.index.max_idf * UNKNOWN_IDF_SHARE
+                verdict.unknown += 1
+                verdict.unknown_specific |= qt.specific
+            if qt.origin != "synonym":
+                verdict.words += 1
+            total_mass += mass
+            if members:
+                groups.append(QueryGroup(members, mass))
+        return groups, total_mass, verdict
+
+    def ask(self, question: str, limit: int = 5, offset: int = 0,
+            document: str | None = None) -> Answer:
+        question = clean_question(question)
+        query_terms, corrections = analyse(question, self.index.vocabulary, self.vocabulary,
+                                           self.glossary)
+        groups, total_mass, verdict = self._groups(query_terms)
+        if not groups or total_mass < MIN_MASS:
+            return Answer(question, False, (), 0, 0.0, tuple(query_terms), corrections)
+        weights: dict[int, float] = {}
+        for group in groups:
+            for term_id, weight in group.terms.items():
+                weights[term_id] = max(weights.get(term_id, 0.0), weight)
+        ids, _ = self.index.top(weights, CANDIDATES)
+        candidates = ids.tolist()
+        if document is not None:
+            candidates = [i for i in candidates if self.passages[i].document_id == document]
+        spans: dict[tuple[int, ...], tuple[float, float]] = {}
+        forward: dict[int, dict[int, float]] = {}
+
+        def terms_of(i: int) -> dict[int, float]:
+            if i not in forward:
+                forward[i] = self.index.passage_terms(i)
+            return forward[i]
+
+        wanted = answer_type(question)
+
+        def rank(score: float, covered: float, key: tuple[int, ...]) -> float:
+            boost = 1.0 + COVERAGE_BOOST * covered / total_mass
+            if wanted is not None and any(has_answer_type(self.passages[i].text, wanted)
+                                          for i in key):
+                boost *= 1.0 + ANSWER_TYPE_BONUS
+            return score * boost
+
+        for i in candidates:
+            single, single_cov, _ = self.index.span_score(
+                [terms_of(i)], float(self.index.lengths[i]), groups)
+            spans[(i,)] = (rank(single, single_cov, (i,)), single_cov)
+            for step in (-1, 1):
+                j = self._neighbour(i, step)
+                if j is None:
+                    continue
+                key = (min(i, j), max(i, j))
+                if key in spans:
+                    continue
+                if len(self.passages[i].text) + len(self.passages[j].text) + 1 > MAX_SPAN_CHARS:
+                    continue
+                score, cov, _ = self.index.span_score(
+                    [terms_of(i), terms_of(j)],
+                    float(self.index.lengths[i] + self.index.lengths[j]), groups)
+                _, other_cov, _ = self.index.span_score(
+                    [terms_of(j)], float(self.index.lengths[j]), groups)
+                # Only a neighbour that adds question words earns the longer span.
+                gain = SPAN_MIN_GAIN * total_mass
+                if cov >= single_cov + gain and cov >= other_cov + gain:
+                    spans[key] = (rank(score, cov, key), cov)
+        ranked = sorted(spans.items(), key=lambda item: (-item[1][0], item[0]))
+        used: set[int] = set()
+        hits: list[Hit] = []
+        keys: list[tuple[int, ...]] = []
+        for key, (score, cov) in ranked:
+            if any(i in used for i in key):
+                continue
+            used.update(key)
+            keys.append(key)
+            hits.append(Hit(tuple(self.passages[i] for i in key), round(score, 4),
+                            round(min(1.0, cov / total_mass), 4)))
+            if len(hits) >= MAX_RESULTS:
+                break
+        best_coverage = hits[0].coverage if hits else 0.0
+        if hits:
+            _, _, best_groups = self.index.span_score(
+                [terms_of(i) for i in keys[0]], 1.0, groups)
+            verdict.matched = sum(1 for g in best_groups if groups[g].mass > 0)
+        answered = bool(hits) and verdict.answered(best_coverage)
+        return Answer(
+            question=question,
+            answered=answered,
+            hits=tuple(hits[offset : offset + limit]),
+            total=len(hits),
+            coverage=best_coverage,
+            terms=tuple(query_terms),
+            corrections=corrections,
+        )

@@ -1,0 +1,163 @@
+"""From what a reader typed to weighted search terms: typo correction and glossary synonyms.
+
+Readers type fast ("wat did elon musk say abut the UN"). A word the documents do not
+contain is corrected to the closest word they do contain (Levenshtein distance 1, or 2 for
+long words; rapidfuzz does the distance), preferring stop words and frequent words on ties
+since those are what hurried typing usually mangles. Glossary entries from the curated
+layer add the names a reader might use for a term in the text ("UN" for "United Nations").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from geobot.text.analysis import STOP_WORDS, stem, words
+from geobot.text.normalize import has_control_characters, remove_control_characters
+
+MAX_QUESTION_CHARS = 1000
+CORRECTED_WEIGHT = 0.8
+SYNONYM_WEIGHT = 0.6
+
+
+class QueryError(ValueError):
+    """A question that cannot be searched; the message is meant for the reader."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerm:
+    term: str  # stemmed
+    weight: float
+    word: str  # what the reader typed, folded
+    origin: str  # "word", "typo" or "synonym"
+    specific: bool = False  # a number or a capitalised name: the question is about it
+
+
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+|[A-Z]{2,})\b")
+
+
+def specific_words(question: str) -> set[str]:
+    """Words that name something: numbers, and capitalised words not opening a sentence."""
+    found = {w.lower() for w in _CAPITALISED.findall(question.strip())}
+    found |= set(re.findall(r"\b\d{2,}\b", question))
+    return found
+
+
+def clean_question(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
+    """Validate and tidy a question, or raise QueryError with a reader-facing reason."""
+    if text is None or not text.strip():
+        raise QueryError("The question is empty: type a few words about what you want to know.")
+    if has_control_characters(text):
+        text = remove_control_characters(text)
+    text = " ".join(text.split())
+    if len(text) > limit:
+        raise QueryError(
+            f"The question is too long ({len(text):,} characters); keep it under {limit:,}."
+        )
+    if not any(ch.isalnum() for ch in text):
+        raise QueryError("The question has no words in it: type a few words to search for.")
+    return text
+
+
+class Vocabulary:
+    """The words of the document set, for correcting typos in questions."""
+
+    def __init__(self, counts: Counter[str]) -> None:
+        self.counts = counts
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for word in set(counts) | STOP_WORDS:
+            if word.isalpha():
+                by_length[len(word)].append(word)
+        self._by_length = {n: sorted(ws) for n, ws in by_length.items()}
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.counts
+
+    def correct(self, word: str) -> str | None:
+        """The closest known word, or None when nothing is close enough."""
+        if not word.isalpha() or len(word) < 3:
+            return None
+        # Distance 2 only for long words: "france" is two edits from "face".
+        limit = 1 if len(word) < 8 else 2
+        best: tuple[int, int, int, str] | None = None
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            candidates = self._by_length.get(length)
+            if not candidates:
+                continue
+            for candidate, distance, _ in process.extract(
+                word, candidates, scorer=Levenshtein.distance, score_cutoff=limit, limit=20
+            ):
+                # Hurried typing keeps the first letter far more often than not.
+                first = 0 if candidate[0] == word[0] else 1
+                stop = 0 if candidate in STOP_WORDS else 1
+                key = (int(distance) + first, stop, -self.counts.get(candidate, 0), candidate)
+                if best is None or key < best:
+                    best = key
+        if best is None:
+            return None
+        if len(word) <= 3 and best[1] != 0:
+            return None  # a 3-letter stranger is more likely a real word we lack than a typo
+        return best[3]
+
+
+class Glossary:
+    """Alternative names from the curated layer, matched on whole words."""
+
+    def __init__(self, entries: Iterable[tuple[str, Iterable[str]]]) -> None:
+        self._entries: list[tuple[tuple[str, ...], list[str]]] = []
+        for key, targets in entries:
+            key_words = tuple(words(key))
+            target_terms = [stem(w) for t in targets for w in words(t) if w not in STOP_WORDS]
+            if key_words and target_terms:
+                self._entries.append((key_words, target_terms))
+
+    def expand(self, question_words: list[str]) -> list[tuple[str, str]]:
+        """(key, term) pairs for every glossary key that occurs in the question."""
+        found = []
+        n = len(question_words)
+        for key, targets in self._entries:
+            k = len(key)
+            if any(tuple(question_words[i : i + k]) == key for i in range(n - k + 1)):
+                found.extend((" ".join(key), t) for t in targets)
+        return found
+
+
+def analyse(question: str, known_terms: set[str] | dict[str, int], vocabulary: Vocabulary,
+            glossary: Glossary | None = None) -> tuple[list[QueryTerm], dict[str, str]]:
+    """Weighted terms of a question, and the corrections made ({typed: corrected})."""
+    typed = words(question)
+    specific = specific_words(question)
+    corrected_words: list[str] = []
+    corrections: dict[str, str] = {}
+    result: dict[str, QueryTerm] = {}
+    for word in typed:
+        if word in STOP_WORDS:
+            corrected_words.append(word)
+            continue
+        term = stem(word)
+        origin, weight = "word", 1.0
+        if term not in known_terms and word not in vocabulary:
+            fixed = vocabulary.correct(word)
+            if fixed is not None and fixed != word:
+                corrections[word] = fixed
+                word = fixed
+                if word in STOP_WORDS:
+                    corrected_words.append(word)
+                    continue
+                term, origin, weight = stem(word), "typo", CORRECTED_WEIGHT
+        corrected_words.append(word)
+        if len(word) < 2 and not word.isdigit():
+            continue
+        previous = result.get(term)
+        if previous is None or previous.weight < weight:
+            result[term] = QueryTerm(term, weight, word, origin, word in specific)
+    if glossary is not None:
+        for key, term in glossary.expand(corrected_words):
+            if term not in result:
+                result[term] = QueryTerm(term, SYNONYM_WEIGHT, key, "synonym")
+    return list(result.values()), corrections
