@@ -42,7 +42,9 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias="GEOBOT_ADMIN_IDS"
     )
     log_level: str = Field(default="INFO", validation_alias="GEOBOT_LOG_LEVEL")
-    log_format: Literal["text", "json"] = Field(default="text", validation_alias="GEOBOT_LOG_FORMAT")
+    log_format: Literal["text", "json"] = Field(
+        default="text", validation_alias="GEOBOT_LOG_FORMAT"
+    )
     metrics_port: int | None = Field(default=None, validation_alias="GEOBOT_METRICS_PORT")
     shard_count: int | None = Field(default=None, validation_alias="GEOBOT_SHARD_COUNT")
     shard_ids: Annotated[list[int] | None, NoDecode] = Field(

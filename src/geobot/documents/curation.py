@@ -10,7 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -60,6 +60,10 @@ class CuratedSource(_Strict):
     claims: list[NonEmpty] = Field(default_factory=list)
 
 
+class _Glossary(_Strict):
+    entries: dict[NonEmpty, list[NonEmpty]]
+
+
 class CuratedFile(_Strict):
     document: DocumentMeta
     glossary: dict[NonEmpty, list[NonEmpty]] = Field(default_factory=dict)
@@ -79,7 +83,8 @@ class Locator:
         pattern = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]", re.MULTILINE)
         return [m.start() for m in pattern.finditer(self.raw)]
 
-    def line_of(self, table: str | None, index: int | None = None, value: str | None = None) -> int | None:
+    def line_of(self, table: str | None, index: int | None = None,
+                value: str | None = None) -> int | None:
         start = 0
         if table is not None:
             if index is not None:
@@ -106,10 +111,11 @@ class Locator:
         return LoadIssue(self.path, message, self.line_of(table, index, value), severity)
 
 
-def _pydantic_issues(error: ValidationError, locator: Locator) -> list[LoadIssue]:
+def _pydantic_issues(error: ValidationError, locator: Locator,
+                     prefix: tuple[object, ...] = ()) -> list[LoadIssue]:
     issues = []
     for item in error.errors():
-        loc = item["loc"]
+        loc = prefix + tuple(item["loc"])
         table = str(loc[0]) if loc else None
         index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
         field = ".".join(str(part) for part in loc)
@@ -125,7 +131,9 @@ def _pydantic_issues(error: ValidationError, locator: Locator) -> list[LoadIssue
     return issues
 
 
-def read_curated(path: Path, display: str) -> tuple[CuratedFile | None, Locator | None, list[LoadIssue]]:
+def read_curated(
+    path: Path, display: str
+) -> tuple[CuratedFile | None, Locator | None, list[LoadIssue]]:
     """Parse one curated file; on failure return every problem found in it."""
     try:
         data = path.read_bytes()
@@ -146,11 +154,37 @@ def read_curated(path: Path, display: str) -> tuple[CuratedFile | None, Locator 
         line = int(match.group(1)) if match else None
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         return None, locator, [LoadIssue(display, f"invalid TOML: {reason}", line)]
-    try:
-        curated = CuratedFile.model_validate(parsed)
-    except ValidationError as exc:
-        return None, locator, _pydantic_issues(exc, locator)
+    # Each entry is validated on its own, so that one typo does not hide the next error.
     issues: list[LoadIssue] = []
+    for key in sorted(set(parsed) - set(CuratedFile.model_fields)):
+        issues.append(locator.issue(f"unknown table or key {key!r}", value=key))
+
+    def check(model: type[BaseModel], value: object, loc: tuple[object, ...]) -> Any:
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            issues.extend(_pydantic_issues(exc, locator, loc))
+            return None
+
+    document = None
+    if "document" not in parsed:
+        issues.append(locator.issue("missing the [document] table (title is required)"))
+    else:
+        document = check(DocumentMeta, parsed["document"], ("document",))
+    glossary = check(_Glossary, {"entries": parsed.get("glossary", {})}, ("glossary",))
+    entries: dict[str, list[Any]] = {}
+    for table, model in (("arguments", CuratedArgument), ("quotes", CuratedQuote),
+                         ("sources", CuratedSource)):
+        raw_items = parsed.get(table, [])
+        if not isinstance(raw_items, list):
+            issues.append(locator.issue(f"{table} must be a list of [[{table}]] tables", table))
+            raw_items = []
+        entries[table] = [item for index, value in enumerate(raw_items)
+                          if (item := check(model, value, (table, index))) is not None]
+    if document is None or glossary is None:
+        return None, locator, issues
+    curated = CuratedFile.model_construct(
+        document=document, glossary=glossary.entries, **entries)
     for table, items in (("arguments", curated.arguments), ("sources", curated.sources)):
         seen: set[str] = set()
         for index, item in enumerate(items):
@@ -166,4 +200,6 @@ def read_curated(path: Path, display: str) -> tuple[CuratedFile | None, Locator 
                     "quotes", index,
                 )
             )
+    # Problems within entries do not stop the checks against the text: the caller reports
+    # them all and refuses the set.
     return curated, locator, issues

@@ -315,7 +315,8 @@ def load_document_set(folder: Path | str) -> LoadResult:
     articles = {p.stem: p for p in entries if p.suffix == ARTICLE_SUFFIX}
     curated_files = {p.stem: p for p in entries if p.suffix == CURATED_SUFFIX}
     if not articles:
-        errors.append(LoadIssue(str(folder), f"no articles (*{ARTICLE_SUFFIX} files) in the folder"))
+        errors.append(
+            LoadIssue(str(folder), f"no articles (*{ARTICLE_SUFFIX} files) in the folder"))
     for stem in sorted(set(curated_files) - set(articles)):
         errors.append(LoadIssue(str(curated_files[stem]), f"curated file for unknown document "
                                 f"{stem!r}: there is no {stem}{ARTICLE_SUFFIX}"))
@@ -333,7 +334,7 @@ def load_document_set(folder: Path | str) -> LoadResult:
             curated_path = curated_files[stem]
             curated, locator, curated_issues = read_curated(curated_path, str(curated_path))
             errors.extend(curated_issues)
-            if curated_issues:
+            if curated is None:
                 continue
             digest.update(curated_path.name.encode() + b"\0" + curated_path.read_bytes())
         if article is None:
