@@ -1,18 +1,278 @@
-"""The `geobot` command line: one Typer app, with sub-apps registered from their modules."""
+"""The `geobot` command line: one Typer app, with sub-apps registered from their modules.
+
+Typer (on Click) gives typed options, --help and shell-friendly errors for free. Every error
+we expect ends in one line on stderr and a non-zero exit; a traceback means a bug.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
 import typer
+
+from geobot.documents.loader import load_document_set
+from geobot.library import Library, LoadError, UnknownDocumentError
+from geobot.search.query import QueryError
 
 app = typer.Typer(
     name="geobot",
     help="Answers questions about a curated set of geopolitics articles, with citations.",
     no_args_is_help=True,
     add_completion=False,
-    # Users get one clear line for every error we expect; a traceback means a bug.
     pretty_exceptions_enable=False,
 )
+index_app = typer.Typer(help="Check a document set.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+EXIT_USAGE = 2  # bad input: a question, a document name, a broken document set
+EXIT_UNAVAILABLE = 3  # something outside the input: a database, Discord
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", envvar="GEOBOT_DATA", help="Document set folder [default: data]",
+                 show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    typer.echo(f"geobot: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def emit(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def data_folder(data: Path | None) -> Path:
+    if data is not None:
+        return data
+    from geobot.settings import get_settings
+
+    return get_settings().data_dir
+
+
+def open_library(data: Path | None) -> Library:
+    folder = data_folder(data)
+    try:
+        return Library.load(folder)
+    except LoadError as exc:
+        lines = [f"the document set in {folder} cannot be loaded:"]
+        lines += [f"  {e}" for e in exc.result.errors]
+        fail("\n".join(lines))
+
+
+def guarded(func: Any) -> Any:
+    """Turn the errors a reader can cause into one clear line."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except QueryError as exc:
+            fail(str(exc))
+        except UnknownDocumentError as exc:
+            fail(str(exc))
+
+    return wrapper
+
+
+@app.command()
+@guarded
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about the documents.")],
+    data: DataOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option(min=1, max=25, help="How many passages.")] = 3,
+    document: Annotated[str | None, typer.Option(help="Only this document.")] = None,
+) -> None:
+    """Answer a question with the passages that say it, and where they come from."""
+    from geobot.cli.render import answer_json, answer_text
+
+    library = open_library(data)
+    answer = library.ask(question, limit=limit, document=document)
+    if as_json:
+        emit(answer_json(library, answer))
+    else:
+        typer.echo(answer_text(library, answer))
+
+
+@app.command()
+@guarded
+def summary(
+    document: Annotated[str | None, typer.Argument(help="Document id or title.")] = None,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The curated summary of a document, or of each document."""
+    from geobot.cli.render import document_json, summary_text
+
+    library = open_library(data)
+    docs = [library.document(document)] if document else list(library.documents)
+    if as_json:
+        emit({"documents": [document_json(d, library) for d in docs]})
+    else:
+        typer.echo("\n\n".join(summary_text(d) for d in docs))
+
+
+@app.command()
+@guarded
+def arguments(
+    document: Annotated[str | None, typer.Argument(help="Document id or title.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Only arguments about this.")] = None,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The key arguments with their evidence."""
+    from geobot.cli.render import argument_json, argument_text
+
+    library = open_library(data)
+    found = library.find_arguments(document, topic)
+    if as_json:
+        emit({"results": [argument_json(library, a) for a in found]})
+    elif not found:
+        typer.echo("No arguments match.")
+    else:
+        typer.echo("\n\n".join(argument_text(a, library) for a in found))
+
+
+@app.command()
+@guarded
+def quote(
+    query: Annotated[str | None, typer.Argument(help="Words of the quote.")] = None,
+    speaker: Annotated[str | None, typer.Option(help="Who said it.")] = None,
+    document: Annotated[str | None, typer.Option(help="Only this document.")] = None,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Quotes, with who said them (titles, terms and scare quotes are nobody's words)."""
+    from geobot.cli.render import quote_json, quote_text
+
+    library = open_library(data)
+    found = library.find_quotes(query, speaker=speaker, document=document)
+    if as_json:
+        emit({"results": [quote_json(q) for q in found]})
+    elif not found:
+        typer.echo("No quotes match.")
+    else:
+        typer.echo("\n\n".join(quote_text(q, library) for q in found))
+
+
+@app.command()
+@guarded
+def sources(
+    document: Annotated[str | None, typer.Argument(help="Document id or title.")] = None,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What the documents cite, and which claims rest on each source."""
+    from geobot.cli.render import source_json, source_text
+
+    library = open_library(data)
+    found = library.find_sources(document)
+    if as_json:
+        emit({"results": [source_json(library, s) for s in found]})
+    elif not found:
+        typer.echo("The documents cite no sources.")
+    else:
+        typer.echo("\n\n".join(source_text(s, library) for s in found))
+
+
+@app.command()
+def documents(data: DataOption = None, as_json: JsonOption = False) -> None:
+    """The document set: titles, sizes, curated or not."""
+    from geobot.cli.render import document_json
+
+    library = open_library(data)
+    if as_json:
+        emit({"digest": library.documents.digest,
+              "documents": [document_json(d, library) for d in library.documents]})
+        return
+    for d in library.documents:
+        status = "curated" if d.curated else "UNCURATED"
+        typer.echo(f"{d.id}\n   {d.title}\n   {d.size:,} bytes, {len(d.passages)} passages, "
+                   f"{status}")
+
+
+@index_app.command("check")
+def index_check(
+    path: Annotated[Path | None, typer.Argument(help="Folder to check [default: --data]")] = None,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Validate a document set: print its stats and every error, exit non-zero on errors."""
+    from geobot.cli.render import load_report_json, load_report_text
+
+    folder = path or data_folder(data)
+    result = load_document_set(folder)
+    if as_json:
+        emit(load_report_json(result))
+    else:
+        typer.echo(load_report_text(result, str(folder)), err=not result.ok)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+def evaluate_command(
+    questions: Annotated[Path, typer.Option(help="JSONL with question and expect_any.")] = Path(
+        "tests/data/questions-dev.jsonl"),
+    offtopic: Annotated[Path, typer.Option(help="JSONL of questions with no answer.")] = Path(
+        "tests/data/offtopic-dev.jsonl"),
+    data: DataOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List the misses.")] = False,
+) -> None:
+    """Measure retrieval quality: recall@1, recall@3, MRR, off-topic flagged."""
+    from geobot.search.evaluate import evaluate, read_jsonl
+
+    library = open_library(data)
+    try:
+        report = evaluate(lambda q: library.ask(q, limit=5), read_jsonl(questions),
+                          read_jsonl(offtopic))
+    except (OSError, ValueError, KeyError) as exc:
+        fail(f"cannot read the evaluation files: {exc}")
+    rows = [
+        ("questions", f"{report.questions}"),
+        ("recall@1", f"{report.recall_at_1:.3f}"),
+        ("recall@3", f"{report.recall_at_3:.3f}"),
+        ("MRR", f"{report.mrr:.3f}"),
+        ("answered (on-topic)", f"{report.answered_share:.3f}"),
+        ("off-topic questions", f"{report.offtopic}"),
+        ("off-topic flagged", f"{report.offtopic_flagged:.3f}"),
+    ]
+    typer.echo(f"| {'metric':<20} | {'value':>8} |\n|{'-' * 22}|{'-' * 10}|")
+    for name, value in rows:
+        typer.echo(f"| {name:<20} | {value:>8} |")
+    if verbose:
+        for miss in report.misses:
+            typer.echo(json.dumps(miss, ensure_ascii=False))
 
 
 def main() -> None:
-    app()
+    _register_optional()
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def _register_optional() -> None:
+    # Sub-apps live beside the parts they drive and plug themselves in here.
+    import importlib
+    import importlib.util
+
+    for module_name, apps in (("geobot.cli.questions", ("questions_app", "db_app")),
+                              ("geobot.cli.bot", ("bot_commands",))):
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        for attribute in apps:
+            registrar = getattr(module, attribute, None)
+            if isinstance(registrar, typer.Typer):
+                app.add_typer(registrar, name=attribute.removesuffix("_app"))
+            elif callable(registrar):
+                registrar(app)
