@@ -1,0 +1,63 @@
+"""Quotes, speakers, arguments, documents: exact and prefix before fuzzy; autocomplete limits."""
+
+from __future__ import annotations
+
+import random
+import string
+
+from geobot.documents.model import QuoteKind
+from geobot.library import Library
+from geobot.search.fuzzy import EXACT, FUZZY, PREFIX, FuzzyIndex
+
+
+def test_exact_then_prefix_then_fuzzy() -> None:
+    index = FuzzyIndex([("Mike Lee", 1), ("Mike Leeson", 2), ("Mika Lea", 3), ("Elon Musk", 4)])
+    tiers = [(m.value, m.tier) for m in index.search("mike lee")]
+    assert tiers[0] == (1, EXACT)
+    assert tiers[1] == (2, PREFIX)
+    assert (3, FUZZY) in tiers
+    assert index.search("musk")[0].value == 4  # a word of the name
+
+
+def test_fuzzy_selection_at_scale_finds_a_typo() -> None:
+    rng = random.Random(7)
+    names = {"".join(rng.choices(string.ascii_lowercase, k=8)) + " "
+             + "".join(rng.choices(string.ascii_lowercase, k=9)) for _ in range(20_000)}
+    entries = [(n, i) for i, n in enumerate(sorted(names))]
+    entries.append(("Vladimir Putin", -1))
+    index = FuzzyIndex(entries)
+    assert index.search("vladimr putin", limit=5)[0].value == -1
+
+
+def test_document_by_fuzzy_title(library: Library) -> None:
+    assert library.document("new world ordr").id == "trump-russia-realignment-new-world-order"
+    assert library.document("trump-putin-alliance-unravels").id == "trump-putin-alliance-unravels"
+
+
+def test_quotes_by_speaker_and_text(library: Library) -> None:
+    assert [q.text for q in library.find_quotes(speaker="Unger")] == ["absolutely convinced"]
+    raw = library.find_quotes("raw deal")
+    assert raw[0].text == "a raw deal for America"
+    assert library.find_quotes(speaker="Nobody Atall") == []
+    for quote in library.find_quotes(speaker="Applebaum"):
+        assert quote.kind is QuoteKind.QUOTE
+
+
+def test_arguments_by_topic(library: Library) -> None:
+    found = library.find_arguments(topic="sanctions")
+    assert found
+    assert all("sanction" in (a.claim + " ".join(a.topics)).lower() for a in found[:1])
+    assert library.find_arguments(document="alliance unraveled")
+    assert library.find_arguments(topic="xylophone") == []
+
+
+def test_autocomplete_respects_discord_limits(library: Library) -> None:
+    for current in ["", "a", "tr", "mike", "“radical”", "x" * 300, "NATO"]:
+        for complete in (library.complete_documents, library.complete_speakers,
+                         library.complete_quotes):
+            choices = complete(current)
+            assert len(choices) <= 25
+            for choice in choices:
+                assert 1 <= len(choice.name) <= 100
+                assert 1 <= len(choice.value) <= 100
+    assert library.complete_speakers("mi")[0].value == "Mike Lee"

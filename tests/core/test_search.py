@@ -1,0 +1,83 @@
+"""Search quality, measured over the eval sets, and the behaviour readers rely on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geobot.library import Library, UnknownDocumentError
+from geobot.search.evaluate import evaluate, read_jsonl
+from geobot.search.query import QueryError
+
+EVAL = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_quality_bar_on_the_dev_set(library: Library) -> None:
+    report = evaluate(lambda q: library.ask(q, limit=5),
+                      read_jsonl(EVAL / "questions-dev.jsonl"),
+                      read_jsonl(EVAL / "offtopic-dev.jsonl"))
+    summary = (f"r@1={report.recall_at_1:.3f} r@3={report.recall_at_3:.3f} "
+               f"mrr={report.mrr:.3f} off={report.offtopic_flagged:.2f} misses={report.misses}")
+    assert report.recall_at_1 >= 0.85, summary
+    assert report.recall_at_3 >= 0.95, summary
+    assert report.offtopic_flagged >= 0.90, summary
+
+
+def test_our_broader_sample_stays_good(library: Library) -> None:
+    report = evaluate(lambda q: library.ask(q, limit=5),
+                      read_jsonl(EVAL / "questions-extra.jsonl"),
+                      read_jsonl(EVAL / "offtopic-extra.jsonl"))
+    assert report.recall_at_3 >= 0.80, report.misses
+    assert report.offtopic_flagged >= 0.90, report.misses
+
+
+@pytest.mark.parametrize("question", ["who won the 2022 world cup", "how do I reset my router",
+                                      "lol", "what is the capital of France"])
+def test_off_topic_is_not_answered(library: Library, question: str) -> None:
+    assert not library.ask(question).answered
+
+
+def test_typos_are_tolerated(library: Library) -> None:
+    answer = library.ask("wat did elon musk say abut the UN")
+    assert answer.answered
+    assert "Elon Musk" in answer.hits[0].text
+    assert answer.corrections.get("abut") == "about"
+
+
+def test_results_carry_where_they_come_from(library: Library) -> None:
+    answer = library.ask("When did Trump first visit Moscow?")
+    hit = answer.hits[0]
+    assert "1987" in hit.text and "19872" not in hit.text
+    assert hit.document_id == "trump-russia-realignment-new-world-order"
+    assert hit.section == "The Kremlin Connection: Examining the Asset Question"
+    assert hit.citations == (2,)
+    assert all(len(h.text) <= 700 for h in answer.hits)
+
+
+def test_paging_does_not_repeat_passages(library: Library) -> None:
+    first = library.ask("NATO", limit=3)
+    second = library.ask("NATO", limit=3, offset=3)
+    assert first.total == second.total > 3
+    ids = [p.id for h in first.hits + second.hits for p in h.passages]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "?!?", "x" * 1001])
+def test_bad_questions_get_a_reason(library: Library, bad: str) -> None:
+    with pytest.raises(QueryError):
+        library.ask(bad)
+
+
+@pytest.mark.parametrize("odd", ["@everyone what about NATO", "**NATO** `sanctions`",
+                                 "ما هو الناتو؟ NATO", "NATO 🇺🇦🇷🇺", "<@123> sanctions"])
+def test_odd_but_valid_questions_are_searched(library: Library, odd: str) -> None:
+    answer = library.ask(odd)
+    assert answer.hits
+
+
+def test_restricting_to_a_document(library: Library) -> None:
+    answer = library.ask("alliance", document="Why the Trump–Putin")
+    assert {h.document_id for h in answer.hits} == {"trump-putin-alliance-unravels"}
+    with pytest.raises(UnknownDocumentError):
+        library.ask("alliance", document="football almanac")
