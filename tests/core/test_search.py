@@ -48,7 +48,8 @@ def test_typos_are_tolerated(library: Library) -> None:
 def test_results_carry_where_they_come_from(library: Library) -> None:
     answer = library.ask("When did Trump first visit Moscow?")
     hit = answer.hits[0]
-    assert "1987" in hit.text and "19872" not in hit.text
+    assert "1987" in hit.text
+    assert "19872" not in hit.text
     assert hit.document_id == "trump-russia-realignment-new-world-order"
     assert hit.section == "The Kremlin Connection: Examining the Asset Question"
     assert hit.citations == (2,)
