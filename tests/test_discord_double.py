@@ -38,6 +38,7 @@ from discord_double import (
     running_bot,
     spec,
 )
+from discord_double.fixtures import fail_on_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -793,6 +794,28 @@ async def test_channel_messages_and_dms(
     assert discord_double.violations == []
 
 
+async def test_message_content_intent_is_respected(
+    discord_double: DiscordDouble, discord_world: World, bot: TestBot
+) -> None:
+    seen: list[str] = []
+    arrived = asyncio.Event()
+
+    async def on_message(message: discord.Message) -> None:
+        if message.author.id == discord_world.alice.id:
+            seen.append(message.content)
+            if len(seen) == 2:
+                arrived.set()
+
+    bot.add_listener(on_message)
+    await discord_double.user_message(discord_world.alice, discord_world.general, "just chatting")
+    await discord_double.user_message(
+        discord_world.alice, discord_world.general, f"<@{bot.application_id}> what is new?"
+    )
+    await asyncio.wait_for(arrived.wait(), 5)
+    # Without the privileged intent only messages that mention the bot keep their content.
+    assert seen == ["", f"<@{bot.application_id}> what is new?"]
+
+
 async def test_resume_after_reconnect_request(
     discord_double: DiscordDouble, discord_world: World, bot: TestBot
 ) -> None:
@@ -969,6 +992,16 @@ def test_spec_lookup_prefers_literal_segments() -> None:
         )
         == []
     )
+
+
+def test_teardown_check_fails_the_test_on_leftover_problems() -> None:
+    double = DiscordDouble()
+    fail_on_problems(double)  # nothing recorded: no failure
+    double.violate("limits", "POST /channels/{channel_id}/messages", "content is 2001 chars")
+    with pytest.raises(pytest.fail.Exception, match="content is 2001 chars"):
+        fail_on_problems(double)
+    double.take_violations()
+    fail_on_problems(double)
 
 
 def test_stored_message_helpers() -> None:

@@ -43,6 +43,11 @@ async def discord_double(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Disco
     finally:
         await double.settle()
         await double.stop()
+    fail_on_problems(double)
+
+
+def fail_on_problems(double: DiscordDouble) -> None:
+    """Fail the current test if the double holds violations or errors nobody took."""
     problems = double.problems()
     if problems:
         pytest.fail(

@@ -472,6 +472,8 @@ class StoredMessage:
     mentions: list[User] = field(default_factory=list)
     mention_everyone: bool = False
     member: Member | None = None
+    # For replies: the message replied to (Discord echoes it as referenced_message).
+    referenced: StoredMessage | None = None
     deleted: bool = False
     # Bodies as sent by the bot, oldest first: creation then each edit.
     history: list[dict[str, Any]] = field(default_factory=list)
@@ -528,6 +530,16 @@ class StoredMessage:
             data["application_id"] = str(self.application_id)
         if self.interaction_metadata is not None:
             data["interaction_metadata"] = self.interaction_metadata
+        if self.referenced is not None:
+            ref = self.referenced
+            data["message_reference"] = {
+                "type": 0,
+                "message_id": str(ref.id),
+                "channel_id": str(ref.channel.id),
+            }
+            if ref.guild_id is not None:
+                data["message_reference"]["guild_id"] = str(ref.guild_id)
+            data["referenced_message"] = None if ref.deleted else ref.payload(with_guild=with_guild)
         return data
 
 

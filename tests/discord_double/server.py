@@ -21,6 +21,7 @@ import json
 import logging
 import re
 import secrets
+import socket
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -91,6 +92,7 @@ class _Connection:
         self.query = dict(query)
         self.compressor = zlib.compressobj() if query.get("compress") == "zlib-stream" else None
         self.compress_frames = False
+        self.session: GatewaySession | None = None
 
     async def send(self, payload: Mapping[str, Any]) -> None:
         text = json.dumps(payload, separators=(",", ":"))
@@ -332,12 +334,10 @@ class DiscordDouble:
         spec.warm_up()
         self._runner = web.AppRunner(self.make_app(), handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, port)
-        await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else port
+        # Bind the socket ourselves so port=0 yields a known free port.
+        sock = socket.create_server((self.host, port))
+        self.port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
         return self
 
     async def stop(self) -> None:
@@ -1425,9 +1425,24 @@ class DiscordDouble:
             and not req.files
         ):
             return self._fail(400, 50006, "Cannot send an empty message")
+        referenced = None
         reference = body.get("message_reference")
+        if isinstance(reference, Mapping) and reference.get("message_id") is not None:
+            referenced = self.messages.get(int(reference["message_id"]))
+            if referenced is None and reference.get("fail_if_not_exists", True):
+                return self._fail(
+                    400,
+                    50035,
+                    "Invalid Form Body",
+                    {"message_reference": {"_errors": [{"code": "REPLIES_UNKNOWN_MESSAGE"}]}},
+                )
         message = self._new_message(
-            channel, self.bot_user, body, req.files, type=19 if reference else 0
+            channel,
+            self.bot_user,
+            body,
+            req.files,
+            type=19 if referenced else 0,
+            referenced=referenced,
         )
         self._announce_message("MESSAGE_CREATE", message)
         return _Reply(200, message.payload())
@@ -1542,6 +1557,14 @@ class DiscordDouble:
     async def _on_gateway_payload(self, conn: _Connection, payload: Mapping[str, Any]) -> None:
         op = payload.get("op")
         data = payload.get("d")
+        if op in (2, 6) and conn.session is not None:
+            self.errors.append(DoubleError("WS", "/", 4005, 4005, f"op {op} on an active session"))
+            await conn.ws.close(code=4005, message=b"Already authenticated.")
+            return
+        if op in (3, 4, 8) and conn.session is None:
+            self.errors.append(DoubleError("WS", "/", 4003, 4003, f"op {op} before IDENTIFY"))
+            await conn.ws.close(code=4003, message=b"Not authenticated.")
+            return
         if op == 1:
             await conn.send({"op": 11, "d": None, "s": None, "t": None})
         elif op == 2:
@@ -1579,6 +1602,7 @@ class DiscordDouble:
             secrets.token_hex(16), shard_id, shard_count, intents, dict(data), conn
         )
         self.sessions[session.session_id] = session
+        conn.session = session
         guilds = [g for g in self.guilds.values() if self._shard_for(g.id, shard_count) == shard_id]
         user = self.bot_user.payload()
         user.update(verified=True, mfa_enabled=False, email=None)
@@ -1615,6 +1639,7 @@ class DiscordDouble:
             return
         async with session.lock:
             session.connection = conn
+            conn.session = session
             last = int(data.get("seq") or 0)
             for payload in session.buffer:
                 if payload["s"] > last:
@@ -1624,7 +1649,7 @@ class DiscordDouble:
         self._signal.notify()
 
     async def _request_members(self, conn: _Connection, data: dict[str, Any]) -> None:
-        session = next((s for s in self.sessions.values() if s.connection is conn), None)
+        session = conn.session
         guild = self.guilds.get(int(data.get("guild_id") or 0))
         if session is None or guild is None:
             return
@@ -1681,6 +1706,8 @@ class DiscordDouble:
             raise ValueError("pass user=… (or set double.default_user)")
         if channel is not None:
             guild = self.guild_of(channel)
+            if channel.is_dm and channel.recipient is not user:
+                raise ValueError(f"{user.username} is not the recipient of DM channel {channel.id}")
         elif guild is not None:
             visible = [
                 c
