@@ -23,6 +23,7 @@ in code, so an installed geobot can migrate without an ``alembic.ini``.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -214,15 +215,21 @@ def head_revision() -> str:
     return head
 
 
+# Alembic keeps the running migration's context in module globals, so two threads of one
+# process must not migrate at the same time.
+_UPGRADE_LOCK = threading.Lock()
+
+
 def upgrade(database_url: str | URL | Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision``; safe to call at every start, from many processes.
 
-    Concurrent callers are serialised (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on
-    PostgreSQL), so shards starting together do not race to create the tables.
+    Concurrent callers are serialised (a lock within the process; ``BEGIN IMMEDIATE`` on
+    SQLite and an advisory lock on PostgreSQL across processes), so shards starting together
+    do not race to create the tables.
     """
     engine = database_url if isinstance(database_url, Engine) else make_engine(database_url)
     try:
-        with write_connection(engine) as conn:
+        with _UPGRADE_LOCK, write_connection(engine) as conn:
             command.upgrade(_alembic_config(conn), revision)
             if conn.in_transaction():
                 conn.commit()
@@ -246,8 +253,38 @@ def ensure_current(engine: Engine) -> None:
     """Raise SchemaOutOfDate unless the database is at the head revision."""
     current = current_revision(engine)
     head = head_revision()
-    if current != head:
-        where = "has no question tables" if current is None else f"is at revision {current}"
+    if current == head:
+        return
+    if current is not None and not _known_revision(current):
         raise SchemaOutOfDate(
-            f"the database {where}, this geobot needs {head}: run `geobot db upgrade`"
+            f"the database is at revision {current}, newer than this geobot ({head}): "
+            "upgrade geobot"
         )
+    where = "has no question tables" if current is None else f"is at revision {current}"
+    raise SchemaOutOfDate(
+        f"the database {where}, this geobot needs {head}: run `geobot db upgrade`"
+    )
+
+
+def _known_revision(revision: str) -> bool:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    try:
+        return ScriptDirectory.from_config(config).get_revision(revision) is not None
+    except Exception:  # alembic raises its own errors for unknown revisions
+        return False
+
+
+def dialect_insert(dialect_name: str, table: sa.Table) -> Any:
+    """An INSERT that supports ON CONFLICT (both backends spell it the same way)."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    if dialect_name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(table)
+    raise NotImplementedError(
+        f"the question log supports SQLite and PostgreSQL, not {dialect_name}"
+    )

@@ -46,11 +46,15 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg_dialect
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Engine
 
-from geobot.questions.db import SqliteSynchronous, make_engine, redact, write_connection
+from geobot.questions.db import (
+    SqliteSynchronous,
+    dialect_insert,
+    make_engine,
+    redact,
+    write_connection,
+)
 from geobot.questions.models import Feedback, Question, QuestionStatus
 
 try:
@@ -352,20 +356,10 @@ def _is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
 
 
-def _insert(dialect_name: str, table: sa.Table) -> Any:
-    if dialect_name == "postgresql":
-        return pg_dialect.insert(table)
-    if dialect_name == "sqlite":
-        return sqlite_dialect.insert(table)
-    raise NotImplementedError(
-        f"the question log supports SQLite and PostgreSQL, not {dialect_name}"
-    )
-
-
 def _write_questions(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[tuple[int, bool]]:
     """Insert (idempotently); return (row id, duplicate) for each row, in order."""
     stmt = (
-        _insert(conn.dialect.name, QUESTIONS)
+        dialect_insert(conn.dialect.name, QUESTIONS)
         .on_conflict_do_nothing()
         .returning(QUESTIONS.c.id, QUESTIONS.c.client_key)
     )
@@ -416,7 +410,7 @@ def _write_feedback(conn: sa.Connection, row: dict[str, Any]) -> RecordedFeedbac
     if previous is not None and bool(previous) == row["helpful"]:
         return RecordedFeedback("unchanged", question_id)
     at = row["at"]
-    stmt = _insert(conn.dialect.name, FEEDBACK).values(
+    stmt = dialect_insert(conn.dialect.name, FEEDBACK).values(
         question_id=question_id,
         user_id=row["user_id"],
         helpful=row["helpful"],
@@ -534,16 +528,6 @@ class QuestionLog:
             raise RuntimeError("this QuestionLog is closed")
         if self._thread is not None:
             return
-        self._engine = make_engine(
-            self.database_url,
-            busy_timeout=self._lock_timeout,
-            sqlite_synchronous=self._synchronous,
-            connect_timeout=self._connect_timeout,
-            pg_lock_timeout=self._lock_timeout,
-            # A hung server must not hang every asker forever.
-            pg_statement_timeout=max(10.0, self._lock_timeout * 4),
-            pool_size=1,
-        )
         self._thread = threading.Thread(
             target=self._run, name="geobot-question-writer", daemon=True
         )
@@ -709,8 +693,21 @@ class QuestionLog:
                 return
 
     def _connection(self) -> sa.Connection:
+        if self._engine is None:
+            # Built here, in the writer thread, so that a database that cannot even be
+            # opened (e.g. its folder cannot be created) is an outage to spool through,
+            # not an error in start().
+            self._engine = make_engine(
+                self.database_url,
+                busy_timeout=self._lock_timeout,
+                sqlite_synchronous=self._synchronous,
+                connect_timeout=self._connect_timeout,
+                pg_lock_timeout=self._lock_timeout,
+                # A hung server must not hang every asker forever.
+                pg_statement_timeout=max(10.0, self._lock_timeout * 4),
+                pool_size=1,
+            )
         if self._conn is None:
-            assert self._engine is not None
             self._conn = write_connection(self._engine)
         return self._conn
 
