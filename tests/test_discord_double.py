@@ -925,6 +925,7 @@ async def test_bot_in_another_process_via_env_vars(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    failure: Exception | None = None
     try:
         await discord_double.wait_for_commands(["ping"], timeout=15)
         await discord_double.wait_until(
@@ -932,10 +933,13 @@ async def test_bot_in_another_process_via_env_vars(
         )
         handle = await discord_double.slash("ping", guild=discord_world.guild)
         assert (await handle.reply()).content == "pong from another process"
+    except Exception as exc:
+        failure = exc
     finally:
         proc.terminate()
         _, stderr = await proc.communicate()
-    assert proc.returncode is not None, stderr.decode()
+    if failure is not None:
+        raise AssertionError(f"bot process stderr:\n{stderr.decode()[-4000:]}") from failure
 
 
 async def test_standalone_server_prints_its_urls() -> None:
@@ -966,10 +970,18 @@ async def test_standalone_server_prints_its_urls() -> None:
                 assert resp.status == 200
                 assert resp.headers["Content-Type"] == "application/json"
                 assert (await resp.json())["url"] == lines["GEOBOT_DISCORD_GATEWAY"]
-            state_url = base.replace("/api/v10", "/_double/state")
-            async with session.get(state_url) as resp:
+            control = base.replace("/api/v10", "/_double")
+            async with session.get(f"{control}/state") as resp:
                 state = json.loads(await resp.text())
-                assert state["guilds"][0]["name"] == "Geopolitics Readers"
+            guild = state["guilds"][0]
+            assert guild["name"] == "Geopolitics Readers"
+            assert state["sessions"] == 0
+            alice = next(m["id"] for m in guild["members"] if m["username"] == "alice")
+            inject = {"name": "ask", "user_id": alice, "guild_id": guild["id"]}
+            async with session.post(f"{control}/slash", json=inject) as resp:
+                # No bot has synced or connected yet, and the double says so.
+                assert resp.status == 400
+                assert "no registered command 'ask'" in (await resp.json())["message"]
     finally:
         proc.terminate()
         await proc.communicate()

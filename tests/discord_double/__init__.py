@@ -21,6 +21,28 @@ In-process use (pytest; the fixtures come from :mod:`.fixtures` via tests/confte
         callback = await handle.response(timeout=3)
         assert callback.type == 5 and handle.latency < 3
 
+API at a glance:
+
+* fixtures (tests/conftest.py): ``discord_double``, ``discord_world`` (a :class:`World`:
+  guild, #general, #mod-log, Moderator role, alice/bob/carol), ``start_bot``;
+  outside pytest, ``async with running_bot(bot, double)``.
+* world: ``add_user``, ``add_guild``, ``add_text_channel``, ``guild.add_role``,
+  ``guild.add_member``, ``Overwrite.for_role/for_user``, ``user_message`` (a human
+  posts; MESSAGE_CREATE is dispatched).
+* injecting: ``slash(name, options, user=, guild=|channel=)`` (nested dicts select
+  subcommands), ``autocomplete(name, options, focused=)``, ``click(custom_id,
+  message=, user=, values=)``, ``context_menu(name, message=|target=, user=)``,
+  ``submit_modal(opened_by, values)``, ``dispatch(event, data)``, ``reconnect()``.
+* each returns an :class:`InteractionHandle`: ``await response(timeout)`` (a
+  :class:`CallbackRecord`: ``type``, ``data``, ``files``, ``latency``, ``message``),
+  ``await followups(count)``, ``await edits(count)``, ``await original()``,
+  ``await reply()`` (first non-"thinking" message), ``wait_until(pred)``,
+  ``latency``, ``acked_in_time``, ``choices``, ``messages``, ``violations``.
+* inspection: ``requests``/``requests_to(method, route)``, ``command_syncs``,
+  ``commands``, ``messages``, ``identifies``, ``violations``/``take_violations()``,
+  ``errors``/``take_errors()``, ``settle()``, ``wait_for_commands()``,
+  ``wait_until()``.
+
 Pointing discord.py at the double: discord.py hard-codes the REST base
 (``discord.http.Route.BASE``) and the gateway (``DiscordWebSocket.DEFAULT_GATEWAY``);
 :func:`point_discord_py_at` patches both (and returns a function that restores them).
