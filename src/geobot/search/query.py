@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from geobot.text.analysis import STOP_WORDS, stem, words
+from geobot.text.analysis import STOP_WORDS, is_known_word, stem, words
 from geobot.text.normalize import has_control_characters, remove_control_characters
 
 MAX_QUESTION_CHARS = 1000
 CORRECTED_WEIGHT = 0.8
 SYNONYM_WEIGHT = 0.6
+SHORT_WORD = 4  # up to this length, substituting one letter mostly makes another real word
 
 
 class QueryError(ValueError):
@@ -100,8 +101,13 @@ class Vocabulary:
                     best = key
         if best is None:
             return None
-        if len(word) <= 3 and best[1] != 0:
-            return None  # a 3-letter stranger is more likely a real word we lack than a typo
+        if best[1] != 0 and len(word) <= SHORT_WORD and (
+            len(word) <= 3 or len(best[3]) == len(word)
+        ):
+            # A 3-letter stranger is more likely a real word we lack than a typo, and so is
+            # a short word one letter off a known one of the same length: English is dense
+            # there ("best"/"belt", "fall"/"fill"), while a dropped letter ("putn") is not.
+            return None
         return best[3]
 
 
@@ -141,7 +147,9 @@ def analyse(question: str, known_terms: set[str] | dict[str, int], vocabulary: V
             continue
         term = stem(word)
         origin, weight = "word", 1.0
-        if term not in known_terms and word not in vocabulary:
+        # A word of the general vocabulary (thesaurus, irregular verbs) is a real word the
+        # documents lack, not a typo: "fall" must not become "fill".
+        if term not in known_terms and word not in vocabulary and not is_known_word(word):
             fixed = vocabulary.correct(word)
             if fixed is not None and fixed != word:
                 corrections[word] = fixed

@@ -145,20 +145,37 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if (w not in STOP_WORDS and len(w) > 1) or w.isdigit()]
 
 
+def _thesaurus_lines() -> list[list[str]]:
+    text = (Path(__file__).with_name("thesaurus.txt")).read_text(encoding="utf-8")
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return [words(line) for line in lines if line]
+
+
+_THESAURUS_LINES = _thesaurus_lines()
+
+
 def _load_thesaurus() -> dict[str, frozenset[str]]:
     sets: dict[str, set[str]] = {}
-    text = (Path(__file__).with_name("thesaurus.txt")).read_text(encoding="utf-8")
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        members = {stem(w) for w in words(line) if w not in STOP_WORDS}
+    for line in _THESAURUS_LINES:
+        members = {stem(w) for w in line if w not in STOP_WORDS}
         for member in members:
             sets.setdefault(member, set()).update(members - {member})
     return {k: frozenset(v) for k, v in sets.items()}
 
 
 _THESAURUS = _load_thesaurus()
+
+
+_KNOWN_WORDS = frozenset(
+    {stem(w) for line in _THESAURUS_LINES for w in line}
+    | {stem(w) for w in IRREGULAR} | {stem(w) for w in IRREGULAR.values()}
+)
+
+
+def is_known_word(word: str) -> bool:
+    """Whether a word is in the general vocabulary tables here: an English word for sure,
+    even when no document uses it."""
+    return stem(word) in _KNOWN_WORDS
 
 
 def synonyms(term: str) -> frozenset[str]:
