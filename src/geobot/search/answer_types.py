@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from geobot.text.analysis import CANONICAL_WORDS, PHRASES, words
+
 
 class AnswerType(StrEnum):
     PERSON = "person"
@@ -17,6 +19,7 @@ class AnswerType(StrEnum):
     PLACE = "place"
     QUANTITY = "quantity"
     REASON = "reason"
+    CONSEQUENCE = "consequence"
     MANNER = "manner"
 
 
@@ -31,6 +34,10 @@ _QUESTION_TYPES: tuple[tuple[re.Pattern[str], AnswerType], ...] = tuple(
         (r"^\s*where\b|\bwhich (countries|country|regions?|places?|nations?)\b",
          AnswerType.PLACE),
         (r"^\s*why\b|\bwhat (caused|causes|led to)\b|\bfor what reason\b", AnswerType.REASON),
+        # A hypothetical ("what would happen if…", "…if the US withdraws") wants the
+        # article's own hypotheticals, which it writes with would/could/might.
+        (r"\b(would|if|unless|without)\b|\bwhat (happens|will happen)\b"
+         r"|\b(consequences?|effects?|impacts?|implications?)\b", AnswerType.CONSEQUENCE),
         (r"^\s*how\b", AnswerType.MANNER),
     )
 )
@@ -63,6 +70,10 @@ _PASSAGE_TYPES: dict[AnswerType, re.Pattern[str]] = {
         r"reason|since the|thanks to|in order to|so that)\b",
         re.IGNORECASE,
     ),
+    AnswerType.CONSEQUENCE: re.compile(
+        r"\b(would|could|might|will likely|may well|risks?|consequences?|result(ing|s)? in)\b",
+        re.IGNORECASE,
+    ),
     AnswerType.MANNER: re.compile(
         r"\bby (\w+ing|means of)\b|\bthrough (\w+ing|the|a|its|his|her)\b|\bvia\b",
         re.IGNORECASE,
@@ -77,5 +88,18 @@ def answer_type(question: str) -> AnswerType | None:
     return None
 
 
+# Capitalised pairs that name a place, not a person ("Nazi Germany", "Middle East").
+_PLACE_WORDS = frozenset(CANONICAL_WORDS.values()) | frozenset(PHRASES.values())
+
+
+def _names_a_person(match: re.Match[str]) -> bool:
+    if match.group(1):  # a title before a name: "Senator Mike Lee"
+        return True
+    return not any(w in _PLACE_WORDS for w in words(match.group(0)))
+
+
 def has_answer_type(text: str, kind: AnswerType) -> bool:
-    return bool(_PASSAGE_TYPES[kind].search(text))
+    pattern = _PASSAGE_TYPES[kind]
+    if kind is AnswerType.PERSON:
+        return any(_names_a_person(m) for m in pattern.finditer(text))
+    return bool(pattern.search(text))

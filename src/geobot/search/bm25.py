@@ -115,9 +115,14 @@ class BM25Index:
                         strict=True))
 
     def span_score(self, spans: list[dict[int, float]], length: float,
-                   groups: list[QueryGroup]) -> tuple[float, float, frozenset[int]]:
+                   groups: list[QueryGroup], context: Mapping[int, float] | None = None,
+                   ) -> tuple[float, float, frozenset[int]]:
         """BM25 of several passages read as one: (score, idf mass of the question covered,
-        indices of the groups matched). A term seen only in a weak field covers only part."""
+        indices of the groups matched). A term seen only in a weak field covers only part.
+
+        Weak fields are not added up across the passages: two sentences under one heading
+        hold the heading once, not twice. `context` is a further weak field (the rest of
+        the paragraph) added on top."""
         norm = self.k1 * (1.0 - self.b + self.b * length / self.avgdl)
         score = 0.0
         covered = 0.0
@@ -125,7 +130,11 @@ class BM25Index:
         for index, group in enumerate(groups):
             group_cover = 0.0
             for term_id, weight in group.terms.items():
-                tf = sum(s.get(term_id, 0.0) for s in spans)
+                tfs = [s.get(term_id, 0.0) for s in spans]
+                best = max(tfs)
+                tf = best + sum(t for t in tfs if t >= 1.0) - (best if best >= 1.0 else 0.0)
+                if context:
+                    tf += context.get(term_id, 0.0)
                 if tf > 0:
                     idf = float(self.idf[term_id])
                     group_cover = max(group_cover, weight * idf * min(1.0, tf))

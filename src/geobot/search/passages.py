@@ -12,6 +12,7 @@ documents do not contain, is not "answered" by whatever shares the word "world".
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
@@ -40,13 +41,22 @@ MIN_COVERAGE = 0.4
 MIN_MASS = 1.0
 UNKNOWN_IDF_SHARE = 0.6
 COVERAGE_BOOST = 1.0
+SPAN_LENGTH_SHARE = 0.5
 SPAN_MIN_GAIN = 0.08  # the share of the question a neighbour must add to join a span
 # Word families: terms sharing a stem prefix of 5+ letters, at most 4 letters longer.
 MIN_FAMILY_PREFIX = 5
 MAX_FAMILY_SUFFIX = 4
 FAMILY_WEIGHT = 0.7
 THESAURUS_WEIGHT = 0.6
+# The rest of a paragraph, up to this many sentences each side, read as a weak field.
+CONTEXT_SENTENCES = 2
+CONTEXT_AFTER = 2
+W_CONTEXT = 0.0
 ANSWER_TYPE_BONUS = 0.25  # a passage of the kind the question asks for: a name for "who"…
+
+
+# A sentence opening with a pronoun or a demonstrative leans on the one before it.
+_ANAPHOR = re.compile(r"(?:They|It|This|These|That|Those|He|She|Such|Its|Their|His|Her)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,9 +267,38 @@ class PassageSearch:
                 boost *= 1.0 + ANSWER_TYPE_BONUS
             return score * boost
 
+        def context_of(key: tuple[int, ...]) -> dict[int, float]:
+            """The rest of the span's paragraph, as one weak field: a sentence's neighbours
+            say what it is about when it says so only with "they" or "this"."""
+            found: dict[int, float] = {}
+            for step, edge, reach in ((-1, key[0], CONTEXT_SENTENCES),
+                                      (1, key[-1], CONTEXT_AFTER)):
+                j = edge
+                for _ in range(int(reach)):
+                    nxt = self._neighbour(j, step)
+                    if nxt is None:
+                        break
+                    j = nxt
+                    for term_id, tf in terms_of(j).items():
+                        if tf >= 1.0:
+                            found[term_id] = found.get(term_id, 0.0) + W_CONTEXT
+            return found
+
+        def scored(key: tuple[int, ...]) -> tuple[float, float]:
+            parts = [terms_of(i) for i in key]
+            lengths = sorted(float(self.index.lengths[i]) for i in key)
+            # The span is not penalised as a whole for its length, or no two sentences
+            # would ever beat one; only a share of the shorter one counts.
+            length = lengths[-1] + SPAN_LENGTH_SHARE * sum(lengths[:-1])
+            score, cov, _ = self.index.span_score(parts, length, groups)
+            if W_CONTEXT > 0:
+                with_context, _, _ = self.index.span_score(parts, length, groups,
+                                                           context_of(key))
+                score = max(score, with_context)
+            return score, cov
+
         for i in candidates:
-            single, single_cov, _ = self.index.span_score(
-                [terms_of(i)], float(self.index.lengths[i]), groups)
+            single, single_cov = scored((i,))
             spans[(i,)] = (rank(single, single_cov, (i,)), single_cov)
             for step in (-1, 1):
                 j = self._neighbour(i, step)
@@ -270,14 +309,14 @@ class PassageSearch:
                     continue
                 if len(self.passages[i].text) + len(self.passages[j].text) + 1 > MAX_SPAN_CHARS:
                     continue
-                score, cov, _ = self.index.span_score(
-                    [terms_of(i), terms_of(j)],
-                    float(self.index.lengths[i] + self.index.lengths[j]), groups)
+                score, cov = scored(key)
                 _, other_cov, _ = self.index.span_score(
                     [terms_of(j)], float(self.index.lengths[j]), groups)
-                # Only a neighbour that adds question words earns the longer span.
+                # Only a neighbour that adds question words earns the longer span, or one
+                # the later sentence leans on ("They compete…" needs who "they" are).
                 gain = SPAN_MIN_GAIN * total_mass
-                if cov >= single_cov + gain and cov >= other_cov + gain:
+                if ((cov >= single_cov + gain and cov >= other_cov + gain)
+                        or _ANAPHOR.match(self.passages[key[1]].text)):
                     spans[key] = (rank(score, cov, key), cov)
         ranked = sorted(spans.items(), key=lambda item: (-item[1][0], item[0]))
         used: set[int] = set()
