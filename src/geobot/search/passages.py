@@ -50,9 +50,9 @@ FAMILY_WEIGHT = 0.7
 THESAURUS_WEIGHT = 0.6
 # The rest of a paragraph, up to this many sentences each side, read as a weak field.
 CONTEXT_SENTENCES = 2
-CONTEXT_AFTER = 2
-W_CONTEXT = 0.0
-ANSWER_TYPE_BONUS = 0.25  # a passage of the kind the question asks for: a name for "who"…
+CONTEXT_AFTER = 0
+W_CONTEXT = 0.15
+ANSWER_TYPE_BONUS = 0.5  # a passage of the kind the question asks for: a name for "who"…
 
 
 # A sentence opening with a pronoun or a demonstrative leans on the one before it.
@@ -94,12 +94,15 @@ class Verdict:
     unknown: int = 0  # of which the documents contain no form
     unknown_specific: bool = False  # a number or a name among the unknown words
     matched: int = 0  # content words the best passage contains
+    matched_specific: bool = False  # of which a name the reader capitalised ("BRICS")
 
     def answered(self, coverage: float) -> bool:
         if self.unknown_specific:
             return False  # the question is about something the documents never mention
-        if self.matched < min(2, self.words):
-            return False  # one shared word ("world", "rule") is a coincidence, not an answer
+        if self.matched < min(2, self.words) and not self.matched_specific:
+            # One shared common word ("world", "rule") is a coincidence, not an answer; one
+            # shared name ("What is BRICS and how big is it?") is what the question is about.
+            return False
         return coverage >= MIN_COVERAGE
 
 
@@ -198,8 +201,12 @@ class PassageSearch:
                 related.append(prefix)
         return related[:8]
 
-    def _groups(self, query_terms: list[QueryTerm]) -> tuple[list[QueryGroup], float, Verdict]:
+    def _groups(self, query_terms: list[QueryTerm],
+                ) -> tuple[list[QueryGroup], float, Verdict, list[bool]]:
+        """The question's words as groups of index terms, the question's idf mass, the
+        verdict's counts so far, and which groups are names the reader capitalised."""
         groups: list[QueryGroup] = []
+        specific: list[bool] = []
         total_mass = 0.0
         verdict = Verdict()
         for qt in query_terms:
@@ -232,14 +239,15 @@ class PassageSearch:
             total_mass += mass
             if members:
                 groups.append(QueryGroup(members, mass))
-        return groups, total_mass, verdict
+                specific.append(qt.specific and stats is not None)
+        return groups, total_mass, verdict, specific
 
     def ask(self, question: str, limit: int = 5, offset: int = 0,
             document: str | None = None) -> Answer:
         question = clean_question(question)
         query_terms, corrections = analyse(question, self.index.vocabulary, self.vocabulary,
                                            self.glossary)
-        groups, total_mass, verdict = self._groups(query_terms)
+        groups, total_mass, verdict, specific = self._groups(query_terms)
         if not groups or total_mass < MIN_MASS:
             return Answer(question, False, (), 0, 0.0, tuple(query_terms), corrections)
         weights: dict[int, float] = {}
@@ -336,6 +344,7 @@ class PassageSearch:
             _, _, best_groups = self.index.span_score(
                 [terms_of(i) for i in keys[0]], 1.0, groups)
             verdict.matched = sum(1 for g in best_groups if groups[g].mass > 0)
+            verdict.matched_specific = any(specific[g] for g in best_groups)
         answered = bool(hits) and verdict.answered(best_coverage)
         return Answer(
             question=question,
