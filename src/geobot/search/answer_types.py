@@ -64,6 +64,9 @@ _PASSAGE_TYPES: dict[AnswerType, re.Pattern[str]] = {
         r"\b(in|into|across|from|toward|towards|throughout|around|near|over) (the )?"
         r"(?:[A-Z][a-z]+)(?: [A-Z][a-z]+)*"
         r"|\b(Middle East|Europe|Asia|Africa|America|China|Russia|India|Ukraine|Japan)\b"
+        # Places named by kind: "in developing countries", "across member nations".
+        r"|\b(in|across|among|to|throughout) (the )?([a-z]+ ){0,2}"
+        r"(countries|nations|regions|economies|markets|capitals)\b"
     ),
     AnswerType.REASON: re.compile(
         r"\b(because|due to|owing to|as a result|result of|driven by|caused by|stems? from|"
