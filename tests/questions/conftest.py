@@ -100,6 +100,8 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url: str = request.getfixturevalue("pg_session_url")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
+        # Fail loudly rather than hang if an earlier test leaked an open transaction.
+        conn.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
         conn.exec_driver_sql(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
     engine.dispose()
     return url
