@@ -1,0 +1,142 @@
+"""The Discord client: a thin adapter between interactions and the core.
+
+Conventions follow discord.py's examples and RoboDanny: cogs per audience loaded in
+`setup_hook`, a CommandTree subclass with one error handler, no privileged intents (slash
+commands need none), and no mention parsing in anything the bot sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import discord
+import yarl
+from discord.ext import commands
+
+from geobot.bot.tree import GeobotTree
+from geobot.library import Library
+from geobot.questions.faq import FaqMatcher
+from geobot.questions.store import QuestionStore
+from geobot.questions.writer import QuestionLog
+from geobot.settings import Settings
+
+log = logging.getLogger("geobot.bot")
+
+COGS = ("geobot.bot.cogs.readers",)
+
+
+def point_discord_at(api_base: str | None, gateway: str | None) -> None:
+    """Aim discord.py at another Discord API, for the test double. Production never sets it."""
+    if api_base:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+
+
+class GeobotBot(commands.Bot):
+    def __init__(self, settings: Settings, library: Library, question_log: QuestionLog | None,
+                 *, store: QuestionStore | None = None, sync_commands: bool = True,
+                 **options: Any) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # roles and channels, for moderator permission checks
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=GeobotTree,
+            # Nothing a reader types may ping anyone, in any message the bot sends.
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,
+            **options,
+        )
+        self.settings = settings
+        self._library = library
+        self.question_log = question_log
+        self.store = store
+        self.faq: FaqMatcher | None = None
+        self.sync_commands = sync_commands
+        self.started_at = discord.utils.utcnow()
+        self.admin_ids: set[int] = set(settings.admin_ids)
+
+    @property
+    def library(self) -> Library:
+        # Commands read this once and keep the snapshot: a reload swaps the reference,
+        # and a command already running finishes on the library it started with.
+        return self._library
+
+    def swap_library(self, library: Library) -> Library:
+        old, self._library = self._library, library
+        return old
+
+    async def setup_hook(self) -> None:
+        if self.question_log is not None:
+            self.question_log.start()
+        if self.store is not None:
+            self.faq = await to_thread(FaqMatcher.from_store, self.store)
+        for extension in COGS:
+            await self.load_extension(extension)
+        if self.sync_commands:
+            from geobot.bot.sync import sync_if_changed
+
+            await sync_if_changed(self, self.settings)
+        app = await self.application_info()
+        if app.team:
+            self.admin_ids |= {m.id for m in app.team.members}
+        else:
+            self.admin_ids.add(app.owner.id)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (%s) to %d guild(s), shards %s", self.user,
+                 getattr(self.user, "id", "?"), len(self.guilds),
+                 getattr(self, "shard_ids", None) or "all")
+
+    def is_bot_admin(self, user: discord.abc.User) -> bool:
+        return user.id in self.admin_ids
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if self.question_log is not None:
+                await self.question_log.aclose()
+
+
+def make_bot(settings: Settings, library: Library, question_log: QuestionLog | None,
+             **options: Any) -> GeobotBot:
+    point_discord_at(os.environ.get("GEOBOT_DISCORD_API_BASE"),
+                     os.environ.get("GEOBOT_DISCORD_GATEWAY"))
+    if settings.shard_count:
+        return _sharded(settings, library, question_log, **options)
+    return GeobotBot(settings, library, question_log, **options)
+
+
+def _sharded(settings: Settings, library: Library, question_log: QuestionLog | None,
+             **options: Any) -> GeobotBot:
+    class ShardedGeobot(GeobotBot, commands.AutoShardedBot):  # type: ignore[misc]
+        pass
+
+    return ShardedGeobot(settings, library, question_log, **options)
+
+
+async def run(settings: Settings, library: Library, question_log: QuestionLog,
+              store: QuestionStore) -> None:
+    """Log in and serve until stopped. Raises discord.LoginFailure on a rejected token."""
+    assert settings.discord_token is not None
+    bot = make_bot(settings, library, question_log, store=store)
+    async with bot:
+        await bot.start(settings.discord_token.get_secret_value())
+
+
+def state_file(settings: Settings, name: str) -> Path:
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    return settings.state_dir / name
+
+
+async def to_thread(func: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """Run core work off the event loop: search over a large set can take milliseconds."""
+    return await asyncio.to_thread(func, *args, **kwargs)

@@ -1,0 +1,297 @@
+"""Core results as Discord embeds, always inside Discord's limits.
+
+Long text is cut at a sentence (or word) with "…" rather than sent and rejected; lists are
+split into pages. Text a user typed is markdown-escaped before it is echoed. The local shell
+prints these same embeds as text, so what it shows is what Discord would show.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import discord
+
+from geobot.documents.model import Argument, Document, Quote, Source
+from geobot.library import Library
+from geobot.search.passages import Answer, Hit
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+FIELDS_LIMIT = 25
+EMBED_TOTAL_LIMIT = 6000
+CONTENT_LIMIT = 2000
+
+COLOUR = discord.Colour.from_rgb(46, 104, 160)
+COLOUR_MISS = discord.Colour.from_rgb(150, 150, 150)
+COLOUR_FAQ = discord.Colour.from_rgb(67, 160, 71)
+HITS_PER_PAGE = 3
+ITEMS_PER_PAGE = 4
+
+_SENTENCE_END = re.compile(r"[.!?…][”\"')\]]?\s")
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut to `limit` characters at a sentence end if one is near, else at a word, with …"""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    window = text[: limit - 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+    if ends and ends[-1] > limit * 0.5:
+        return window[: ends[-1]].rstrip() + "…"
+    cut = window.rfind(" ")
+    if cut < limit * 0.5:
+        cut = limit - 1
+    return window[:cut].rstrip() + "…"
+
+
+def escape(text: str) -> str:
+    """User text made inert: no markdown, no mentions that could render as pings."""
+    escaped = discord.utils.escape_markdown(text, as_needed=False)
+    return discord.utils.escape_mentions(escaped)
+
+
+def embed_size(embed: discord.Embed) -> int:
+    return len(embed)
+
+
+def _where(library: Library, document_id: str, section: str | None) -> str:
+    document = library.get(document_id)
+    return document.title + (f" › {section}" if section else "")
+
+
+def _cites(document: Document, notes: Sequence[int]) -> str:
+    labels = document.citation_labels(tuple(notes))
+    return "; ".join(labels)
+
+
+def hit_field(library: Library, hit: Hit, number: int) -> tuple[str, str]:
+    document = library.get(hit.document_id)
+    name = clip(f"{number}. {_where(library, hit.document_id, hit.section)}", FIELD_NAME_LIMIT)
+    cites = _cites(document, hit.citations)
+    source = f"\n*Source: {cites}*" if cites else f"\n*Source: {document.title} (no footnote)*"
+    body = clip(hit.text, FIELD_VALUE_LIMIT - len(source) - 4)
+    return name, f"> {body}{source}"
+
+
+@dataclass(frozen=True, slots=True)
+class FaqAnswer:
+    question: str
+    answer: str
+
+
+def ask_embed(library: Library, answer: Answer, page: int = 0, pages: int = 1,
+              faq: FaqAnswer | None = None) -> discord.Embed:
+    title = clip(f"❓ {escape(answer.question)}", TITLE_LIMIT)
+    parts = []
+    colour = COLOUR
+    if faq is not None:
+        colour = COLOUR_FAQ
+        parts.append(clip(f"**Moderators' answer** (to a similar question, "
+                          f"“{escape(faq.question)}”):\n{escape(faq.answer)}", 1800))
+    if answer.corrections:
+        fixed = ", ".join(f"{escape(a)} → {b}" for a, b in answer.corrections.items())
+        parts.append(f"*Read as: {clip(fixed, 300)}*")
+    if not answer.hits:
+        colour = COLOUR_MISS if faq is None else colour
+        parts.append("I couldn't find this in the documents. Try other words, or see "
+                     "`/summary` for what they cover.")
+    elif not answer.answered:
+        colour = COLOUR_MISS if faq is None else colour
+        parts.append("I couldn't find a clear answer in the documents. The closest passages:")
+    embed = discord.Embed(title=title, description="\n\n".join(parts) or None, colour=colour)
+    first = page * HITS_PER_PAGE
+    for number, hit in enumerate(answer.hits, start=first + 1):
+        name, value = hit_field(library, hit, number)
+        embed.add_field(name=name, value=value, inline=False)
+    footer = f"Page {page + 1}/{max(1, pages)} · {answer.total} passage(s) found"
+    embed.set_footer(text=clip(footer, FOOTER_LIMIT))
+    return fit(embed)
+
+
+def answer_pages(library: Library, answer: Answer,
+                 faq: FaqAnswer | None = None) -> list[discord.Embed]:
+    """An answer as pages of HITS_PER_PAGE passages; the FAQ answer leads the first."""
+    per = HITS_PER_PAGE
+    count = max(1, -(-len(answer.hits) // per))
+    pages = []
+    for page in range(count):
+        chunk = dataclasses.replace(answer, hits=answer.hits[page * per : (page + 1) * per])
+        pages.append(ask_embed(library, chunk, page, count, faq if page == 0 else None))
+    return pages
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Drop trailing fields and trim the description until the embed fits 6,000 chars."""
+    while len(embed) > EMBED_TOTAL_LIMIT and len(embed.fields) > 1:
+        embed.remove_field(len(embed.fields) - 1)
+    if len(embed) > EMBED_TOTAL_LIMIT and embed.description:
+        excess = len(embed) - EMBED_TOTAL_LIMIT
+        embed.description = clip(embed.description, max(1, len(embed.description) - excess))
+    return embed
+
+
+def summary_embed(library: Library, document: Document) -> discord.Embed:
+    headings = [s.heading for s in document.sections if s.heading]
+    embed = discord.Embed(title=clip(document.title, TITLE_LIMIT), colour=COLOUR,
+                          description=clip(document.summary or "*No curated summary yet: this "
+                                           "document is uncurated.*", DESCRIPTION_LIMIT))
+    meta = " · ".join(x for x in (document.author, document.publication, document.date) if x)
+    if meta:
+        embed.add_field(name="Published", value=clip(meta, FIELD_VALUE_LIMIT), inline=False)
+    facts = (f"{len(headings)} sections · {len(document.arguments)} arguments · "
+             f"{len(document.quotes)} quotes · {len(document.sources)} sources")
+    embed.add_field(name="Key facts", value=facts, inline=False)
+    if headings:
+        embed.add_field(name="Sections", value=clip("\n".join(f"§ {h}" for h in headings),
+                                                    FIELD_VALUE_LIMIT), inline=False)
+    embed.add_field(name="Go further", value=f"`/arguments document:{document.id}` for the "
+                    "key arguments and their evidence."[:FIELD_VALUE_LIMIT], inline=False)
+    if document.url:
+        embed.url = document.url
+    embed.set_footer(text=clip(f"Document id: {document.id}", FOOTER_LIMIT))
+    return fit(embed)
+
+
+def overview_embed(library: Library) -> discord.Embed:
+    embed = discord.Embed(title="The documents", colour=COLOUR,
+                          description="A short summary of each document. Use "
+                          "`/summary document:` for one in full.")
+    for document in list(library.documents)[:FIELDS_LIMIT]:
+        first = (document.summary or "Uncurated: no summary yet.").split(". ")[0]
+        value = clip(first.rstrip(".") + ".", 400) + f"\n`{document.id}`"
+        embed.add_field(name=clip(document.title, FIELD_NAME_LIMIT), value=value, inline=False)
+    return fit(embed)
+
+
+def argument_pages(library: Library, arguments: Sequence[Argument],
+                   heading: str) -> list[discord.Embed]:
+    pages = []
+    for start in range(0, max(1, len(arguments)), ITEMS_PER_PAGE):
+        chunk = arguments[start : start + ITEMS_PER_PAGE]
+        embed = discord.Embed(title=clip(heading, TITLE_LIMIT), colour=COLOUR)
+        if not chunk:
+            embed.description = "No arguments match."
+        for argument in chunk:
+            document = library.get(argument.document_id)
+            lines = []
+            for evidence in argument.evidence:
+                cites = _cites(document, evidence.citations)
+                where = evidence.section or document.title
+                lines.append(f"> {clip(evidence.text, 350)}\n*{where}"
+                             f"{' · ' + cites if cites else ''}*")
+            value = clip("\n".join(lines), FIELD_VALUE_LIMIT)
+            embed.add_field(name=clip(argument.claim, FIELD_NAME_LIMIT), value=value,
+                            inline=False)
+        pages.append(fit(embed))
+    return _number(pages)
+
+
+def quote_lines(library: Library, quote: Quote) -> tuple[str, str]:
+    document = library.get(quote.document_id)
+    if quote.kind.is_words_of_someone:
+        name = f"“{quote.text}” — {quote.speaker or 'speaker not named in the text'}"
+    else:
+        what = {"title": "the title of a work", "term": "a named concept",
+                "scare": "scare quotes, nobody's words"}[quote.kind.value]
+        name = f"“{quote.text}” ({what})"
+    cites = _cites(document, quote.citations)
+    where = _where(library, quote.document_id, quote.section)
+    value = f"> {clip(quote.context, 700)}\n*{clip(where, 200)}{' · ' + cites if cites else ''}*"
+    return clip(name, FIELD_NAME_LIMIT), clip(value, FIELD_VALUE_LIMIT)
+
+
+def quote_pages(library: Library, quotes: Sequence[Quote], heading: str) -> list[discord.Embed]:
+    pages = []
+    for start in range(0, max(1, len(quotes)), ITEMS_PER_PAGE):
+        embed = discord.Embed(title=clip(heading, TITLE_LIMIT), colour=COLOUR)
+        chunk = quotes[start : start + ITEMS_PER_PAGE]
+        if not chunk:
+            embed.description = "No quotes match."
+        for quote in chunk:
+            name, value = quote_lines(library, quote)
+            embed.add_field(name=name, value=value, inline=False)
+        pages.append(fit(embed))
+    return _number(pages)
+
+
+def source_pages(library: Library, sources: Sequence[Source], heading: str) -> list[discord.Embed]:
+    pages = []
+    for start in range(0, max(1, len(sources)), ITEMS_PER_PAGE):
+        embed = discord.Embed(title=clip(heading, TITLE_LIMIT), colour=COLOUR)
+        chunk = sources[start : start + ITEMS_PER_PAGE]
+        if not chunk:
+            embed.description = "The documents cite no sources."
+        for source in chunk:
+            document = library.get(source.document_id)
+            claims = [document.passage(pid).text for pid in source.passage_ids]
+            lines = [f"*{source.description}*"] if source.description else []
+            lines += [f"• {clip(c, 300)}" for c in claims[:3]]
+            if len(claims) > 3:
+                lines.append(f"…and {len(claims) - 3} more claim(s).")
+            value = clip("\n".join(lines) or "No claims recorded.", FIELD_VALUE_LIMIT)
+            name = clip(f"{source.label} ({source.kind}) · {document.title}", FIELD_NAME_LIMIT)
+            embed.add_field(name=name, value=value, inline=False)
+        pages.append(fit(embed))
+    return _number(pages)
+
+
+def documents_embed(library: Library) -> discord.Embed:
+    docs = list(library.documents)
+    embed = discord.Embed(title="Document set", colour=COLOUR,
+                          description=f"{len(docs)} document(s), loaded "
+                          f"{discord.utils.format_dt(library.documents.loaded_at, 'R')}.")
+    for document in docs[:FIELDS_LIMIT]:
+        status = "curated" if document.curated else "**uncurated**"
+        value = (f"`{document.id}` · {document.size:,} bytes · {len(document.passages)} "
+                 f"passages · {status}")
+        embed.add_field(name=clip(document.title, FIELD_NAME_LIMIT), value=value, inline=False)
+    if len(docs) > FIELDS_LIMIT:
+        embed.set_footer(text=f"…and {len(docs) - FIELDS_LIMIT} more; see `geobot documents`.")
+    return fit(embed)
+
+
+def help_embed() -> discord.Embed:
+    embed = discord.Embed(title="geobot", colour=COLOUR, description=(
+        "I answer questions about the articles this community reads, and I always show where "
+        "an answer comes from: the document, the section and the source it cites."))
+    embed.add_field(name="Ask", value="`/ask question:` in your own words: "
+                    "“why did the alliance fail?”. Right-click a message → Apps → "
+                    "**Ask geobot** to ask with its text.", inline=False)
+    embed.add_field(name="Explore", value="`/summary` · `/arguments` · `/quote` · `/sources` · "
+                    "`/documents`", inline=False)
+    embed.add_field(name="Your data", value="Questions are logged so moderators can answer "
+                    "what the documents don't. `/mydata` shows and deletes what is stored "
+                    "about you.", inline=False)
+    return embed
+
+
+def _number(pages: list[discord.Embed]) -> list[discord.Embed]:
+    if len(pages) > 1:
+        for n, page in enumerate(pages, 1):
+            page.set_footer(text=f"Page {n}/{len(pages)}")
+    return pages
+
+
+def embed_as_text(embed: discord.Embed) -> str:
+    """How the shell prints an embed: the same words Discord would show."""
+    lines = []
+    if embed.title:
+        lines.append(embed.title)
+        lines.append("=" * min(len(embed.title), 80))
+    if embed.description:
+        lines.append(embed.description)
+    for field in embed.fields:
+        lines.append("")
+        lines.append(f"[{field.name}]")
+        lines.append(str(field.value))
+    if embed.footer and embed.footer.text:
+        lines.append("")
+        lines.append(f"— {embed.footer.text}")
+    return "\n".join(lines)

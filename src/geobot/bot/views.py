@@ -1,0 +1,121 @@
+"""Buttons: paging that only the asker can turn, and feedback that survives restarts.
+
+Paging state lives in the view (it dies with the process and disables itself on timeout).
+Feedback buttons carry the question's interaction id in their custom_id and are registered
+as dynamic items, so a vote on an answer from before a restart still reaches the log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from geobot.bot.replies import reply
+
+if TYPE_CHECKING:
+    from geobot.bot.client import GeobotBot
+
+log = logging.getLogger("geobot.bot")
+PAGE_TIMEOUT = 600.0
+
+
+class Pages(discord.ui.View):
+    """Previous / next over prepared embeds; only the person who asked may turn them."""
+
+    def __init__(self, pages: Sequence[discord.Embed], owner_id: int, *,
+                 timeout: float = PAGE_TIMEOUT, extra: Sequence[discord.ui.Item[Any]] = ()):
+        super().__init__(timeout=timeout)
+        self.pages = list(pages)
+        self.owner_id = owner_id
+        self.index = 0
+        self.message: discord.InteractionMessage | discord.Message | None = None
+        for item in extra:
+            self.add_item(item)
+        self._refresh()
+        if len(self.pages) <= 1:
+            self.remove_item(self.previous)
+            self.remove_item(self.next)
+
+    def _refresh(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= len(self.pages) - 1
+
+    @property
+    def current(self) -> discord.Embed:
+        return self.pages[self.index]
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await reply(interaction, "Only the person who asked can turn these pages; "
+                        "run the command yourself to browse.", ephemeral=True)
+            return False
+        return True
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary, row=0)
+    async def previous(self, interaction: discord.Interaction,
+                       button: discord.ui.Button[Pages]) -> None:
+        self.index = max(0, self.index - 1)
+        self._refresh()
+        await interaction.response.edit_message(embed=self.current, view=self)
+
+    @discord.ui.button(label="More results", style=discord.ButtonStyle.primary, row=0)
+    async def next(self, interaction: discord.Interaction,
+                   button: discord.ui.Button[Pages]) -> None:
+        self.index = min(len(self.pages) - 1, self.index + 1)
+        self._refresh()
+        await interaction.response.edit_message(embed=self.current, view=self)
+
+    async def on_timeout(self) -> None:
+        self.previous.disabled = True
+        self.next.disabled = True
+        if self.message is not None:
+            # The message may be deleted or its token expired: then nothing is left to disable.
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(view=self)
+
+
+class Feedback(discord.ui.DynamicItem[discord.ui.Button[Any]],
+               template=r"geobot:fb:(?P<question>[0-9]{1,20}):(?P<vote>[01])"):
+    """"Helpful" / "Not helpful", keyed by the interaction id the question was logged with."""
+
+    def __init__(self, question: int, helpful: bool) -> None:
+        super().__init__(discord.ui.Button(
+            label="Helpful" if helpful else "Not helpful",
+            style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
+            custom_id=f"geobot:fb:{question}:{int(helpful)}",
+            row=1,
+        ))
+        self.question = question
+        self.helpful = helpful
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction,
+                             item: discord.ui.Item[Any], match: re.Match[str]) -> Feedback:
+        return cls(int(match["question"]), match["vote"] == "1")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: GeobotBot = interaction.client  # type: ignore[assignment]
+        if bot.question_log is None:
+            await reply(interaction, "Feedback is not being recorded right now.",
+                        ephemeral=True)
+            return
+        result = await bot.question_log.record_feedback(
+            user_id=interaction.user.id, helpful=self.helpful, interaction_id=self.question)
+        if result.status == "unknown_question":
+            message = "That question is no longer in the log, so the vote was not kept."
+        elif result.status == "unchanged":
+            message = "You had already voted that way. Thanks!"
+        elif result.status == "changed":
+            message = "Vote changed. Thanks for the feedback!"
+        else:
+            message = "Thanks for the feedback!"
+        await reply(interaction, message, ephemeral=True)
+
+
+def feedback_buttons(question: int) -> list[discord.ui.Item[Any]]:
+    return [Feedback(question, True), Feedback(question, False)]

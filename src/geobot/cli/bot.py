@@ -1,0 +1,130 @@
+"""`geobot run`, `geobot start`, `geobot shell` and `geobot sync`: the bot's commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from geobot.cli.main import EXIT_UNAVAILABLE, DataOption, data_folder, fail, open_library
+
+log = logging.getLogger("geobot")
+
+
+def _settings(data: Path | None):  # type: ignore[no-untyped-def]
+    from geobot.settings import get_settings
+
+    settings = get_settings()
+    if data is not None:
+        settings = settings.model_copy(update={"data_dir": data})
+    return settings
+
+
+def setup_logging(level: str) -> None:
+    import discord
+
+    # discord.py's own setup: coloured when a terminal is attached, plain otherwise.
+    discord.utils.setup_logging(level=logging.getLevelName(level), root=True)
+
+
+def _serve(data: Path | None) -> None:
+    import discord
+
+    from geobot.bot.client import run
+    from geobot.questions.db import upgrade
+    from geobot.questions.store import QuestionStore
+    from geobot.questions.writer import QuestionLog
+
+    settings = _settings(data)
+    setup_logging(settings.log_level)
+    library = open_library(data_folder(data))
+    try:
+        upgrade(settings.database_url)
+    except Exception as exc:
+        fail(f"cannot prepare the database {_safe_url(settings.database_url)}: "
+             f"{type(exc).__name__}: {str(exc).splitlines()[0]}", EXIT_UNAVAILABLE)
+    store = QuestionStore(settings.database_url)
+    question_log = QuestionLog(settings.database_url,
+                               spool_path=settings.state_dir / "question-spool.jsonl")
+    try:
+        asyncio.run(run(settings, library, question_log, store))
+    except discord.LoginFailure:
+        fail("Discord rejected the token in DISCORD_TOKEN: reset it in the developer portal "
+             "and set it again.", EXIT_UNAVAILABLE)
+    except discord.PrivilegedIntentsRequired:
+        fail("Discord refused an intent this bot does not need; this is a bug.",
+             EXIT_UNAVAILABLE)
+    except (OSError, discord.GatewayNotFound, discord.ConnectionClosed) as exc:
+        fail(f"cannot reach Discord: {exc}", EXIT_UNAVAILABLE)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(DATABASE_URL)"
+
+
+def bot_commands(app: typer.Typer) -> None:
+    @app.command()
+    def run(data: DataOption = None) -> None:
+        """Start the Discord bot (needs DISCORD_TOKEN)."""
+        if _settings(data).discord_token is None:
+            fail("DISCORD_TOKEN is not set: put the bot token in the environment or .env "
+                 "(see .env.example).", EXIT_UNAVAILABLE)
+        _serve(data)
+
+    @app.command()
+    def start(data: DataOption = None) -> None:
+        """The bot when a token is configured; otherwise the local shell."""
+        if _settings(data).discord_token is None:
+            typer.echo("No DISCORD_TOKEN configured: opening the local shell instead "
+                       "(see README, 'Running the bot').", err=True)
+            shell(data)
+            return
+        _serve(data)
+
+    @app.command()
+    def shell(data: DataOption = None) -> None:
+        """Try the bot's commands locally: /ask, /quote speaker:Unger, /help …"""
+        from geobot.shell import loop
+
+        library = open_library(data_folder(data))
+        loop(lambda: library, interactive=sys.stdin.isatty())
+
+    @app.command()
+    def sync(data: DataOption = None,
+             force: Annotated[bool, typer.Option(help="Sync even if unchanged.")] = True,
+             ) -> None:
+        """Register the slash commands with Discord now."""
+        settings = _settings(data)
+        if settings.discord_token is None:
+            fail("DISCORD_TOKEN is not set.", EXIT_UNAVAILABLE)
+        import discord
+
+        from geobot.bot.client import make_bot
+        from geobot.bot.sync import sync_if_changed
+
+        library = open_library(data_folder(data))
+
+        async def go() -> bool:
+            bot = make_bot(settings, library, None, sync_commands=False)
+            async with bot:
+                await bot.login(settings.discord_token.get_secret_value())  # type: ignore[union-attr]
+                return await sync_if_changed(bot, settings, force=force)
+
+        try:
+            changed = asyncio.run(go())
+        except discord.LoginFailure:
+            fail("Discord rejected the token in DISCORD_TOKEN.", EXIT_UNAVAILABLE)
+        typer.echo("Commands synced." if changed else "Commands unchanged; nothing to sync.")
