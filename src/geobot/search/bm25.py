@@ -122,7 +122,7 @@ class BM25Index:
 
         Weak fields are not added up across the passages: two sentences under one heading
         hold the heading once, not twice. `context` is a further weak field (the rest of
-        the paragraph) added on top."""
+        the paragraph) added on top of the score; it covers none of the question."""
         norm = self.k1 * (1.0 - self.b + self.b * length / self.avgdl)
         score = 0.0
         covered = 0.0
@@ -130,15 +130,17 @@ class BM25Index:
         for index, group in enumerate(groups):
             group_cover = 0.0
             for term_id, weight in group.terms.items():
-                tfs = [s.get(term_id, 0.0) for s in spans]
-                best = max(tfs)
-                tf = best + sum(t for t in tfs if t >= 1.0) - (best if best >= 1.0 else 0.0)
-                if context:
-                    tf += context.get(term_id, 0.0)
-                if tf > 0:
+                if len(spans) == 1:
+                    tf = spans[0].get(term_id, 0.0)
+                else:
+                    tfs = [s.get(term_id, 0.0) for s in spans]
+                    best = max(tfs)
+                    tf = best + sum(t for t in tfs if t >= 1.0) - (best if best >= 1.0 else 0.0)
+                weak = context.get(term_id, 0.0) if context else 0.0
+                if tf > 0 or weak > 0:
                     idf = float(self.idf[term_id])
                     group_cover = max(group_cover, weight * idf * min(1.0, tf))
-                    score += weight * idf * tf * (self.k1 + 1.0) / (tf + norm)
+                    score += weight * idf * (tf + weak) * (self.k1 + 1.0) / (tf + weak + norm)
             if group_cover > 0:
                 matched.add(index)
                 covered += min(group.mass, group_cover) if group.mass else 0.0

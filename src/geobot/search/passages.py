@@ -287,8 +287,10 @@ class PassageSearch:
                     if nxt is None:
                         break
                     j = nxt
-                    for term_id, tf in terms_of(j).items():
-                        if tf >= 1.0:
+                    tfs = terms_of(j)
+                    # Only the question's terms matter: look those up, not the sentence's.
+                    for term_id in weights:
+                        if tfs.get(term_id, 0.0) >= 1.0:
                             found[term_id] = found.get(term_id, 0.0) + W_CONTEXT
             return found
 
@@ -298,11 +300,8 @@ class PassageSearch:
             # The span is not penalised as a whole for its length, or no two sentences
             # would ever beat one; only a share of the shorter one counts.
             length = lengths[-1] + SPAN_LENGTH_SHARE * sum(lengths[:-1])
-            score, cov, _ = self.index.span_score(parts, length, groups)
-            if W_CONTEXT > 0:
-                with_context, _, _ = self.index.span_score(parts, length, groups,
-                                                           context_of(key))
-                score = max(score, with_context)
+            context = context_of(key) if W_CONTEXT > 0 else None
+            score, cov, _ = self.index.span_score(parts, length, groups, context)
             return score, cov
 
         for i in candidates:
