@@ -304,6 +304,15 @@ async def test_bot_connects_and_sees_guild_with_resolved_permissions(
     assert mod_log.permissions_for(guild.me).embed_links
 
 
+async def test_guilds_are_cached_before_the_test_starts(
+    discord_double: DiscordDouble, discord_world: World
+) -> None:
+    # With no grace period on_ready can fire before GUILD_CREATE is parsed; the runner
+    # still hands over a bot that knows its guilds.
+    async with running_bot(TestBot(), discord_double, guild_ready_timeout=0.0) as bot:
+        assert bot.get_guild(discord_world.guild.id) is not None
+
+
 async def test_login_with_wrong_token_fails(discord_double: DiscordDouble) -> None:
     with pytest.raises(discord.LoginFailure):
         async with running_bot(TestBot(), discord_double, token="not-the-token"):
@@ -737,7 +746,6 @@ async def test_schema_invalid_body_is_caught(
 async def test_invalid_callback_type_and_double_ack(
     discord_double: DiscordDouble, discord_world: World, bot: TestBot
 ) -> None:
-    discord_double.ack_deadline = 1.0
     handle = await discord_double.slash("bad", {"what": "silent"}, guild=discord_world.guild)
     url = f"{discord_double.rest_base}/interactions/{handle.id}/{handle.token}/callback"
     async with aiohttp.ClientSession() as session:
@@ -826,7 +834,7 @@ async def test_resume_after_reconnect_request(
 
     bot.add_listener(on_resumed)
     session = await discord_double.reconnect()
-    await asyncio.wait_for(resumed.wait(), 5)
+    await asyncio.wait_for(resumed.wait(), 10)
     assert session.resumes == 1
     assert len(discord_double.identifies) == 1
     handle = await discord_double.slash(
@@ -932,7 +940,7 @@ async def test_bot_in_another_process_via_env_vars(
             lambda: bool(discord_double.sessions), timeout=10, what="IDENTIFY"
         )
         handle = await discord_double.slash("ping", guild=discord_world.guild)
-        assert (await handle.reply()).content == "pong from another process"
+        assert (await handle.reply(timeout=15)).content == "pong from another process"
     except Exception as exc:
         failure = exc
     finally:

@@ -16,6 +16,10 @@ from .models import Channel, Guild, StoredMessage, UploadedFile, User
 if TYPE_CHECKING:
     from .server import DiscordDouble
 
+# Generous on purpose: a passing test never waits this long, and a loaded CI machine
+# should not turn a slow-but-correct bot into a flaky failure.
+DEFAULT_WAIT = 10.0
+
 
 class Signal:
     """Lets tests await a condition on state the server mutates, without polling."""
@@ -194,34 +198,34 @@ class InteractionHandle:
         self,
         predicate: Callable[[InteractionHandle], bool],
         *,
-        timeout: float = 5.0,
+        timeout: float = DEFAULT_WAIT,
         what: str = "condition",
     ) -> None:
         await self._signal.wait_for(
             lambda: predicate(self), timeout, f"{what} on interaction {self.id}"
         )
 
-    async def response(self, timeout: float = 5.0) -> CallbackRecord:
+    async def response(self, timeout: float = DEFAULT_WAIT) -> CallbackRecord:
         """The initial callback, waiting for it if needed."""
         await self.wait_until(lambda h: h.callback is not None, timeout=timeout, what="callback")
         assert self.callback is not None
         return self.callback
 
-    async def followups(self, count: int = 1, timeout: float = 5.0) -> list[WebhookRecord]:
+    async def followups(self, count: int = 1, timeout: float = DEFAULT_WAIT) -> list[WebhookRecord]:
         """All followups, after waiting until at least ``count`` have arrived."""
         await self.wait_until(
             lambda h: len(h.followup_records) >= count, timeout=timeout, what=f"{count} followup(s)"
         )
         return list(self.followup_records)
 
-    async def edits(self, count: int = 1, timeout: float = 5.0) -> list[WebhookRecord]:
+    async def edits(self, count: int = 1, timeout: float = DEFAULT_WAIT) -> list[WebhookRecord]:
         """All edits through the webhook, after waiting until at least ``count`` arrived."""
         await self.wait_until(
             lambda h: len(h.edit_records) >= count, timeout=timeout, what=f"{count} edit(s)"
         )
         return list(self.edit_records)
 
-    async def original(self, timeout: float = 5.0) -> StoredMessage:
+    async def original(self, timeout: float = DEFAULT_WAIT) -> StoredMessage:
         """The original response message in its current state."""
         await self.wait_until(
             lambda h: h.original_message is not None,
@@ -231,7 +235,7 @@ class InteractionHandle:
         assert self.original_message is not None
         return self.original_message
 
-    async def reply(self, timeout: float = 5.0) -> StoredMessage:
+    async def reply(self, timeout: float = DEFAULT_WAIT) -> StoredMessage:
         """The first message the user would actually read: the original response once it
         is no longer a 'thinking…' placeholder, or else the first followup."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, TypeVar
 
@@ -12,7 +14,27 @@ import discord
 if TYPE_CHECKING:
     from .server import DiscordDouble
 
+log = logging.getLogger(__name__)
+
 ClientT = TypeVar("ClientT", bound=discord.Client)
+
+
+async def _guilds_cached(bot: discord.Client, double: DiscordDouble, deadline: float) -> None:
+    # on_ready fires guild_ready_timeout after the last GUILD_CREATE *seen so far*; on a
+    # starved machine a GUILD_CREATE can land just after that, so make sure every guild
+    # the double sent is in the cache before the test looks.
+    sessions = [s for s in double.sessions.values() if s.identify.get("intents", 0) & 1]
+    wanted = {
+        g.id
+        for g in double.guilds.values()
+        for s in sessions
+        if (g.id >> 22) % s.shard_count == s.shard_id
+    }
+    while any(bot.get_guild(gid) is None for gid in wanted):
+        if time.monotonic() > deadline:
+            missing = sorted(gid for gid in wanted if bot.get_guild(gid) is None)
+            raise TimeoutError(f"guilds {missing} never reached the bot's cache")
+        await asyncio.sleep(0.01)
 
 
 @contextlib.asynccontextmanager
@@ -51,10 +73,15 @@ async def running_bot(
                 connect_task.result()  # re-raise why the bot could not connect
                 raise RuntimeError("bot.connect() returned before the bot became ready")
             raise TimeoutError(f"bot was not ready within {ready_timeout}s")
+        await _guilds_cached(bot, double, time.monotonic() + ready_timeout)
         yield bot
         await double.settle()
     finally:
-        await bot.close()
+        started = time.monotonic()
+        try:
+            await asyncio.wait_for(bot.close(), timeout=10.0)
+        except TimeoutError:
+            log.warning("bot.close() did not finish within 10s")
         if connect_task is not None:
             try:
                 await asyncio.wait_for(connect_task, timeout=5.0)
@@ -62,4 +89,6 @@ async def running_bot(
                 connect_task.cancel()
             except discord.DiscordException:
                 pass  # the test already learned about it; closing must not mask it
+        if time.monotonic() - started > 1.0:
+            log.warning("stopping the bot took %.1fs", time.monotonic() - started)
         restore()

@@ -47,6 +47,7 @@ from .models import (
     iter_components,
 )
 from .records import (
+    DEFAULT_WAIT,
     CallbackRecord,
     CommandSync,
     DoubleError,
@@ -332,7 +333,11 @@ class DiscordDouble:
 
     async def start(self, port: int = 0) -> DiscordDouble:
         spec.warm_up()
-        self._runner = web.AppRunner(self.make_app(), handle_signals=False, access_log=None)
+        # A test double has nothing to drain gracefully; a long shutdown only hides a
+        # stuck connection behind a slow teardown.
+        self._runner = web.AppRunner(
+            self.make_app(), handle_signals=False, access_log=None, shutdown_timeout=2.0
+        )
         await self._runner.setup()
         # Bind the socket ourselves so port=0 yields a known free port.
         sock = socket.create_server((self.host, port))
@@ -341,12 +346,15 @@ class DiscordDouble:
         return self
 
     async def stop(self) -> None:
+        started = time.monotonic()
         for conn in list(self._connections):
             with contextlib.suppress(Exception):
                 await conn.ws.close(code=1001, message=b"double stopping")
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if time.monotonic() - started > 1.0:
+            log.warning("discord double took %.1fs to stop", time.monotonic() - started)
 
     async def __aenter__(self) -> DiscordDouble:
         return await self.start()
@@ -504,7 +512,11 @@ class DiscordDouble:
                 )
 
     async def wait_for_commands(
-        self, names: Iterable[str] = (), *, guild: Guild | None = None, timeout: float = 5.0
+        self,
+        names: Iterable[str] = (),
+        *,
+        guild: Guild | None = None,
+        timeout: float = DEFAULT_WAIT,
     ) -> list[dict[str, Any]]:
         """Wait until the commands (global, or of ``guild``) include ``names``."""
         wanted = set(names)
@@ -518,7 +530,11 @@ class DiscordDouble:
         return list(self.commands.get(scope, []))
 
     async def wait_until(
-        self, predicate: Callable[[], bool], *, timeout: float = 5.0, what: str = "condition"
+        self,
+        predicate: Callable[[], bool],
+        *,
+        timeout: float = DEFAULT_WAIT,
+        what: str = "condition",
     ) -> None:
         """Wait for any condition on the double's state (re-checked on every request)."""
         await self._signal.wait_for(predicate, timeout, what)
@@ -1511,7 +1527,8 @@ class DiscordDouble:
         return guild.payload()
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(max_msg_size=0)
+        # timeout bounds the closing handshake; a vanished client must not stall stop().
+        ws = web.WebSocketResponse(max_msg_size=0, timeout=2.0)
         if not ws.can_prepare(request).ok:
             return self._finish(
                 RecordedRequest(
@@ -1679,7 +1696,7 @@ class DiscordDouble:
         await session.dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
     async def reconnect(
-        self, guild: Guild | None = None, *, timeout: float = 5.0
+        self, guild: Guild | None = None, *, timeout: float = DEFAULT_WAIT
     ) -> GatewaySession:
         """Ask the bot to reconnect (op 7) and wait until it has RESUMEd."""
         session = self.session_for(guild)
