@@ -17,12 +17,13 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from geobot.documents.model import Document, DocumentSet, Passage
 from geobot.search.answer_types import answer_type, has_answer_type
 from geobot.search.bm25 import BM25Index, QueryGroup
 from geobot.search.query import Glossary, QueryTerm, Vocabulary, analyse, clean_question
-from geobot.text.analysis import synonyms, terms, words
+from geobot.text.analysis import synonyms, terms, terms_of_words, words
 
 # Field weights: how much a term seen in the sentence's context counts against one in the
 # sentence itself.
@@ -32,7 +33,7 @@ W_CLAIM = 0.35
 W_SPEAKER = 0.6
 W_SOURCE = 0.4
 
-CANDIDATES = 60
+CANDIDATES = 30
 MAX_RESULTS = 25
 MAX_SPAN_CHARS = 700
 # The verdict: the share of the question's idf mass the best span must cover, and the
@@ -117,10 +118,16 @@ class Answer:
     corrections: dict[str, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=65536)
+def _field_terms(text: str) -> frozenset[str]:
+    # Headings, titles and claims repeat on many sentences: analyse each text once.
+    return frozenset(terms(text))
+
+
 def _add(tfs: dict[str, float], text: str | None, weight: float) -> None:
     if not text:
         return
-    for term in set(terms(text)):
+    for term in _field_terms(text):
         tfs[term] = tfs.get(term, 0.0) + weight
 
 
@@ -131,14 +138,17 @@ class PassageSearch:
         counts: Counter[str] = Counter()
         glossary: list[tuple[str, tuple[str, ...]]] = []
         offsets: dict[str, int] = {}
-        rows: list[tuple[dict[str, float], float]] = []
-        for document in documents:
-            offsets[document.id] = len(self.passages)
-            glossary.extend(document.glossary.items())
-            rows.extend(self._rows(document, counts))
-            self.passages.extend(document.passages)
+
+        def rows() -> Iterator[tuple[dict[str, float], float]]:
+            # A generator, so that per-passage term dicts never all exist at once.
+            for document in documents:
+                offsets[document.id] = len(self.passages)
+                glossary.extend(document.glossary.items())
+                self.passages.extend(document.passages)
+                yield from self._rows(document, counts)
+
+        self.index = BM25Index(rows())
         self._offsets = offsets
-        self.index = BM25Index(rows)
         self._sorted_terms = sorted(self.index.vocabulary)
         self.vocabulary = Vocabulary(counts)
         self.glossary = Glossary(glossary)
@@ -160,8 +170,9 @@ class PassageSearch:
                 for pid in source.passage_ids:
                     sources.setdefault(pid, []).append(source.label)
         for passage in document.passages:
-            counts.update(words(passage.text))
-            body = terms(passage.text)
+            folded = words(passage.text)
+            counts.update(folded)
+            body = terms_of_words(folded)
             tfs: dict[str, float] = dict(Counter(body))
             _add(tfs, passage.section, W_SECTION)
             _add(tfs, document.title, W_TITLE)

@@ -101,7 +101,10 @@ def _join_acronym(match: re.Match[str]) -> str:
 
 def words(text: str) -> list[str]:
     """Surface words, folded, with acronyms and nationality adjectives made canonical."""
-    text = _DOTTED_ACRONYM.sub(_join_acronym, strip_accents(straighten(text)))
+    text = straighten(text)
+    if "." in text:
+        text = _DOTTED_ACRONYM.sub(_join_acronym, text)
+    text = strip_accents(text)
     out: list[str] = []
     for raw in _RAW_WORD.findall(text):
         if raw in CASE_SENSITIVE:
@@ -142,7 +145,12 @@ def is_stop_word(word: str) -> bool:
 
 def terms(text: str) -> list[str]:
     """Search terms of a text: canonical words, stop words removed, stemmed."""
-    return [stem(w) for w in words(text) if (w not in STOP_WORDS and len(w) > 1) or w.isdigit()]
+    return terms_of_words(words(text))
+
+
+def terms_of_words(folded: list[str]) -> list[str]:
+    """`terms` for words already produced by `words`, to tokenise a text only once."""
+    return [stem(w) for w in folded if (w not in STOP_WORDS and len(w) > 1) or w.isdigit()]
 
 
 def _thesaurus_lines() -> list[list[str]]:

@@ -24,6 +24,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def straighten(text: str) -> str:
     """Curly quotes and dashes to their ASCII forms, whitespace collapsed; case kept."""
+    if text.isascii():
+        return _SPACE.sub(" ", text).strip()
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip()
 
 
@@ -33,6 +35,8 @@ def fold(text: str) -> str:
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():  # the common case, and the only one at a million passages
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
