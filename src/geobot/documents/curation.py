@@ -132,13 +132,14 @@ def _pydantic_issues(error: ValidationError, locator: Locator,
 
 
 def read_curated(
-    path: Path, display: str
+    path: Path, display: str, data: bytes | None = None
 ) -> tuple[CuratedFile | None, Locator | None, list[LoadIssue]]:
-    """Parse one curated file; on failure return every problem found in it."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, None, [LoadIssue(display, f"cannot read file: {exc.strerror or exc}")]
+    """Parse one curated file (or its bytes, already read); return every problem in it."""
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return None, None, [LoadIssue(display, f"cannot read file: {exc.strerror or exc}")]
     if not data.strip():
         return None, None, [LoadIssue(display, "file is empty")]
     try:

@@ -99,6 +99,7 @@ def _build_document(
     raw: bytes,
     text: str,
     curated: CuratedFile | None,
+    curated_sha256: str | None,
     locator: Locator | None,
     errors: list[LoadIssue],
     warnings: list[LoadIssue],
@@ -243,6 +244,7 @@ def _build_document(
         url=meta.url if meta else None,
         topics=tuple(meta.topics) if meta else (),
         glossary={k: tuple(v) for k, v in curated.glossary.items()} if curated else {},
+        curated_sha256=curated_sha256,
     )
 
 
@@ -330,19 +332,29 @@ def load_document_set(folder: Path | str) -> LoadResult:
             continue
         article = _read_article(path, display, errors)
         curated = locator = None
+        curated_sha256 = None
         if stem in curated_files:
             curated_path = curated_files[stem]
-            curated, locator, curated_issues = read_curated(curated_path, str(curated_path))
+            try:
+                # Read once: what is validated is exactly what the digest describes.
+                curated_bytes = curated_path.read_bytes()
+            except OSError as exc:
+                errors.append(LoadIssue(str(curated_path),
+                                        f"cannot read file: {exc.strerror or exc}"))
+                continue
+            curated, locator, curated_issues = read_curated(curated_path, str(curated_path),
+                                                            curated_bytes)
             errors.extend(curated_issues)
             if curated is None:
                 continue
-            digest.update(curated_path.name.encode() + b"\0" + curated_path.read_bytes())
+            curated_sha256 = hashlib.sha256(curated_bytes).hexdigest()
+            digest.update(curated_path.name.encode() + b"\0" + curated_bytes)
         if article is None:
             continue
         raw, text = article
         digest.update(path.name.encode() + b"\0" + raw)
-        document = _build_document(stem, path, raw, text, curated, locator, errors, warnings,
-                                   display)
+        document = _build_document(stem, path, raw, text, curated, curated_sha256, locator,
+                                   errors, warnings, display)
         if document is not None:
             documents[stem] = document
     if errors:

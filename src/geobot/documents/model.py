@@ -112,6 +112,11 @@ class Document:
     url: str | None = None
     topics: tuple[str, ...] = ()
     glossary: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    curated_sha256: str | None = None  # of the curated file: a curation edit is a change too
+
+    @property
+    def fingerprint(self) -> tuple[str, str | None]:
+        return self.sha256, self.curated_sha256
 
     def passage(self, passage_id: str) -> Passage:
         return self.passages[int(passage_id.rsplit(":", 1)[1])]
