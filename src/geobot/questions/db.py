@@ -77,17 +77,22 @@ def make_engine(
     pg_lock_timeout: float | None = None,
     pg_statement_timeout: float | None = None,
     pool_size: int = 5,
+    sqlite_autocheckpoint: bool = True,
 ) -> Engine:
     """An engine for the question log, with the pragmas/options described above.
 
     ``busy_timeout`` (SQLite) and ``pg_lock_timeout`` (PostgreSQL) bound how long a write
     waits for a lock held by someone else; ``connect_timeout`` bounds a connection attempt
-    to an unreachable PostgreSQL server.
+    to an unreachable PostgreSQL server. ``sqlite_autocheckpoint=False`` leaves WAL
+    checkpoints to someone else (the question writer's checkpointer thread), so that no
+    commit on this engine pays for one.
     """
     url = make_url(database_url)
     backend = url.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(url, busy_timeout, sqlite_synchronous, pool_size)
+        return _sqlite_engine(
+            url, busy_timeout, sqlite_synchronous, pool_size, sqlite_autocheckpoint
+        )
     connect_args: dict[str, Any] = {}
     if backend == "postgresql":
         connect_args["connect_timeout"] = max(1, round(connect_timeout))
@@ -109,7 +114,11 @@ def make_engine(
 
 
 def _sqlite_engine(
-    url: URL, busy_timeout: float, synchronous: SqliteSynchronous, pool_size: int
+    url: URL,
+    busy_timeout: float,
+    synchronous: SqliteSynchronous,
+    pool_size: int,
+    autocheckpoint: bool,
 ) -> Engine:
     database = url.database
     in_memory = database in (None, "", ":memory:") or (database or "").startswith("file:")
@@ -138,6 +147,8 @@ def _sqlite_engine(
                 cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute(f"PRAGMA synchronous = {synchronous}")
             cursor.execute("PRAGMA foreign_keys = ON")
+            if not autocheckpoint:
+                cursor.execute("PRAGMA wal_autocheckpoint = 0")
         finally:
             cursor.close()
         dbapi_connection.create_function("geobot_lower", 1, _sqlite_lower, deterministic=True)
@@ -150,6 +161,16 @@ def _sqlite_engine(
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file of a SQLite URL; None for other backends and in-memory databases."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    assert database is not None
+    return None if database.startswith("file:") else Path(database).expanduser()
 
 
 def write_connection(engine: Engine) -> sa.Connection:

@@ -36,6 +36,7 @@ import logging
 import math
 import os
 import queue
+import sqlite3
 import threading
 import time
 import uuid
@@ -53,6 +54,7 @@ from geobot.questions.db import (
     dialect_insert,
     make_engine,
     redact,
+    sqlite_path,
     write_connection,
 )
 from geobot.questions.models import Feedback, Question, QuestionStatus
@@ -504,6 +506,8 @@ class QuestionLog:
         self._synchronous: SqliteSynchronous = sqlite_synchronous
         self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._checkpointer: _Checkpointer | None = None
+        self.checkpoint_interval = 1.0
         self._closed = False
         self._engine: Engine | None = None
         self._conn: sa.Connection | None = None
@@ -528,6 +532,10 @@ class QuestionLog:
             raise RuntimeError("this QuestionLog is closed")
         if self._thread is not None:
             return
+        path = sqlite_path(self.database_url)
+        if path is not None:
+            self._checkpointer = _Checkpointer(path, self.checkpoint_interval)
+            self._checkpointer.start()
         self._thread = threading.Thread(
             target=self._run, name="geobot-question-writer", daemon=True
         )
@@ -535,23 +543,27 @@ class QuestionLog:
 
     async def aclose(self) -> None:
         """Commit (or spool) everything pending and stop the writer."""
-        thread = self._stop()
-        if thread is not None:
-            await asyncio.to_thread(thread.join)
+        if self._stop():
+            await asyncio.to_thread(self._join)
 
     def close(self) -> None:
-        thread = self._stop()
-        if thread is not None:
-            thread.join()
+        if self._stop():
+            self._join()
 
-    def _stop(self) -> threading.Thread | None:
+    def _stop(self) -> bool:
         if self._closed:
-            return None
+            return False
         self._closed = True
         if self._thread is None:
-            return None
+            return False
         self._queue.put(_STOP)
-        return self._thread
+        return True
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
 
     async def __aenter__(self) -> QuestionLog:
         self.start()
@@ -706,6 +718,9 @@ class QuestionLog:
                 # A hung server must not hang every asker forever.
                 pg_statement_timeout=max(10.0, self._lock_timeout * 4),
                 pool_size=1,
+                # WAL checkpoints fsync the database file: done on the commit path they
+                # are the slowest commits by far, so the checkpointer thread does them.
+                sqlite_autocheckpoint=False,
             )
         if self._conn is None:
             self._conn = write_connection(self._engine)
@@ -853,6 +868,55 @@ class QuestionLog:
                         if _is_unavailable(item_exc):
                             raise
                         self._reject([item], item_exc)
+
+
+class _Checkpointer:
+    """Checkpoints the SQLite WAL from its own thread and connection, off the commit path.
+
+    A passive checkpoint never blocks the writer; it copies what it can and the writer
+    restarts the WAL from the top once everything was copied, which keeps the WAL small.
+    """
+
+    def __init__(self, path: Path, interval: float) -> None:
+        self.path = path
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="geobot-question-checkpointer", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        try:
+            while True:
+                stopping = self._stop.wait(self.interval)
+                conn = self._checkpoint(conn)
+                if stopping:
+                    return
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection | None) -> sqlite3.Connection | None:
+        try:
+            if conn is None:
+                # mode=rw: never create the database; the writer or a migration does that.
+                uri = f"{self.path.resolve().as_uri()}?mode=rw".replace("file://", "file:", 1)
+                conn = sqlite3.connect(uri, uri=True, timeout=1.0, check_same_thread=False)
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            return conn
+        except sqlite3.Error as exc:
+            log.debug("WAL checkpoint of %s skipped: %s", self.path, exc)
+            if conn is not None:
+                conn.close()
+            return None
 
 
 def _feedback_row(
