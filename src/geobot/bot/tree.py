@@ -9,7 +9,8 @@ import time
 import discord
 from discord import app_commands
 
-from geobot.bot.replies import reply
+from geobot.bot import render
+from geobot.bot.replies import refuse
 from geobot.library import UnknownDocumentError
 from geobot.search.query import QueryError
 
@@ -35,7 +36,11 @@ class GeobotTree(app_commands.CommandTree):
             message = f"Easy there: you can ask again in {wait} second{'s' * (wait != 1)}."
             log.info("command=%s guild=%s user=%s outcome=cooldown", command, guild,
                      interaction.user.id)
-        elif isinstance(original, QueryError | UnknownDocumentError | UserFacingError):
+        elif isinstance(original, UnknownDocumentError):
+            message = render.unknown_document(original)  # it echoes what the reader typed
+            log.info("command=%s guild=%s outcome=refused reason=unknown document", command,
+                     guild)
+        elif isinstance(original, QueryError | UserFacingError):
             message = str(original)
             log.info("command=%s guild=%s outcome=refused reason=%s", command, guild, message)
         elif isinstance(error, app_commands.CheckFailure):
@@ -48,7 +53,7 @@ class GeobotTree(app_commands.CommandTree):
             log.error("command=%s guild=%s outcome=error error=%r", command, guild, original,
                       exc_info=original)
         try:
-            await reply(interaction, message, ephemeral=True)
+            await refuse(interaction, message)
         except discord.HTTPException as exc:
             # The interaction may have expired: nothing more to tell the user.
             log.warning("command=%s could not report its error: %s", command, exc)

@@ -97,15 +97,17 @@ class Readers(commands.Cog):
     async def answer(self, interaction: discord.Interaction, question: str, command: str,
                      document: str | None) -> None:
         library = self.bot.library
+        # A document name resolves in microseconds, and resolving it before the defer means
+        # a bad one is refused privately, with no "thinking…" shown to the channel first.
+        doc = library.resolve(document)
         await interaction.response.defer(thinking=True)
         answer: Answer = await to_thread(library.ask, question, limit=MAX_RESULTS,
-                                         document=document)
+                                         document=doc.id if doc else None)
         faq = self._faq(interaction.guild_id, answer.question)
         await self._log(interaction, question, command, answer, library)
         pages = render.answer_pages(library, answer, faq)
         view = Pages(pages, interaction.user.id, extra=feedback_buttons(interaction.id))
-        await interaction.edit_original_response(embed=pages[0], view=view)
-        view.message = await interaction.original_response()
+        view.message = await show(interaction, embed=pages[0], view=view)
 
     def _faq(self, guild_id: int | None, question: str) -> render.FaqAnswer | None:
         matcher = getattr(self.bot, "faq", None)
@@ -212,8 +214,7 @@ class Readers(commands.Cog):
             await show(interaction, embed=pages[0])
             return
         view = Pages(pages, interaction.user.id)
-        await show(interaction, embed=pages[0], view=view)
-        view.message = await interaction.original_response()
+        view.message = await show(interaction, embed=pages[0], view=view)
 
 
 async def setup(bot: GeobotBot) -> None:
