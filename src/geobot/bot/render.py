@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import discord
 
 from geobot.documents.model import Argument, Document, Quote, Source
-from geobot.library import Library
+from geobot.library import Library, UnknownDocumentError
 from geobot.search.passages import Answer, Hit
 
 TITLE_LIMIT = 256
@@ -51,10 +51,22 @@ def clip(text: str, limit: int) -> str:
     return window[:cut].rstrip() + "…"
 
 
+# What Discord turns into a mention: @everyone, @here, and <@id>, <@!id>, <@&id> with any id.
+# discord.utils.escape_mentions only handles ids of 17-20 digits, so "<@&12>" stayed a
+# (dead, but rendered) role mention.
+_MENTION = re.compile(r"@(?=everyone|here)|(?<=<)@")
+
+
 def escape(text: str) -> str:
     """User text made inert: no markdown, no mentions that could render as pings."""
     escaped = discord.utils.escape_markdown(text, as_needed=False)
-    return discord.utils.escape_mentions(escaped)
+    return _MENTION.sub("@\u200b", escaped)
+
+
+def unknown_document(error: UnknownDocumentError) -> str:
+    """The core's "no such document" refusal, with the reader's words made inert."""
+    hint = f" Did you mean: {', '.join(error.suggestions)}?" if error.suggestions else ""
+    return f"No document matches “{escape(error.query)}”.{hint}"
 
 
 def embed_size(embed: discord.Embed) -> int:
