@@ -70,11 +70,15 @@ class Vocabulary:
 
     def __init__(self, counts: Counter[str]) -> None:
         self.counts = counts
-        by_length: dict[int, list[str]] = defaultdict(list)
+        # Candidates are drawn from words of a similar length that share the first or the
+        # last letter: a typo rarely changes both, and scanning every word of a large
+        # vocabulary costs ~10 ms per unknown word.
+        buckets: dict[tuple[int, str, str], list[str]] = defaultdict(list)
         for word in set(counts) | STOP_WORDS:
             if word.isalpha():
-                by_length[len(word)].append(word)
-        self._by_length = {n: sorted(ws) for n, ws in by_length.items()}
+                buckets[(len(word), "first", word[0])].append(word)
+                buckets[(len(word), "last", word[-1])].append(word)
+        self._buckets = {key: sorted(ws) for key, ws in buckets.items()}
 
     def __contains__(self, word: str) -> bool:
         return word in self.counts
@@ -87,7 +91,9 @@ class Vocabulary:
         limit = 1 if len(word) < 8 else 2
         best: tuple[int, int, int, str] | None = None
         for length in range(len(word) - limit, len(word) + limit + 1):
-            candidates = self._by_length.get(length)
+            first = self._buckets.get((length, "first", word[0]), [])
+            last = self._buckets.get((length, "last", word[-1]), [])
+            candidates = first + last if first is not last else first
             if not candidates:
                 continue
             for candidate, distance, _ in process.extract(
