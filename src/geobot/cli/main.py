@@ -26,6 +26,8 @@ app = typer.Typer(
 )
 index_app = typer.Typer(help="Check a document set.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
+curate_app = typer.Typer(help="Help with curating documents.", no_args_is_help=True)
+app.add_typer(curate_app, name="curate")
 
 EXIT_USAGE = 2  # bad input: a question, a document name, a broken document set
 EXIT_UNAVAILABLE = 3  # something outside the input: a database, Discord
@@ -215,6 +217,29 @@ def index_check(
         typer.echo(load_report_text(result, str(folder)), err=not result.ok)
     if not result.ok:
         raise typer.Exit(1)
+
+
+@curate_app.command("draft")
+def curate_draft(
+    article: Annotated[Path, typer.Argument(help="The article, data/<id>.txt")],
+    output: Annotated[Path | None, typer.Option(help="Where to write [default: beside it]")]
+    = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing curated file.")] = False,
+) -> None:
+    """Write a draft curated file for a new article, for an admin to correct."""
+    from geobot.documents.draft import write_draft
+
+    if not article.is_file():
+        fail(f"{article}: no such file")
+    try:
+        target = write_draft(article, output, force=force)
+    except FileExistsError as exc:
+        fail(str(exc))
+    except UnicodeDecodeError:
+        fail(f"{article}: not UTF-8 text")
+    except ValueError as exc:
+        fail(f"{article}: {exc}")
+    typer.echo(f"Wrote {target}. Edit it, then run: geobot index check")
 
 
 @app.command("eval")
