@@ -26,7 +26,7 @@ from geobot.settings import Settings
 
 log = logging.getLogger("geobot.bot")
 
-COGS = ("geobot.bot.cogs.readers",)
+COGS = ("geobot.bot.cogs.readers", "geobot.bot.cogs.moderators", "geobot.bot.cogs.privacy")
 
 
 def point_discord_at(api_base: str | None, gateway: str | None) -> None:
