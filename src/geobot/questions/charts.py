@@ -49,7 +49,8 @@ def questions_per_day_png(stats: Stats, *, title: str | None = None) -> bytes:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", alpha=0.3)
         ax.set_axisbelow(True)
-        ax.legend(loc="upper left", frameon=False)
+        # Below the plot, not over it: the bars reach any height.
+        figure.legend(loc="outside lower center", ncols=len(_SERIES), frameon=False)
         figure.autofmt_xdate()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
