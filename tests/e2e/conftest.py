@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from readers_support import MakeGeobot
 
 from discord_double import DiscordDouble, spec
 from geobot.bot.client import GeobotBot
@@ -20,7 +21,15 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 # Captured at import, before any test could monkeypatch it away.
 _VALIDATE_BODY = spec.validate_body
 
-MakeGeobot = Callable[..., GeobotBot]
+
+# The one visible way out of the schema re-check below, for a test that sends an invalid
+# body on purpose (and then asserts on the violation it took from the double).
+SENDS_INVALID = "sends_invalid_bodies"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{SENDS_INVALID}: the test provokes bodies Discord's schema rejects")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -73,8 +82,9 @@ def make_geobot(bot_settings: Settings, bundled_library: Library,
 
 @pytest.fixture
 async def geobot(discord_world: Any, start_bot: Callable[..., Awaitable[Any]],
-                 make_geobot: MakeGeobot) -> AsyncIterator[GeobotBot]:
-    return await start_bot(make_geobot())
+                 make_geobot: MakeGeobot) -> GeobotBot:
+    bot: GeobotBot = await start_bot(make_geobot())
+    return bot
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +96,8 @@ def _schema_checks_stay_on(request: pytest.FixtureRequest) -> Iterator[None]:
     violations with take_violations() would pass for the wrong reason. So every body is
     validated here a second time, independently of what the test did with the double.
     """
-    if "discord_double" not in request.fixturenames:
+    if ("discord_double" not in request.fixturenames
+            or request.node.get_closest_marker(SENDS_INVALID) is not None):
         yield
         return
     double: DiscordDouble = request.getfixturevalue("discord_double")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from discord_double import DiscordDouble, InteractionHandle, StoredMessage, limits
+from geobot.bot.client import GeobotBot
 from geobot.documents.model import DocumentSet, Quote, QuoteKind
 from geobot.library import Library
 from geobot.questions.models import Question
 from geobot.questions.store import QuestionFilter, QuestionStore, Scope
 
 EPHEMERAL = 1 << 6
+MakeGeobot = Callable[..., GeobotBot]  # the make_geobot fixture
 ANSWERED_QUESTION = "What did Senator Mike Lee say about NATO?"
 NEW_WORLD_ORDER = "trump-russia-realignment-new-world-order"
 ALLIANCE = "trump-putin-alliance-unravels"
