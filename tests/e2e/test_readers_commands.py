@@ -20,7 +20,7 @@ from readers_support import (
 from discord_double import DiscordDouble, World
 from geobot.bot.client import GeobotBot
 from geobot.library import Library
-from geobot.questions.store import QuestionStore
+from geobot.questions.store import QuestionStore, Scope
 
 # -- /ask -------------------------------------------------------------------------------
 
@@ -360,3 +360,28 @@ async def test_every_reader_command_works_in_a_dm(
     handle = await discord_double.context_menu("Ask geobot", message=posted, user=carol)
     await visible_reply(handle)
     assert logged_one(question_store, handle.id, None).command == "context-menu"
+
+
+# -- the moderators' FAQ --------------------------------------------------------------------
+
+
+async def test_a_faq_answer_leads_in_its_own_guild_and_the_dm_faq_in_dms(
+        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
+        question_store: QuestionStore) -> None:
+    question = "Is NATO finished?"
+    question_store.add_faq(Scope.moderator(discord_world.guild.id), question,
+                           "Not yet: see **the pinned thread**.", discord_world.bob.id)
+    question_store.add_faq(Scope.bot_admin(), question, "Ask in the server for the long "
+                           "answer.", None)
+
+    handle = await discord_double.slash("ask", {"question": "is nato finished"},
+                                        user=discord_world.alice, guild=discord_world.guild)
+    description = embed(await visible_reply(handle))["description"]
+    assert description.startswith("**Moderators' answer**")
+    assert r"Not yet: see \*\*the pinned thread\*\*." in description
+
+    handle = await discord_double.slash("ask", {"question": "Is NATO finished?"},
+                                        user=discord_world.carol)
+    description = embed(await visible_reply(handle))["description"]
+    assert "Ask in the server for the long answer." in description
+    assert "pinned thread" not in description  # one guild's FAQ never leaks into DMs

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from geobot.bot.client import GeobotBot
 
 log = logging.getLogger("geobot.bot")
+# Seconds a paged answer keeps its buttons after its last use. Read when a view is made,
+# not bound as a default argument, so tests (and operators) can change it at run time.
 PAGE_TIMEOUT = 600.0
 
 
@@ -28,10 +30,12 @@ class Pages(discord.ui.View):
     """Previous / next over prepared embeds; only the person who asked may turn them."""
 
     def __init__(self, pages: Sequence[discord.Embed], owner_id: int, *,
-                 timeout: float = PAGE_TIMEOUT, extra: Sequence[discord.ui.Item[Any]] = ()):
-        super().__init__(timeout=timeout)
+                 timeout: float | None = None, extra: Sequence[discord.ui.Item[Any]] = (),
+                 client: discord.Client | None = None):
+        super().__init__(timeout=PAGE_TIMEOUT if timeout is None else timeout)
         self.pages = list(pages)
         self.owner_id = owner_id
+        self.client = client  # needed when `extra` holds dynamic items: see on_timeout
         self.index = 0
         self.message: discord.InteractionMessage | discord.Message | None = None
         for item in extra:
@@ -71,6 +75,15 @@ class Pages(discord.ui.View):
         await interaction.response.edit_message(embed=self.current, view=self)
 
     async def on_timeout(self) -> None:
+        # discord.py's view store forgets the dynamic item *classes* a finished view held,
+        # even when the bot registered them for good with add_dynamic_items: after the first
+        # answer timed out, every feedback button of every message stopped answering. Put
+        # them back before anything can await.
+        dynamic = {type(i) for i in self.children if isinstance(i, discord.ui.DynamicItem)}
+        if dynamic and self.client is not None:
+            self.client.add_dynamic_items(*dynamic)
+        if len(self.pages) <= 1:
+            return  # no paging buttons to disable: the message stays as it is
         self.previous.disabled = True
         self.next.disabled = True
         if self.message is not None:

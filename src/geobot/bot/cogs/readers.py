@@ -106,13 +106,15 @@ class Readers(commands.Cog):
         faq = self._faq(interaction.guild_id, answer.question)
         await self._log(interaction, question, command, answer, library)
         pages = render.answer_pages(library, answer, faq)
-        view = Pages(pages, interaction.user.id, extra=feedback_buttons(interaction.id))
+        view = Pages(pages, interaction.user.id, extra=feedback_buttons(interaction.id),
+                     client=self.bot)
         view.message = await show(interaction, embed=pages[0], view=view)
 
     def _faq(self, guild_id: int | None, question: str) -> render.FaqAnswer | None:
         matcher = getattr(self.bot, "faq", None)
-        if matcher is None or guild_id is None:
+        if matcher is None:
             return None
+        # guild_id None is a DM: the matcher then looks at the bot admins' FAQ for DMs only.
         match = matcher.best(guild_id, question)
         return render.FaqAnswer(match.entry.question, match.entry.answer) if match else None
 
