@@ -8,6 +8,7 @@ commands need none), and no mention parsing in anything the bot sends.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from pathlib import Path
@@ -128,6 +129,11 @@ async def run(settings: Settings, library: Library, question_log: QuestionLog,
     """Log in and serve until stopped. Raises discord.LoginFailure on a rejected token."""
     assert settings.discord_token is not None
     bot = make_bot(settings, library, question_log, store=store)
+    # Start-up leaves ~100,000 long-lived objects (SQLAlchemy, pydantic, the library); a
+    # full collection walking them stalls the event loop 40-60 ms. Freezing moves them
+    # out of the collector's way.
+    gc.collect()
+    gc.freeze()
     async with bot:
         await bot.start(settings.discord_token.get_secret_value())
 
