@@ -61,9 +61,18 @@ def parse(line: str) -> tuple[str, dict[str, str]]:
         end = markers[i + 1].start() if i + 1 < len(markers) else len(rest)
         value = rest[marker.end() : end].strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = shlex.split(value)[0]
+            value = _unquote(value)
         options[marker.group(1)] = value
     return name, options
+
+
+def _unquote(value: str) -> str:
+    """`"Craig Unger"` -> `Craig Unger`; a quote inside ('it's') is kept, not an error."""
+    try:
+        parts = shlex.split(value)
+    except ValueError:  # unbalanced quotes inside: shlex gives up, a reader should not
+        return value[1:-1]
+    return parts[0] if len(parts) == 1 else value[1:-1]
 
 
 def run_command(library: Library, name: str, options: dict[str, str]) -> list[discord.Embed]:
@@ -74,17 +83,20 @@ def run_command(library: Library, name: str, options: dict[str, str]) -> list[di
     if name == "summary":
         doc = library.resolve(document)
         return [render.summary_embed(library, doc) if doc else render.overview_embed(library)]
+    # The same headings as the bot's (render.*_heading), so the shell shows what Discord would.
     if name == "arguments":
         doc = library.resolve(document)
-        found = library.find_arguments(doc.id if doc else None, options.get("topic"))
-        return render.argument_pages(library, found, "Key arguments")
+        topic = options.get("topic")
+        found = library.find_arguments(doc.id if doc else None, topic)
+        return render.argument_pages(library, found, render.arguments_heading(doc, topic))
     if name == "quote":
-        found = library.find_quotes(options.get("text"), speaker=options.get("speaker"))
-        return render.quote_pages(library, found, "Quotes")
+        text, speaker = options.get("text"), options.get("speaker")
+        found = library.find_quotes(text, speaker=speaker)
+        return render.quote_pages(library, found, render.quotes_heading(text, speaker))
     if name == "sources":
         doc = library.resolve(document)
         return render.source_pages(library, library.find_sources(doc.id if doc else None),
-                                   "Sources")
+                                   render.sources_heading(doc))
     if name == "documents":
         return [render.documents_embed(library)]
     return [render.help_embed()]

@@ -182,6 +182,27 @@ def overview_embed(library: Library) -> discord.Embed:
     return fit(embed)
 
 
+def arguments_heading(document: Document | None, topic: str | None) -> str:
+    """The title of an /arguments answer; the shell prints the same."""
+    heading = "Key arguments" + (f" · {document.title}" if document else "")
+    if topic:
+        heading += f" · about “{escape(topic)}”"
+    return heading
+
+
+def quotes_heading(text: str | None, speaker: str | None) -> str:
+    parts = []
+    if text:
+        parts.append(f"matching “{escape(text)}”")
+    if speaker:
+        parts.append(f"by {escape(speaker)}")
+    return "Quotes " + " ".join(parts) if parts else "Quotes"
+
+
+def sources_heading(document: Document | None) -> str:
+    return "Sources" + (f" · {document.title}" if document else "")
+
+
 def argument_pages(library: Library, arguments: Sequence[Argument],
                    heading: str) -> list[discord.Embed]:
     pages = []

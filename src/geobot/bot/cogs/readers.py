@@ -166,9 +166,7 @@ class Readers(commands.Cog):
         library = self.bot.library
         doc = library.resolve(document)
         found = library.find_arguments(doc.id if doc else None, topic)
-        heading = "Key arguments" + (f" · {doc.title}" if doc else "")
-        if topic:
-            heading += f" · about “{render.escape(topic)}”"
+        heading = render.arguments_heading(doc, topic)
         await self._paged(interaction, render.argument_pages(library, found, heading))
 
     @app_commands.command(name="quote", description="Who said what, in the documents.")
@@ -180,12 +178,7 @@ class Readers(commands.Cog):
                     speaker: app_commands.Range[str, 1, 100] | None = None) -> None:
         library = self.bot.library
         found = library.find_quotes(text, speaker=speaker)
-        parts = []
-        if text:
-            parts.append(f"matching “{render.escape(text)}”")
-        if speaker:
-            parts.append(f"by {render.escape(speaker)}")
-        heading = "Quotes " + " ".join(parts) if parts else "Quotes"
+        heading = render.quotes_heading(text, speaker)
         await self._paged(interaction, render.quote_pages(library, found, heading))
 
     @app_commands.command(name="sources", description="What the documents cite, and for what.")
@@ -197,7 +190,7 @@ class Readers(commands.Cog):
         library = self.bot.library
         doc = library.resolve(document)
         found = library.find_sources(doc.id if doc else None)
-        heading = "Sources" + (f" · {doc.title}" if doc else "")
+        heading = render.sources_heading(doc)
         await self._paged(interaction, render.source_pages(library, found, heading))
 
     @app_commands.command(name="documents", description="The documents I know.")
