@@ -6,11 +6,14 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from geobot.cli.main import EXIT_UNAVAILABLE, DataOption, data_folder, fail, open_library
+
+if TYPE_CHECKING:
+    from geobot.settings import Settings
 
 log = logging.getLogger("geobot")
 
@@ -22,6 +25,15 @@ def _settings(data: Path | None):  # type: ignore[no-untyped-def]
     if data is not None:
         settings = settings.model_copy(update={"data_dir": data})
     return settings
+
+
+def _token(settings: Settings) -> str | None:
+    """The bot token, or None when unset or blank: `.env.example` ships `DISCORD_TOKEN=`,
+    and a copied template must open the shell, not try to log in with an empty token."""
+    token = settings.discord_token
+    if token is None or not token.get_secret_value().strip():
+        return None
+    return str(token.get_secret_value().strip())
 
 
 def setup_logging(level: str) -> None:
@@ -79,7 +91,7 @@ def bot_commands(app: typer.Typer) -> None:
     @app.command()
     def run(data: DataOption = None) -> None:
         """Start the Discord bot (needs DISCORD_TOKEN)."""
-        if _settings(data).discord_token is None:
+        if _token(_settings(data)) is None:
             fail("DISCORD_TOKEN is not set: put the bot token in the environment or .env "
                  "(see .env.example).", EXIT_UNAVAILABLE)
         _serve(data)
@@ -87,7 +99,7 @@ def bot_commands(app: typer.Typer) -> None:
     @app.command()
     def start(data: DataOption = None) -> None:
         """The bot when a token is configured; otherwise the local shell."""
-        if _settings(data).discord_token is None:
+        if _token(_settings(data)) is None:
             typer.echo("No DISCORD_TOKEN configured: opening the local shell instead "
                        "(see README, 'Running the bot').", err=True)
             shell(data)
@@ -108,7 +120,8 @@ def bot_commands(app: typer.Typer) -> None:
              ) -> None:
         """Register the slash commands with Discord now."""
         settings = _settings(data)
-        if settings.discord_token is None:
+        token = _token(settings)
+        if token is None:
             fail("DISCORD_TOKEN is not set.", EXIT_UNAVAILABLE)
         import discord
 
@@ -120,7 +133,7 @@ def bot_commands(app: typer.Typer) -> None:
         async def go() -> bool:
             bot = make_bot(settings, library, None, sync_commands=False)
             async with bot:
-                await bot.login(settings.discord_token.get_secret_value())  # type: ignore[union-attr]
+                await bot.login(token)
                 return await sync_if_changed(bot, settings, force=force)
 
         try:
