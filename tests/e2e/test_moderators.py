@@ -140,6 +140,14 @@ async def eventually(predicate: Callable[[], bool], what: str, seconds: float = 
         await asyncio.sleep(0.01)
 
 
+async def faq_choices(mods: Mods, typed: str, user: User,
+                      guild: Guild | None = None) -> list[dict[str, Any]]:
+    handle = await mods.double.autocomplete("questions", {"faq": {"delete": {"id": typed}}},
+                                            user=user, guild=guild)
+    await handle.response()
+    return handle.choices
+
+
 def button(message: StoredMessage, label: str) -> str:
     """The custom_id of the button labelled ``label`` on ``message``."""
     for row in message.components:
@@ -223,7 +231,7 @@ async def test_the_group_is_hidden_from_members_without_manage_messages(mods: Mo
     assert command["integration_types"] == [0]
     subcommands = {o["name"] for o in command["options"]}
     assert subcommands == {"list", "show", "answer", "dismiss", "reopen", "stats", "export",
-                           "settings", "forget"}
+                           "settings", "forget", "faq"}
     with pytest.raises(PermissionError):
         await mods.double.slash("questions", {"list": {}}, user=mods.world.alice,
                                 guild=mods.guild)
@@ -240,15 +248,25 @@ EVERY_COMMAND: list[tuple[str, dict[str, Any]]] = [
     ("stats", {}),
     ("export", {"format": "jsonl"}),
     ("forget", {"user": "ASKER"}),
+    ("faq", {"list": {}}),
+    ("faq", {"delete": {"id": "FAQ"}}),
 ]
 
 
 async def test_every_command_refuses_a_member_who_is_not_a_moderator(mods: Mods) -> None:
     alice = mods.world.alice
     question = await mods.ask(FLAGGED, alice, mods.guild)
+    entry = mods.store.add_faq(Scope.moderator(mods.guild.id), "Best pizza?", "Margherita.",
+                               mods.world.bob.id)
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        return {"ID": str(question.id), "FAQ": str(entry.id), "ASKER": alice}.get(
+            value, value) if isinstance(value, str) else value
+
     for sub, options in EVERY_COMMAND:
-        filled = {k: (str(question.id) if v == "ID" else alice if v == "ASKER" else v)
-                  for k, v in options.items()}
+        filled = fill(options)
         # frank has a role, just not one that counts: the configured role is unset. force:
         # the server's admins let everyone see /questions (Server Settings → Integrations).
         handle, message = await mods.run(sub, filled, user=mods.frank, guild=mods.guild,
@@ -261,7 +279,7 @@ async def test_every_command_refuses_a_member_who_is_not_a_moderator(mods: Mods)
     assert after is not None
     assert after.status == "open"
     assert after.answer_text is None
-    assert mods.store.get_question(Scope.operator(), question.id) is not None
+    assert mods.store.list_faq(Scope.moderator(mods.guild.id)) == [entry]
     assert not mods.bot_messages(mods.world.general)  # nobody was told anything
 
 
@@ -275,6 +293,12 @@ async def test_autocomplete_offers_nothing_to_a_member_who_is_not_a_moderator(
         # The same typing as a moderator does find it: the emptiness above is the check.
         found = await mods.choices(sub, "id", "pizza", user=mods.world.bob, guild=mods.guild)
         assert [c["value"] for c in found] == [str(question.id)]
+    entry = mods.store.add_faq(Scope.moderator(mods.guild.id), "Best pizza?", "Margherita.",
+                               mods.world.bob.id)
+    for user, expected in ((mods.frank, []), (mods.world.alice, []),
+                           (mods.world.bob, [str(entry.id)])):
+        assert [c["value"] for c in await faq_choices(mods, "pizza", user, mods.guild)] \
+            == expected
 
 
 async def test_the_configured_moderator_role_is_enough(mods: Mods) -> None:
@@ -587,6 +611,41 @@ async def test_without_add_to_faq_later_asks_get_no_faq_answer(mods: Mods) -> No
                                      guild=mods.guild)
     assert "Moderators' answer" not in ((await handle.reply()).embeds[0].get("description")
                                         or "")
+
+
+async def test_faq_entries_are_listed_and_deleted(mods: Mods) -> None:
+    alice, bob = mods.world.alice, mods.world.bob
+    question = await mods.ask(FLAGGED, alice, mods.guild)
+    _, message = await mods.run("faq", {"list": {}}, user=bob, guild=mods.guild)
+    assert "No FAQ entries yet" in text_of(message)
+
+    await mods.run("answer", {"id": str(question.id), "text": "Margherita <@&1>.",
+                              "add_to_faq": True}, user=bob, guild=mods.guild)
+    [entry] = mods.store.list_faq(Scope.moderator(mods.guild.id))
+    _, message = await mods.run("faq", {"list": {}}, user=bob, guild=mods.guild)
+    assert message.ephemeral
+    [field] = message.embeds[0]["fields"]
+    assert field["name"] == f"#{entry.id} · {FLAGGED}"
+    assert field["value"].startswith("Margherita <@\u200b&1>.")  # shown, never a ping
+    assert f"from question #{question.id}" in field["value"]
+
+    for typed in ("", str(entry.id), "naples", "margherita"):
+        assert [c["value"] for c in await faq_choices(mods, typed, bob, mods.guild)] == [
+            str(entry.id)]
+    assert await faq_choices(mods, "sourdough", bob, mods.guild) == []
+
+    _, message = await mods.run("faq", {"delete": {"id": str(entry.id)}}, user=bob,
+                                guild=mods.guild)
+    assert message.content.startswith(f"Deleted FAQ entry #{entry.id} (“What is the best")
+    assert mods.store.list_faq(Scope.moderator(mods.guild.id)) == []
+    assert mods.question(question.id) is not None  # the question and its answer stay
+    handle = await mods.double.slash("ask", {"question": FLAGGED}, user=mods.frank,
+                                     guild=mods.guild)
+    assert "Moderators' answer" not in ((await handle.reply()).embeds[0].get("description")
+                                        or "")
+    _, message = await mods.run("faq", {"delete": {"id": str(entry.id)}}, user=bob,
+                                guild=mods.guild)
+    assert message.content == f"There is no FAQ entry #{entry.id} here."
 
 
 # --- dismiss and reopen ---------------------------------------------------------------------
@@ -992,3 +1051,31 @@ async def test_a_bot_admin_in_a_server_acts_on_that_server_only(mods: Mods) -> N
     _, message = await mods.run("list", user=mods.double.owner, guild=mods.other)
     assert f"#{mine.id} ·" in text_of(message)
     assert f"#{in_dm.id} ·" not in text_of(message)
+
+
+async def test_a_bot_admins_dm_faq_answers_later_dm_questions_only(mods: Mods) -> None:
+    in_dm = await mods.ask(FLAGGED, mods.world.alice)
+    _, message = await mods.run("answer", {"id": str(in_dm.id), "text": "Margherita.",
+                                           "add_to_faq": True}, user=mods.world.carol)
+    assert "Added to the FAQ" in message.content
+    handle = await mods.double.slash("ask", {"question": FLAGGED}, user=mods.dave)  # a DM
+    assert "Margherita." in ((await handle.reply()).embeds[0].get("description") or "")
+    handle = await mods.double.slash("ask", {"question": FLAGGED}, user=mods.dave,
+                                     guild=mods.other)
+    assert "Margherita." not in ((await handle.reply()).embeds[0].get("description") or "")
+
+
+async def test_a_very_long_list_shows_the_newest_and_points_to_export(mods: Mods) -> None:
+    assert mods.bot.question_log is not None
+    log, channel = mods.bot.question_log, mods.world.general
+    # Logged concurrently: the writer commits them together, which keeps this test fast.
+    await asyncio.gather(*(log.record(NewQuestion(
+        interaction_id=None, guild_id=mods.guild.id, channel_id=channel.id,
+        user_id=mods.world.alice.id, text=f"Question {n}?", command="ask", results=[],
+        answered=False)) for n in range(moderators.LIST_LIMIT + 5)))
+    _, message = await mods.run("list", user=mods.world.bob, guild=mods.guild)
+    body = text_of(message)
+    assert f"Showing the newest {moderators.LIST_LIMIT} of {moderators.LIST_LIMIT + 5}" in body
+    assert "`/questions export`" in body
+    pages = -(-moderators.LIST_LIMIT // moderators.LIST_PER_PAGE)
+    assert f"Page 1/{pages}" in body

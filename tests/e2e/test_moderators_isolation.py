@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from test_moderators import ANSWERED, FLAGGED, REFUSED, Mods, button, text_of
+from test_moderators import ANSWERED, FLAGGED, REFUSED, Mods, button, faq_choices, text_of
 
 # The shared fixtures, imported by name so that pytest finds them for this module too.
 from test_moderators import library as library
@@ -220,3 +220,24 @@ async def test_settings_and_notices_stay_in_their_server(mods: Mods, logged: Log
     assert f"<@{mods.world.alice.id}>" in notice.content
     assert not mods.bot_messages(mods.other_mod_log)
     assert mods.store.get_guild_settings(Scope.moderator(mods.other.id)) is None
+
+
+async def test_faq_entries_stay_in_their_server(mods: Mods, logged: Logged) -> None:
+    bob = mods.world.bob
+    await mods.run("answer", {"id": str(logged.first[0].id), "text": "Margherita.",
+                              "add_to_faq": True}, user=bob, guild=mods.guild)
+    [entry] = mods.store.list_faq(Scope.moderator(mods.guild.id))
+    unknown = entry.id + 1000
+
+    _, message = await mods.run("faq", {"list": {}}, user=mods.erin, guild=mods.other)
+    assert "No FAQ entries yet" in text_of(message)
+    for typed in ("", str(entry.id), "pizza", "margherita"):
+        assert await faq_choices(mods, typed, mods.erin, mods.other) == []
+    _, foreign = await mods.run("faq", {"delete": {"id": str(entry.id)}}, user=mods.erin,
+                                guild=mods.other)
+    _, missing = await mods.run("faq", {"delete": {"id": str(unknown)}}, user=mods.erin,
+                                guild=mods.other)
+    assert foreign.content == f"There is no FAQ entry #{entry.id} here."
+    assert foreign.content.replace(str(entry.id), "N") == missing.content.replace(
+        str(unknown), "N")
+    assert mods.store.list_faq(Scope.moderator(mods.guild.id)) == [entry]

@@ -1,5 +1,6 @@
 """Moderator commands: ``/questions list|show|answer|dismiss|reopen|stats|export|settings|
-forget``, the notice for flagged questions, and the daily retention clean-up.
+forget`` and ``/questions faq list|delete``, the notice for flagged questions, and the daily
+retention clean-up.
 
 Who may use them: members with Manage Messages (``default_permissions`` hides the group from
 everyone else) or the server's configured moderator role, and the bot's admins
@@ -40,8 +41,10 @@ from geobot.bot.cogs.privacy import Confirm, report_view_error, require_store
 from geobot.bot.tree import UserFacingError
 from geobot.bot.views import Pages
 from geobot.questions.export import export_filename, export_questions
+from geobot.questions.faq import FaqEntry
 from geobot.questions.models import Question, QuestionStatus, utcnow
 from geobot.questions.store import (
+    FaqNotFound,
     InvalidTransition,
     QuestionFilter,
     QuestionNotFound,
@@ -129,11 +132,25 @@ def not_found(question_id: int) -> UserFacingError:
 # --- rendering ---------------------------------------------------------------------------
 
 
-def _where(bot: GeobotBot, scope: Scope) -> str:
+# What Discord renders as a mention (as in render.escape): @everyone, @here, <@…>, <@&…>.
+_MENTION = re.compile(r"@(?=everyone|here)|(?<=<)@")
+
+
+def inert_mentions(text: str) -> str:
+    """Moderators' text keeps its markdown (they format answers on purpose); only mentions
+    are broken, so a name or role in an answer shows as text and can never ping."""
+    return _MENTION.sub("@\u200b", text)
+
+
+def _where(bot: GeobotBot, scope: Scope, *, markdown: bool = True) -> str:
+    """Where the scope's questions come from; escaped for Discord unless ``markdown`` is off
+    (the chart's title is drawn as is)."""
     if scope.guild_id is None:
         return "direct messages"
     guild = bot.get_guild(scope.guild_id)
-    return render.escape(guild.name) if guild is not None else "this server"
+    if guild is None:
+        return "this server"
+    return render.escape(guild.name) if markdown else guild.name
 
 
 def _status(question: Question) -> str:
@@ -213,8 +230,7 @@ def question_embed(question: Question, helpful: int, unhelpful: int) -> discord.
                     inline=True)
     embed.add_field(name="Command", value=f"`/{render.escape(question.command)}`", inline=True)
     if question.results:
-        lines = [f"`{render.clip(str(r.get('passage_id')), 80)}` · "
-                 f"{r.get('score') if r.get('score') is None else round(r['score'], 2)}"
+        lines = [f"`{render.clip(str(r.get('passage_id')), 80)}` · {_score(r.get('score'))}"
                  for r in question.results[:5]]
         verdict = ("answered" if question.answered
                    else "no clear answer: flagged for the moderators")
@@ -223,7 +239,7 @@ def question_embed(question: Question, helpful: int, unhelpful: int) -> discord.
                         inline=False)
     if question.answer_text:
         embed.add_field(name="Moderators' answer",
-                        value=render.clip(discord.utils.escape_mentions(question.answer_text),
+                        value=render.clip(inert_mentions(question.answer_text),
                                           render.FIELD_VALUE_LIMIT), inline=False)
     if question.resolved_by is not None and question.resolved_at is not None:
         verb = "Answered" if question.status == QuestionStatus.ANSWERED.value else "Dismissed"
@@ -240,10 +256,42 @@ def question_embed(question: Question, helpful: int, unhelpful: int) -> discord.
     return render.fit(embed)
 
 
+def _score(value: Any) -> str:
+    # The writer stores NaN and infinities as null: JSON has no such numbers.
+    return f"{value:.2f}" if isinstance(value, int | float) else "n/a"
+
+
+def faq_pages(entries: list[FaqEntry], heading: str) -> list[discord.Embed]:
+    if not entries:
+        return [discord.Embed(title=render.clip(heading, render.TITLE_LIMIT),
+                              colour=render.COLOUR_FAQ, description="No FAQ entries yet: "
+                              "add one with `/questions answer … add_to_faq:True`.")]
+    pages = []
+    chunks = range(0, len(entries), LIST_PER_PAGE)
+    count = f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+    for number, start in enumerate(chunks, 1):
+        embed = discord.Embed(title=render.clip(heading, render.TITLE_LIMIT),
+                              colour=render.COLOUR_FAQ,
+                              description=f"{count}. Remove one with `/questions faq delete`.")
+        for entry in entries[start:start + LIST_PER_PAGE]:
+            source = (f" · from question #{entry.source_question_id}"
+                      if entry.source_question_id else "")
+            question = render.escape(render.clip(_one_line(entry.question), 200))
+            name = f"#{entry.id} · {question}"
+            value = (f"{inert_mentions(render.clip(entry.answer, 700))}\n"
+                     f"by <@{entry.created_by}> "
+                     f"{discord.utils.format_dt(entry.created_at, 'R')}{source}")
+            embed.add_field(name=render.clip(name, render.FIELD_NAME_LIMIT),
+                            value=render.clip(value, render.FIELD_VALUE_LIMIT), inline=False)
+        embed.set_footer(text=f"Page {number}/{len(chunks)}")
+        pages.append(render.fit(embed))
+    return pages
+
+
 def notification_embed(question: Question, updated: bool) -> discord.Embed:
     title = "The moderators updated their answer" if updated else "The moderators answered"
     embed = discord.Embed(title=title, colour=render.COLOUR_FAQ,
-                          description=discord.utils.escape_mentions(question.answer_text or ""))
+                          description=inert_mentions(question.answer_text or ""))
     embed.add_field(name="Your question",
                     value=render.escape(render.clip(question.text, 900)), inline=False)
     embed.set_footer(text=f"Question #{question.id} · /ask to ask more · /mydata for your data")
@@ -327,6 +375,9 @@ class Moderators(commands.Cog):
         allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
     )
 
+    faq = app_commands.Group(name="faq", parent=questions,
+                             description="The answers shown first for similar questions.")
+
     def __init__(self, bot: GeobotBot) -> None:
         self.bot = bot
         # Counted for tests and debugging; tests shorten the daily interval with the loop's
@@ -391,7 +442,7 @@ class Moderators(commands.Cog):
             flagged=flagged,
             user_id=asker.id if asker is not None else None,
             since=parse_since(since, utcnow()) if since else None,
-            text=text.strip() or None if text else None,
+            text=(text.strip() or None) if text else None,
         )
 
     @staticmethod
@@ -584,7 +635,8 @@ class Moderators(commands.Cog):
         except InvalidTransition:
             raise UserFacingError(f"Question #{qid} is already open.") from None
         await self._say(interaction, f"Reopened question #{qid}: it is open again, without its "
-                        "answer. An FAQ entry made from it stays.")
+                        "answer. An FAQ entry made from it stays (`/questions faq delete` "
+                        "removes it).")
 
     # -- numbers and files ------------------------------------------------------------------
 
@@ -603,7 +655,8 @@ class Moderators(commands.Cog):
         where = _where(self.bot, scope)
         period = ("All time" if start is None
                   else f"Since {discord.utils.format_dt(start, 'D')} ({render.escape(since)})")
-        png = await to_thread(chart_png, stats, f"Questions per day in {where}")
+        png = await to_thread(chart_png, stats,
+                              f"Questions per day in {_where(self.bot, scope, markdown=False)}")
         await self._say(interaction, embed=stats_embed(stats, where, period),
                         attachments=[discord.File(io.BytesIO(png), CHART_FILENAME)])
 
@@ -744,6 +797,54 @@ class Moderators(commands.Cog):
             "them, and their votes on other questions here? This cannot be undone.",
             view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
         view.origin = interaction
+
+    # -- the FAQ ------------------------------------------------------------------------------
+
+    async def faq_autocomplete(self, interaction: discord.Interaction,
+                               current: str) -> list[app_commands.Choice[str]]:
+        scope = await self.moderator_scope(interaction)  # no command checks here either
+        if scope is None or self.bot.store is None:
+            return []
+        entries = await to_thread(self.bot.store.list_faq, scope)
+        typed = current.strip().lstrip("#").casefold()
+        found = [e for e in reversed(entries)  # newest first
+                 if not typed or str(e.id).startswith(typed) or typed in e.question.casefold()
+                 or typed in e.answer.casefold()]
+        return [app_commands.Choice(name=render.clip(f"#{e.id} · {_one_line(e.question)}",
+                                                     100), value=str(e.id))
+                for e in found[:25]]
+
+    @faq.command(name="list", description="The FAQ entries, newest first.")
+    async def faq_list(self, interaction: discord.Interaction) -> None:
+        scope = await self.require_moderator(interaction)
+        await self._defer(interaction)
+        entries = list(reversed(await to_thread(self.store.list_faq, scope)))
+        pages = faq_pages(entries, f"FAQ of {_where(self.bot, scope)}")
+        if len(pages) == 1:
+            await self._say(interaction, embed=pages[0])
+            return
+        view = Pages(pages, interaction.user.id)
+        view.message = await self._say(interaction, embed=pages[0], view=view)
+
+    @faq.command(name="delete", description="Stop showing one FAQ answer.")
+    @app_commands.rename(entry_id="id")
+    @app_commands.describe(entry_id="The FAQ entry: type its number or words from it")
+    @app_commands.autocomplete(entry_id=faq_autocomplete)
+    async def faq_delete(self, interaction: discord.Interaction,
+                         entry_id: app_commands.Range[str, 1, 100]) -> None:
+        scope = await self.require_moderator(interaction)
+        fid = parse_question_id(entry_id)
+        await self._defer(interaction)
+        try:
+            entry = await to_thread(self.store.delete_faq, scope, fid)
+        except FaqNotFound:
+            # As for questions: another server's entry reads exactly like a missing one.
+            raise UserFacingError(f"There is no FAQ entry #{fid} here.") from None
+        log.info("command=questions faq delete guild=%s entry=%s moderator=%s",
+                 scope.guild_id or "DM", fid, interaction.user.id)
+        question = render.escape(render.clip(_one_line(entry.question), 200))
+        await self._say(interaction, f"Deleted FAQ entry #{fid} (“{question}”). Readers no "
+                        "longer get its answer; the question it came from is unchanged.")
 
     # -- events and background work ---------------------------------------------------------
 

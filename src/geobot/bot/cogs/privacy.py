@@ -136,7 +136,8 @@ class DeleteMyData(discord.ui.Button[Pages]):
         await interaction.response.send_message(
             f"This deletes your {_count(self.questions, 'question')} and "
             f"{_count(self.votes, 'vote')} in every server and in DMs. It cannot be undone. "
-            "Answers the moderators published in a server's FAQ stay, without your name.",
+            "FAQ entries the moderators wrote from one of your questions stay: their answer "
+            "and the question's words, without your name.",
             view=view, ephemeral=True)
         view.origin = interaction
 
