@@ -376,6 +376,22 @@ async def test_list_refuses_a_date_it_cannot_read(mods: Mods) -> None:
     assert "in the future" in message.content
 
 
+def test_since_reads_durations_dates_and_times_in_utc() -> None:
+    now = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    assert moderators.parse_since("24h", now) == now - timedelta(hours=24)
+    assert moderators.parse_since(" 7D ", now) == now - timedelta(days=7)
+    assert moderators.parse_since("2w", now) == now - timedelta(weeks=2)
+    assert moderators.parse_since("2025-01-31", now) == datetime(2025, 1, 31, tzinfo=UTC)
+    assert moderators.parse_since("2025-01-31T08:30", now) == datetime(2025, 1, 31, 8, 30,
+                                                                       tzinfo=UTC)
+    assert moderators.parse_since("2025-01-31T08:30+02:00", now) == datetime(
+        2025, 1, 31, 6, 30, tzinfo=UTC)
+    assert moderators.parse_since("all", now) is None
+    for bad in ("7", "7y", "-3d", "99999999d", "31/01/2025", "2025-03-02"):
+        with pytest.raises(moderators.UserFacingError):
+            moderators.parse_since(bad, now)
+
+
 async def test_list_pages_turn_for_the_moderator_who_asked(mods: Mods) -> None:
     asked = [await mods.ask(f"Question number {n} about pizza ovens?", mods.world.alice,
                             mods.guild) for n in range(8)]
@@ -1044,13 +1060,20 @@ async def test_dm_questions_are_for_bot_admins_only(mods: Mods) -> None:
 
 
 async def test_a_bot_admin_in_a_server_acts_on_that_server_only(mods: Mods) -> None:
-    # The owner owns both servers but is no member with Manage Messages in the second's
-    # eyes only by ownership; as a bot admin, what they reach is still where they run it.
+    carol = mods.world.carol  # a bot admin (GEOBOT_ADMIN_IDS) without any server permission
+    mods.other.add_member(carol)  # joins; interactions carry her member data
     in_dm = await mods.ask(FLAGGED, mods.world.alice)
+    in_first = await mods.ask(FLAGGED, mods.world.alice, mods.guild)
     mine = await mods.ask(FLAGGED, mods.dave, mods.other)
-    _, message = await mods.run("list", user=mods.double.owner, guild=mods.other)
-    assert f"#{mine.id} ·" in text_of(message)
-    assert f"#{in_dm.id} ·" not in text_of(message)
+    assert not mods.other.permissions_in(carol, mods.other_general) & Perm.MANAGE_MESSAGES
+    _, message = await mods.run("list", user=carol, guild=mods.other, force=True)
+    body = text_of(message)
+    assert f"#{mine.id} ·" in body
+    assert f"#{in_dm.id} ·" not in body
+    assert f"#{in_first.id} ·" not in body
+    _, message = await mods.run("show", {"id": str(in_dm.id)}, user=carol, guild=mods.other,
+                                force=True)
+    assert message.content == f"There is no question #{in_dm.id} here."
 
 
 async def test_a_bot_admins_dm_faq_answers_later_dm_questions_only(mods: Mods) -> None:
