@@ -216,6 +216,36 @@ class Reload(SQLModel, table=True):
     )
     errors: list[Any] | None = Field(default=None, sa_column=sa.Column(JsonType, nullable=True))
     process: str | None = Field(default=None, sa_column=sa.Column(sa.String(128), nullable=True))
+    # The request this reload answered, when it was one process's share of a fleet reload.
+    request_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, nullable=True, index=True)
+    )
+
+
+class ReloadRequest(SQLModel, table=True):
+    """A request that every bot process reload the document set (the reload bus)."""
+
+    __tablename__ = "reload_requests"
+
+    id: int | None = Field(default=None, sa_column=sa.Column(RowId, primary_key=True))
+    source: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    requested_by: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, nullable=True)
+    )
+    process: str | None = Field(default=None, sa_column=sa.Column(sa.String(128), nullable=True))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+
+
+class BotProcess(SQLModel, table=True):
+    """A running bot process's heartbeat: who serves which shards with which documents."""
+
+    __tablename__ = "bot_processes"
+
+    label: str = Field(sa_column=sa.Column(sa.String(128), primary_key=True))
+    shard_ids: str | None = Field(default=None, sa_column=sa.Column(sa.String(256)))
+    digest: str | None = Field(default=None, sa_column=sa.Column(sa.String(128)))
+    started_at: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
+    last_seen: datetime = Field(sa_column=sa.Column(UTCDateTime(), nullable=False))
 
 
 TABLES = (
@@ -224,4 +254,6 @@ TABLES = (
     Faq.__table__,  # type: ignore[attr-defined]
     GuildSettings.__table__,  # type: ignore[attr-defined]
     Reload.__table__,  # type: ignore[attr-defined]
+    ReloadRequest.__table__,  # type: ignore[attr-defined]
+    BotProcess.__table__,  # type: ignore[attr-defined]
 )
