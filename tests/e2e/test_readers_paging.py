@@ -132,4 +132,4 @@ async def test_an_answer_times_out_to_its_feedback_buttons(
     assert buttons(message)["Helpful"]["disabled"] is False
     vote = await discord_double.click(custom_id(message, "Helpful"), message=message,
                                       user=discord_world.bob)
-    assert (await vote.response(timeout=3)).type == 4
+    assert (await visible_reply(vote)).content == "Thanks for the feedback!"

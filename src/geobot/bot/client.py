@@ -8,11 +8,15 @@ commands need none), and no mention parsing in anything the bot sends.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import os
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 import yarl
@@ -26,6 +30,7 @@ from geobot.questions.writer import QuestionLog
 from geobot.settings import Settings
 
 log = logging.getLogger("geobot.bot")
+T = TypeVar("T")
 
 COGS = ("geobot.bot.cogs.readers", "geobot.bot.cogs.moderators", "geobot.bot.cogs.privacy")
 
@@ -134,6 +139,15 @@ async def run(settings: Settings, library: Library, question_log: QuestionLog,
     # out of the collector's way.
     gc.collect()
     gc.freeze()
+    # What stays young is mostly live views (paged answers keep their pages for
+    # PAGE_TIMEOUT): with the default thresholds full collections of those ran every few
+    # seconds under load, 20-60 ms each. Bigger generations collect less often; a young
+    # collection then takes 3-8 ms (bench/bench_bot.py).
+    gc.set_threshold(20_000, 20, 20)
+    # Search runs on the core thread (`compute`) and holds the GIL; every socket call of the
+    # event loop then waits up to one switch interval (5 ms by default) to get it back, and
+    # a burst of interactions makes dozens of them. 1 ms keeps the loop's stalls short.
+    sys.setswitchinterval(0.001)
     async with bot:
         await bot.start(settings.discord_token.get_secret_value())
 
@@ -144,5 +158,18 @@ def state_file(settings: Settings, name: str) -> Path:
 
 
 async def to_thread(func: Any, /, *args: Any, **kwargs: Any) -> Any:
-    """Run core work off the event loop: search over a large set can take milliseconds."""
+    """Run blocking work (database I/O) off the event loop, in the default thread pool."""
     return await asyncio.to_thread(func, *args, **kwargs)
+
+
+# CPU-bound core work (search, topic and quote lookups) is pure Python: threads do not run
+# it in parallel, they only fight the event loop for the GIL. With the default pool (up to
+# 32 threads) fifty searches at once held the loop off for 70+ ms; one worker queues them
+# and the loop gets the GIL back at every switch interval.
+_CORE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geobot-core")
+
+
+async def compute(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run a CPU-bound core call (search, lookups) off the event loop, one at a time."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_CORE, functools.partial(func, *args, **kwargs))

@@ -117,6 +117,9 @@ class Feedback(discord.ui.DynamicItem[discord.ui.Button[Any]],
             await reply(interaction, "Feedback is not being recorded right now.",
                         ephemeral=True)
             return
+        # The vote is a database write (queued behind other writes, or spooled while the
+        # database is away): acknowledge first, privately, so the click never times out.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         result = await bot.question_log.record_feedback(
             user_id=interaction.user.id, helpful=self.helpful, interaction_id=self.question)
         if result.status == "unknown_question":

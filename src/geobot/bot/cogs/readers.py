@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from geobot.bot import render
-from geobot.bot.client import to_thread
+from geobot.bot.client import compute
 from geobot.bot.replies import reply, show
 from geobot.bot.views import Pages, feedback_buttons
 from geobot.library import Library
@@ -96,13 +96,16 @@ class Readers(commands.Cog):
 
     async def answer(self, interaction: discord.Interaction, question: str, command: str,
                      document: str | None) -> None:
+        # Searching costs milliseconds on the bundled set and more on a large one, and fifty
+        # readers may ask at once: the interaction is acknowledged before any of it, and the
+        # search runs on the core thread (client.compute), so acks never queue behind it.
         library = self.bot.library
         # A document name resolves in microseconds, and resolving it before the defer means
         # a bad one is refused privately, with no "thinking…" shown to the channel first.
         doc = library.resolve(document)
         await interaction.response.defer(thinking=True)
-        answer: Answer = await to_thread(library.ask, question, limit=MAX_RESULTS,
-                                         document=doc.id if doc else None)
+        answer: Answer = await compute(library.ask, question, limit=MAX_RESULTS,
+                                       document=doc.id if doc else None)
         faq = self._faq(interaction.guild_id, answer.question)
         await self._log(interaction, question, command, answer, library)
         pages = render.answer_pages(library, answer, faq)
@@ -165,7 +168,13 @@ class Readers(commands.Cog):
                         topic: app_commands.Range[str, 1, 100] | None = None) -> None:
         library = self.bot.library
         doc = library.resolve(document)
-        found = library.find_arguments(doc.id if doc else None, topic)
+        if topic:
+            # Matching a topic reads every argument's evidence: its cost grows with the
+            # document set, so acknowledge first (see `answer`) and match off the loop.
+            await interaction.response.defer(thinking=True)
+            found = await compute(library.find_arguments, doc.id if doc else None, topic)
+        else:
+            found = library.find_arguments(doc.id if doc else None)  # a filter: microseconds
         heading = render.arguments_heading(doc, topic)
         await self._paged(interaction, render.argument_pages(library, found, heading))
 
@@ -177,7 +186,12 @@ class Readers(commands.Cog):
                     text: app_commands.Range[str, 1, 200] | None = None,
                     speaker: app_commands.Range[str, 1, 100] | None = None) -> None:
         library = self.bot.library
-        found = library.find_quotes(text, speaker=speaker)
+        if text:
+            # Fuzzy matching over every quote and its sentence: as for topics above.
+            await interaction.response.defer(thinking=True)
+            found = await compute(library.find_quotes, text, speaker=speaker)
+        else:
+            found = library.find_quotes(None, speaker=speaker)  # speakers: a short list
         heading = render.quotes_heading(text, speaker)
         await self._paged(interaction, render.quote_pages(library, found, heading))
 
