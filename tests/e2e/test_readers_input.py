@@ -122,3 +122,18 @@ async def test_lookups_echo_what_was_typed_inertly(
         if "*" in typed:  # whatever part of the input is echoed, its markdown is escaped
             assert not any("**Why**" in text for text in shown), (command, shown)
     assert_nothing_pings(discord_double)
+
+
+async def test_the_context_menu_takes_a_message_longer_than_a_question(
+        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
+        question_store: QuestionStore) -> None:
+    text = ("What did Senator Mike Lee say about NATO? " * 60)[:1900]
+    posted = await discord_double.user_message(discord_world.bob, discord_world.general, text)
+    handle = await discord_double.context_menu("Ask geobot", message=posted,
+                                               user=discord_world.alice)
+    message = await visible_reply(handle)
+    assert not is_ephemeral(message)
+    assert len(embed(message)["title"]) <= 256
+    logged_text = logged_one(question_store, handle.id, discord_world.guild.id).text
+    assert 500 < len(logged_text) <= 1000  # the start of the message: what a question holds
+    assert text.startswith(logged_text)
