@@ -23,16 +23,19 @@ import yarl
 from discord.ext import commands
 
 from geobot.bot.tree import GeobotTree
+from geobot.fleet import Fleet, process_label
 from geobot.library import Library
 from geobot.questions.faq import FaqMatcher
 from geobot.questions.store import QuestionStore
 from geobot.questions.writer import QuestionLog
+from geobot.reload import LibraryHolder
 from geobot.settings import Settings
 
 log = logging.getLogger("geobot.bot")
 T = TypeVar("T")
 
-COGS = ("geobot.bot.cogs.readers", "geobot.bot.cogs.moderators", "geobot.bot.cogs.privacy")
+COGS = ("geobot.bot.cogs.readers", "geobot.bot.cogs.moderators", "geobot.bot.cogs.privacy",
+        "geobot.bot.cogs.admin")
 
 
 def point_discord_at(api_base: str | None, gateway: str | None) -> None:
@@ -46,7 +49,7 @@ def point_discord_at(api_base: str | None, gateway: str | None) -> None:
 class GeobotBot(commands.Bot):
     def __init__(self, settings: Settings, library: Library, question_log: QuestionLog | None,
                  *, store: QuestionStore | None = None, sync_commands: bool = True,
-                 **options: Any) -> None:
+                 process: str | None = None, **options: Any) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # roles and channels, for moderator permission checks
         super().__init__(
@@ -61,9 +64,13 @@ class GeobotBot(commands.Bot):
             **options,
         )
         self.settings = settings
-        self._library = library
+        self.holder = LibraryHolder(library, settings.data_dir, on_swap=self._on_swap)
         self.question_log = question_log
         self.store = store
+        # The reload bus and heartbeats need the shared database; without a store (the
+        # shell, some tests) this process reloads alone.
+        self.fleet = (Fleet(store.engine, process or process_label(settings.shard_ids))
+                      if store is not None else None)
         self.faq: FaqMatcher | None = None
         self.sync_commands = sync_commands
         self.started_at = discord.utils.utcnow()
@@ -73,11 +80,13 @@ class GeobotBot(commands.Bot):
     def library(self) -> Library:
         # Commands read this once and keep the snapshot: a reload swaps the reference,
         # and a command already running finishes on the library it started with.
-        return self._library
+        return self.holder.library
 
-    def swap_library(self, library: Library) -> Library:
-        old, self._library = self._library, library
-        return old
+    def _on_swap(self, old: Library, new: Library) -> None:
+        # Everything derived from the data lives in the Library itself (search index,
+        # autocomplete lists), so it follows the swap by construction.
+        log.info("now serving document set %s (was %s)", new.documents.digest[:12],
+                 old.documents.digest[:12])
 
     async def setup_hook(self) -> None:
         if self.question_log is not None:
