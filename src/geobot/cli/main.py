@@ -291,7 +291,8 @@ def _register_optional() -> None:
     import importlib.util
 
     for module_name, apps in (("geobot.cli.questions", ("questions_app", "db_app")),
-                              ("geobot.cli.bot", ("bot_commands",))):
+                              ("geobot.cli.bot", ("bot_commands",)),
+                              ("geobot.cli.ops", ("register",))):
         if importlib.util.find_spec(module_name) is None:
             continue
         module = importlib.import_module(module_name)
