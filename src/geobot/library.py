@@ -13,16 +13,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rapidfuzz import fuzz
+
 from geobot.documents.loader import LoadResult, load_document_set
 from geobot.documents.model import Argument, Document, DocumentSet, Quote, QuoteKind, Source
 from geobot.search.fuzzy import FUZZY, FuzzyIndex
 from geobot.search.passages import Answer, PassageSearch
-from geobot.text.analysis import terms
+from geobot.text.analysis import STOP_WORDS, terms
 from geobot.text.normalize import fold
 
 AUTOCOMPLETE_LIMIT = 25  # Discord's cap on autocomplete choices
 CHOICE_CHARS = 100  # Discord's cap on a choice's name and value
-FUZZY_ACCEPT = 85  # a fuzzy title match this good is taken without asking back
+# A fuzzy title match this good is taken without asking back, provided every content word
+# the reader typed is (nearly) in the title: "the poems" must not match on "the" alone.
+FUZZY_ACCEPT = 85
+WORD_MATCH = 80
 
 
 class UnknownDocumentError(LookupError):
@@ -47,6 +52,14 @@ class Choice:
     value: str  # sent back by Discord, at most 100 characters
 
 
+def _words_in(query: str, title: str) -> bool:
+    """Every content word of the query is close to some word of the title."""
+    title_words = fold(title).replace("-", " ").split()
+    wanted = [w for w in fold(query).replace("-", " ").split()
+              if len(w) >= 3 and w not in STOP_WORDS]
+    return all(any(fuzz.ratio(w, t) >= WORD_MATCH for t in title_words) for w in wanted)
+
+
 def _clip(text: str, limit: int = CHOICE_CHARS) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -68,6 +81,13 @@ class Library:
         self.speakers: tuple[str, ...] = tuple(s for s, _ in speaker_counts.most_common())
         self._speaker_index: FuzzyIndex[str] = FuzzyIndex((s, s) for s in self.speakers)
         self.arguments: tuple[Argument, ...] = tuple(a for d in docs for a in d.arguments)
+        # Topic lookups compare terms; analysing every claim and evidence once, here, keeps
+        # /arguments topic: fast instead of re-tokenising on every call.
+        self._argument_terms: dict[str, frozenset[str]] = {
+            f"{a.document_id}:{a.id}": frozenset(
+                terms(" ".join([a.claim, *a.topics, *(e.text for e in a.evidence)])))
+            for a in self.arguments
+        }
         self.sources: tuple[Source, ...] = tuple(s for d in docs for s in d.sources)
 
     @classmethod
@@ -85,7 +105,8 @@ class Library:
     def document(self, query: str) -> Document:
         """The document a reader meant, by id or title; exact before prefix before fuzzy."""
         matches = self._titles.search(query, limit=5, cutoff=70)
-        if matches and (matches[0].tier < FUZZY or matches[0].score >= FUZZY_ACCEPT):
+        if matches and (matches[0].tier < FUZZY or (matches[0].score >= FUZZY_ACCEPT
+                                                    and _words_in(query, matches[0].key))):
             return self.documents.documents[matches[0].value]
         suggestions = [self.documents.documents[m.value].title for m in matches[:3]]
         raise UnknownDocumentError(query, list(dict.fromkeys(suggestions)))
@@ -155,8 +176,7 @@ class Library:
             if folded in topics:
                 scored.append((0, argument))
                 continue
-            text_terms = set(terms(" ".join([argument.claim, *argument.topics])))
-            text_terms |= {t for e in argument.evidence for t in terms(e.text)}
+            text_terms = self._argument_terms[f"{argument.document_id}:{argument.id}"]
             if wanted and wanted <= text_terms:
                 scored.append((1, argument))
             elif wanted & text_terms:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import random
 import string
 
+import pytest
+
 from geobot.documents.model import QuoteKind
-from geobot.library import Library
+from geobot.library import Library, UnknownDocumentError
 from geobot.search.fuzzy import EXACT, FUZZY, PREFIX, FuzzyIndex
 
 
@@ -31,6 +33,10 @@ def test_fuzzy_selection_at_scale_finds_a_typo() -> None:
 
 def test_document_by_fuzzy_title(library: Library) -> None:
     assert library.document("new world ordr").id == "trump-russia-realignment-new-world-order"
+    assert library.document("alliance unraveled").id == "trump-putin-alliance-unravels"
+    # Sharing only "the" with a title is not a match: the reader gets suggestions instead.
+    with pytest.raises(UnknownDocumentError, match="Did you mean"):
+        library.document("the poems")
     assert library.document("trump-putin-alliance-unravels").id == "trump-putin-alliance-unravels"
 
 

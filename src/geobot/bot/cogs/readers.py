@@ -86,6 +86,8 @@ class Readers(commands.Cog):
                   document: str | None = None) -> None:
         await self.answer(interaction, question, "ask", document)
 
+    # The menu shares /ask's limit (a bucket of its own): it must not be a way around it.
+    @app_commands.checks.dynamic_cooldown(_ask_cooldown, key=_cooldown_key)
     async def ask_message(self, interaction: discord.Interaction,
                           message: discord.Message) -> None:
         text = message.content.strip()
