@@ -14,10 +14,17 @@ from .world import build_world
 
 
 async def serve(
-    *, host: str = "127.0.0.1", port: int = 0, token: str | None = None, world: bool = True
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    token: str | None = None,
+    world: bool = True,
+    shard_count: int = 1,
 ) -> None:
     """Serve until SIGINT/SIGTERM, printing the URLs and env vars for a bot process."""
-    double = DiscordDouble(token=token, host=host)
+    # IDENTIFY with another shard count is refused (4010, as Discord does), so sharded
+    # bot processes (GEOBOT_SHARD_COUNT=N) need a double started with the same N.
+    double = DiscordDouble(token=token, host=host, shard_count=shard_count)
     seeded = build_world(double) if world else None
     await double.start(port)
     lines = [
@@ -25,6 +32,7 @@ async def serve(
         f"{ENV_API_BASE}={double.rest_base}",
         f"{ENV_GATEWAY}={double.gateway_url}",
         f"DISCORD_TOKEN={double.token}",
+        f"shards: {double.shard_count} (guild -> shard (guild_id >> 22) % {double.shard_count})",
     ]
     if seeded is not None:
         lines.append(
@@ -51,8 +59,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--token", default=None, help="bot token to accept (random by default)")
     parser.add_argument("--no-world", action="store_true", help="start without the default guild")
+    parser.add_argument(
+        "--shard-count", type=int, default=1, help="shards the bot must identify with (default 1)"
+    )
     args = parser.parse_args(argv)
-    asyncio.run(serve(host=args.host, port=args.port, token=args.token, world=not args.no_world))
+    asyncio.run(
+        serve(
+            host=args.host,
+            port=args.port,
+            token=args.token,
+            world=not args.no_world,
+            shard_count=args.shard_count,
+        )
+    )
 
 
 if __name__ == "__main__":
