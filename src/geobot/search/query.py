@@ -26,6 +26,16 @@ SYNONYM_WEIGHT = 0.6
 SHORT_WORD = 4  # up to this length, substituting one letter mostly makes another real word
 
 
+# Words that frame a reader's question rather than say what it is about ("what role did
+# the Pentagon play", "what does the article say about…"). Dropped from questions only:
+# in the articles themselves they keep their meaning.
+QUESTION_WORDS = frozenset(
+    "role roles play played plays happen happened happens happening main article articles "
+    "author authors writer text document documents mention mentioned mentions according "
+    "example examples thing things kind way ways".split()
+)
+
+
 class QueryError(ValueError):
     """A question that cannot be searched; the message is meant for the reader."""
 
@@ -148,7 +158,7 @@ def analyse(question: str, known_terms: set[str] | dict[str, int], vocabulary: V
     corrections: dict[str, str] = {}
     result: dict[str, QueryTerm] = {}
     for word in typed:
-        if word in STOP_WORDS:
+        if word in STOP_WORDS or word in QUESTION_WORDS:
             corrected_words.append(word)
             continue
         term = stem(word)
