@@ -32,7 +32,7 @@ SHORT_WORD = 4  # up to this length, substituting one letter mostly makes anothe
 QUESTION_WORDS = frozenset(
     "role roles play played plays happen happened happens happening main article articles "
     "author authors writer text document documents mention mentioned mentions according "
-    "example examples thing things kind way ways".split()  # noqa: SIM905 - a word list
+    "example examples thing things kind way ways".split()
 )
 
 

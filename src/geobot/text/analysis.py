@@ -35,7 +35,7 @@ STOP_WORDS = frozenset(
     why why's will with within without won't would wouldn't yet you you'd you'll you're
     you've your yours yourself yourselves tell told explain explained describe described
     please know think mean meant get got give gave like
-    """.split()  # noqa: SIM905 - a word list reads best as words
+    """.split()
 )
 
 # Nationality and place adjectives, so that "Russian" finds "Russia" and back.
