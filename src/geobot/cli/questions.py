@@ -569,3 +569,64 @@ def current_command(
         typer.echo(f"{current} (head)")
     else:
         typer.echo(f"{current} (head is {head}; run `geobot db upgrade`)")
+
+
+@db_app.command("backup")
+@guarded
+def backup_command(
+    path: Annotated[Path, typer.Argument(help="Where to write the copy (must not exist).")],
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Copy a SQLite database while the bot runs (PostgreSQL: use pg_dump)."""
+    from sqlalchemy.engine import make_url
+
+    from geobot.questions.db import redact
+
+    url = make_url(_database_url(database_url))
+    if not url.get_backend_name().startswith("sqlite"):
+        fail(f"{redact(url)} is "
+             f"{url.get_backend_name()}: back it up with its own tools, e.g. "
+             "`pg_dump --format=custom --file=geobot.dump DBNAME` (see README, 'Deployment')")
+    source = Path(url.database or "")
+    if not url.database or url.database == ":memory:":
+        fail("an in-memory SQLite database has nothing to back up")
+    if not source.is_file():
+        fail(f"no database file at {source}")
+    if path.exists():
+        fail(f"{path} already exists: choose a new file (a backup never overwrites)")
+    size, pages = _sqlite_backup(source, path)
+    typer.echo(f"backed up {source} to {path}: {pages} pages, {size / 1048576:.1f} MB, "
+               "integrity ok")
+
+
+def _sqlite_backup(source: Path, target: Path) -> tuple[int, int]:
+    """SQLite's online backup API: a consistent copy even while the bot writes.
+
+    A plain file copy taken during a write (or with a -wal file beside it) can be torn;
+    the backup API copies pages under SQLite's own locking and restarts if a writer
+    changes a page it has already copied. The copy is written aside and renamed into
+    place, so `target` is either absent or complete.
+    """
+    import sqlite3
+
+    part = target.with_name(f".{target.name}.part")
+    part.unlink(missing_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # mode=ro: never create or change the source (a typo must not make an empty database).
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(part)
+        try:
+            # 1,024 pages a step: writers get the database back between steps.
+            src.backup(dst, pages=1024)
+            (check,) = dst.execute("PRAGMA integrity_check").fetchone()
+            pages = int(dst.execute("PRAGMA page_count").fetchone()[0])
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    if check != "ok":
+        part.unlink(missing_ok=True)
+        raise ValueError(f"the copy failed SQLite's integrity check: {check}")
+    part.replace(target)
+    return target.stat().st_size, pages
