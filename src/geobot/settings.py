@@ -46,6 +46,8 @@ class Settings(BaseSettings):
         default="text", validation_alias="GEOBOT_LOG_FORMAT"
     )
     metrics_port: int | None = Field(default=None, validation_alias="GEOBOT_METRICS_PORT")
+    # Loopback by default: the endpoint has no authentication, so exposing it is a choice.
+    metrics_addr: str = Field(default="127.0.0.1", validation_alias="GEOBOT_METRICS_ADDR")
     shard_count: int | None = Field(default=None, validation_alias="GEOBOT_SHARD_COUNT")
     shard_ids: Annotated[list[int] | None, NoDecode] = Field(
         default=None, validation_alias="GEOBOT_SHARD_IDS"
@@ -60,6 +62,13 @@ class Settings(BaseSettings):
         if value in ("", None):
             return None if value is None else []
         return _id_list(value)
+
+    @field_validator("dev_guild_id", "metrics_port", "shard_count", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `.env.example` ships these empty ("GEOBOT_METRICS_PORT="): a copied template
+        # must mean "off", not fail to parse as an integer.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level")
     @classmethod
