@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 
 from geobot.bot import render
+from geobot.bot.observability import STARTED, log_interaction, outcome_of
 from geobot.bot.replies import refuse
 from geobot.library import UnknownDocumentError
 from geobot.search.query import QueryError
@@ -21,37 +22,37 @@ class UserFacingError(app_commands.AppCommandError):
     """A failure whose message is for the user as it is (bad input, missing permission)."""
 
 
+class NotPermitted(UserFacingError):
+    """A UserFacingError that is a permission refusal: logged and counted as forbidden."""
+
+
 class GeobotTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        interaction.extras["started"] = time.perf_counter()
+        interaction.extras[STARTED] = time.perf_counter()
         return True
 
     async def on_error(self, interaction: discord.Interaction,
                        error: app_commands.AppCommandError) -> None:
         original = getattr(error, "original", error)
         command = interaction.command.qualified_name if interaction.command else "?"
-        guild = interaction.guild_id or "DM"
+        reason = None
         if isinstance(error, app_commands.CommandOnCooldown):
             wait = math.ceil(error.retry_after)
             message = f"Easy there: you can ask again in {wait} second{'s' * (wait != 1)}."
-            log.info("command=%s guild=%s user=%s outcome=cooldown", command, guild,
-                     interaction.user.id)
         elif isinstance(original, UnknownDocumentError):
             message = render.unknown_document(original)  # it echoes what the reader typed
-            log.info("command=%s guild=%s outcome=refused reason=unknown document", command,
-                     guild)
+            reason = "unknown document"  # so the log does not
         elif isinstance(original, QueryError | UserFacingError):
-            message = str(original)
-            log.info("command=%s guild=%s outcome=refused reason=%s", command, guild, message)
+            message = reason = str(original)
         elif isinstance(error, app_commands.CheckFailure):
             message = "You don't have permission to use this command here."
-            log.info("command=%s guild=%s user=%s outcome=forbidden", command, guild,
-                     interaction.user.id)
         else:
             message = ("Sorry, something went wrong on my side. The moderators can find "
                        "the details in the bot's log.")
-            log.error("command=%s guild=%s outcome=error error=%r", command, guild, original,
-                      exc_info=original)
+        outcome = outcome_of(error)
+        # One line per failure (successes: GeobotBot.on_app_command_completion).
+        log_interaction(interaction, outcome, reason=reason,
+                        error=original if outcome == "error" else None)
         try:
             await refuse(interaction, message)
         except discord.HTTPException as exc:
