@@ -23,7 +23,7 @@ import geobot
 from geobot.bot import render
 from geobot.bot.client import to_thread
 from geobot.bot.replies import reply
-from geobot.bot.tree import UserFacingError
+from geobot.bot.tree import NotPermitted
 from geobot.bot.views import Pages
 from geobot.fleet import POLL_SECONDS, Fleet, ReloadResult
 from geobot.questions.store import Scope
@@ -41,7 +41,7 @@ LINES_PER_PAGE = 15
 def only_bot_admins(interaction: discord.Interaction) -> bool:
     bot: GeobotBot = interaction.client  # type: ignore[assignment]
     if not bot.is_bot_admin(interaction.user):
-        raise UserFacingError("Only the bot's admins can do this.")
+        raise NotPermitted("Only the bot's admins can do this.")
     return True
 
 

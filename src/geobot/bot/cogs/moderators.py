@@ -38,7 +38,7 @@ from discord.ext import commands, tasks
 from geobot.bot import render
 from geobot.bot.client import to_thread
 from geobot.bot.cogs.privacy import Confirm, report_view_error, require_store
-from geobot.bot.tree import UserFacingError
+from geobot.bot.tree import NotPermitted, UserFacingError
 from geobot.bot.views import Pages
 from geobot.questions.export import export_filename, export_questions
 from geobot.questions.faq import FaqEntry
@@ -414,11 +414,9 @@ class Moderators(commands.Cog):
 
     async def require_moderator(self, interaction: discord.Interaction) -> Scope:
         scope = await self.moderator_scope(interaction)
-        if scope is None:
-            log.info("command=questions user=%s guild=%s outcome=forbidden",
-                     interaction.user.id, interaction.guild_id or "DM")
-            raise UserFacingError(DM_NOT_ADMIN if interaction.guild_id is None
-                                  else NOT_A_MODERATOR)
+        if scope is None:  # logged as outcome=forbidden by the command or click's line
+            raise NotPermitted(DM_NOT_ADMIN if interaction.guild_id is None
+                               else NOT_A_MODERATOR)
         return scope
 
     @property
@@ -719,9 +717,7 @@ class Moderators(commands.Cog):
         if interaction.guild_id is None or interaction.guild is None:
             raise UserFacingError("Settings belong to a server: run this in the server.")
         if not interaction.permissions.manage_guild:
-            log.info("command=questions settings user=%s guild=%s outcome=forbidden",
-                     interaction.user.id, interaction.guild_id)
-            raise UserFacingError(NOT_AN_ADMIN)
+            raise NotPermitted(NOT_AN_ADMIN)
         scope = Scope.moderator(interaction.guild_id)
         changes: dict[str, int | None] = {}
         if moderator_role is not None:
