@@ -89,11 +89,13 @@ class LibraryHolder:
     """Holds the library being served and replaces it, one reload at a time."""
 
     def __init__(self, library: Library, folder: Path,
-                 on_swap: Callable[[Library, Library], None] | None = None) -> None:
+                 on_swap: Callable[[Library, Library], None] | None = None,
+                 on_report: Callable[[ReloadReport], None] | None = None) -> None:
         self._library = library
         self.folder = folder
         self._lock = asyncio.Lock()
         self._on_swap = on_swap
+        self._on_report = on_report  # every finished reload, refused ones too (metrics)
         self.last_report: ReloadReport | None = None
 
     @property
@@ -115,6 +117,8 @@ class LibraryHolder:
                 if self._on_swap is not None:
                     self._on_swap(old, library)
             self.last_report = report
+            if self._on_report is not None:
+                self._on_report(report)
             log.info("reload source=%s ok=%s digest=%s seconds=%.3f errors=%d", source,
                      report.ok, (report.digest or "")[:12], report.seconds, len(report.errors))
             return report
