@@ -22,13 +22,14 @@ import discord
 import yarl
 from discord.ext import commands
 
+from geobot.bot.observability import Metrics, log_interaction, observe_components
 from geobot.bot.tree import GeobotTree
 from geobot.fleet import Fleet, process_label
 from geobot.library import Library
 from geobot.questions.faq import FaqMatcher
 from geobot.questions.store import QuestionStore
 from geobot.questions.writer import QuestionLog
-from geobot.reload import LibraryHolder
+from geobot.reload import LibraryHolder, ReloadReport
 from geobot.settings import Settings
 
 log = logging.getLogger("geobot.bot")
@@ -64,7 +65,13 @@ class GeobotBot(commands.Bot):
             **options,
         )
         self.settings = settings
-        self.holder = LibraryHolder(library, settings.data_dir, on_swap=self._on_swap)
+        # None unless GEOBOT_METRICS_PORT is set; served from setup_hook.
+        self.metrics = Metrics.for_settings(settings)
+        if self.metrics is not None:
+            self.metrics.serving(library)
+        observe_components()  # buttons and modals get their one log line too
+        self.holder = LibraryHolder(library, settings.data_dir, on_swap=self._on_swap,
+                                    on_report=self._on_reload)
         self.question_log = question_log
         self.store = store
         # The reload bus and heartbeats need the shared database; without a store (the
@@ -87,8 +94,19 @@ class GeobotBot(commands.Bot):
         # autocomplete lists), so it follows the swap by construction.
         log.info("now serving document set %s (was %s)", new.documents.digest[:12],
                  old.documents.digest[:12])
+        if self.metrics is not None:
+            self.metrics.serving(new)
+
+    def _on_reload(self, report: ReloadReport) -> None:
+        if self.metrics is not None:
+            self.metrics.reloaded(report)
 
     async def setup_hook(self) -> None:
+        if self.metrics is not None:
+            assert self.settings.metrics_port is not None
+            self.metrics.serve(self.settings.metrics_addr, self.settings.metrics_port)
+            if self.question_log is not None:
+                self.metrics.watch_question_log(self.question_log)
         if self.question_log is not None:
             self.question_log.start()
         if self.store is not None:
@@ -110,6 +128,11 @@ class GeobotBot(commands.Bot):
                  getattr(self.user, "id", "?"), len(self.guilds),
                  getattr(self, "shard_ids", None) or "all")
 
+    async def on_app_command_completion(self, interaction: discord.Interaction,
+                                        command: object) -> None:
+        # The one log line of a command that succeeded (failures: GeobotTree.on_error).
+        log_interaction(interaction, "ok")
+
     def is_bot_admin(self, user: discord.abc.User) -> bool:
         return user.id in self.admin_ids
 
@@ -119,6 +142,8 @@ class GeobotBot(commands.Bot):
         finally:
             if self.question_log is not None:
                 await self.question_log.aclose()
+            if self.metrics is not None:
+                await self.metrics.aclose()
 
 
 def make_bot(settings: Settings, library: Library, question_log: QuestionLog | None,
