@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
@@ -36,23 +36,33 @@ def _token(settings: Settings) -> str | None:
     return str(token.get_secret_value().strip())
 
 
-def setup_logging(level: str) -> None:
-    import discord
+def setup_logging(settings: Settings, stream: IO[str] | None = None) -> logging.Handler:
+    """discord.py's logging setup (coloured on a terminal, plain or JSON lines otherwise),
+    with the token redacted from every line."""
+    from geobot.bot.observability import setup_logging as setup
 
-    # discord.py's own setup: coloured when a terminal is attached, plain otherwise.
-    discord.utils.setup_logging(level=logging.getLevelName(level), root=True)
+    token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+    try:
+        return setup(settings.log_level, settings.log_format, [token], stream)
+    except ValueError as exc:  # GEOBOT_LOG_LEVEL is not a level
+        fail(str(exc))
 
 
 def _serve(data: Path | None) -> None:
     import discord
 
     from geobot.bot.client import run
+    from geobot.bot.observability import MetricsUnavailableError, require_metrics
     from geobot.questions.db import upgrade
     from geobot.questions.store import QuestionStore
     from geobot.questions.writer import QuestionLog
 
     settings = _settings(data)
-    setup_logging(settings.log_level)
+    setup_logging(settings)
+    try:
+        require_metrics(settings)
+    except MetricsUnavailableError as exc:
+        fail(str(exc), EXIT_UNAVAILABLE)
     library = open_library(data_folder(data))
     try:
         upgrade(settings.database_url)
@@ -67,6 +77,8 @@ def _serve(data: Path | None) -> None:
     except discord.LoginFailure:
         fail("Discord rejected the token in DISCORD_TOKEN: reset it in the developer portal "
              "and set it again.", EXIT_UNAVAILABLE)
+    except MetricsUnavailableError as exc:  # the port is taken or not ours to bind
+        fail(str(exc), EXIT_UNAVAILABLE)
     except discord.PrivilegedIntentsRequired:
         fail("Discord refused an intent this bot does not need; this is a bug.",
              EXIT_UNAVAILABLE)
@@ -119,7 +131,8 @@ def bot_commands(app: typer.Typer) -> None:
              force: Annotated[bool, typer.Option(help="Sync even if unchanged.")] = True,
              ) -> None:
         """Register the slash commands with Discord now."""
-        settings = _settings(data)
+        # A running bot may hold the metrics port; this short login must not try to.
+        settings = _settings(data).model_copy(update={"metrics_port": None})
         token = _token(settings)
         if token is None:
             fail("DISCORD_TOKEN is not set.", EXIT_UNAVAILABLE)
