@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
 from geobot.documents.curation import CuratedFile, Locator, read_curated
@@ -82,10 +83,42 @@ def _bare(text: str) -> str:
     return fold(text).strip(" ,.;:")
 
 
-@lru_cache(maxsize=4096)
-def _parse_cached(document_id: str, digest: str, text: str) -> ParsedArticle:
-    # Keyed by content digest: a reload re-parses only the articles that changed.
-    return parse_article(document_id, text)
+class _ParseCache:
+    """Parsed articles by (id, content digest): a reload re-parses only what changed.
+
+    Bounded, least recently used first out. It must hold a whole large set: at 10,000
+    articles the former 4,096-entry lru_cache missed on every article of every reload
+    (a sorted sweep through an LRU smaller than the sweep never hits), so a reload of an
+    unchanged set cost as much as a cold start. The key is the digest, not the text, so
+    the cache holds no second copy of the articles; the parsed articles it keeps are
+    mostly the ones the served library holds anyway.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._items: OrderedDict[tuple[str, str], ParsedArticle] = OrderedDict()
+        self._lock = threading.Lock()  # the CLI, tests and reload threads may overlap
+
+    def __call__(self, document_id: str, digest: str, text: str) -> ParsedArticle:
+        key = (document_id, digest)
+        with self._lock:
+            parsed = self._items.get(key)
+            if parsed is not None:
+                self._items.move_to_end(key)
+                return parsed
+        parsed = parse_article(document_id, text)
+        with self._lock:
+            self._items[key] = parsed
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+        return parsed
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_parse_cached = _ParseCache(maxsize=50_000)
 
 
 def _title_from_id(document_id: str) -> str:
