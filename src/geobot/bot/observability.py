@@ -279,6 +279,9 @@ def _mark_error(error: BaseException) -> None:
     _mark(outcome_of(error), error)
 
 
+_DEFAULT_ERROR_HANDLERS = (discord.ui.View.on_error, discord.ui.Modal.on_error)
+
+
 def _watch(obj: Any, *, check: str | None, on_error: str | None, run: str | None) -> None:
     """Shadow an object's hooks with versions that report to the current click."""
     if getattr(obj, "_geobot_watched", False):
@@ -297,12 +300,15 @@ def _watch(obj: Any, *, check: str | None, on_error: str | None, run: str | None
         setattr(obj, check, checked)
     if on_error is not None:
         handler = getattr(obj, on_error)
+        # discord.py's own handlers only log the traceback, which the click's line carries.
+        only_logs = getattr(handler, "__func__", None) in _DEFAULT_ERROR_HANDLERS
 
         @functools.wraps(handler)
         async def handled(interaction: discord.Interaction, error: Exception,
                           *rest: Any) -> None:
             _mark_error(error)
-            await handler(interaction, error, *rest)
+            if not only_logs:
+                await handler(interaction, error, *rest)
 
         setattr(obj, on_error, handled)
     if run is not None:
@@ -313,8 +319,10 @@ def _watch(obj: Any, *, check: str | None, on_error: str | None, run: str | None
             try:
                 return await callback(interaction)
             except Exception as exc:
+                # Not re-raised: discord.py would only log it again (dynamic items have no
+                # on_error), and the click's line carries the traceback.
                 _mark_error(exc)
-                raise
+                return None
 
         setattr(obj, run, ran)
 
