@@ -49,13 +49,10 @@ def require_store(bot: GeobotBot) -> QuestionStore:
 
 
 async def report_view_error(interaction: discord.Interaction, error: Exception) -> None:
-    """Views and modals bypass the command tree's error handler: answer politely here too."""
-    if isinstance(error, UserFacingError):
-        message = str(error)
-    else:
-        log.error("component=%s outcome=error error=%r",
-                  (interaction.data or {}).get("custom_id"), error, exc_info=error)
-        message = GENERIC_ERROR
+    """Views and modals bypass the command tree's error handler: answer politely here too.
+
+    The click's one log line (outcome, error and traceback) comes from observability."""
+    message = str(error) if isinstance(error, UserFacingError) else GENERIC_ERROR
     try:
         await reply(interaction, message, ephemeral=True)
     except discord.HTTPException as exc:
