@@ -174,6 +174,50 @@ async def test_each_command_and_click_is_logged_once(
                 and r.name != "geobot.commands" and "outcome=" in r.getMessage()]
 
 
+async def test_a_click_that_breaks_is_one_error_line(
+        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
+        question_store: Any, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    double, alice = discord_double, discord_world.alice
+    answer = await visible_reply(await double.slash("ask", {"question": ANSWERED_QUESTION},
+                                                    user=alice, guild=discord_world.guild))
+
+    async def broken_vote(**kwargs: Any) -> Any:
+        raise RuntimeError("the vote exploded")
+
+    # A dynamic item (the feedback button): discord.py has no error handler for those.
+    assert geobot.question_log is not None
+    monkeypatch.setattr(geobot.question_log, "record_feedback", broken_vote)
+    vote = await double.click(custom_id(answer, "Helpful"), message=answer, user=alice)
+    assert (await vote.response(timeout=3)).type == 5  # it had deferred
+    # A view with its own on_error (privacy's confirmation), which answers politely.
+    mine = await visible_reply(await double.slash("mydata", {}, user=alice))
+    asked = await double.click(custom_id(mine, "Delete all my data…"), message=mine,
+                               user=alice)
+    confirm = await visible_reply(asked)
+    monkeypatch.setattr(question_store, "delete_my_data", _boom)
+    done = await double.click(custom_id(confirm, "Delete everything"), message=confirm,
+                              user=alice)
+    await done.wait_until(lambda h: any("went wrong" in (m.content or "")
+                                        for m in h.messages), what="the apology")
+
+    def errors() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+    async def both() -> bool:
+        return len(errors()) >= 2
+
+    await eventually(both, "two error lines")
+    await double.settle()
+    lines = sorted((r.name, r.command, r.outcome) for r in errors())  # type: ignore[attr-defined]
+    assert lines == [("geobot.commands", "Confirm.confirm", "error"),
+                     ("geobot.commands", "Feedback", "error")]
+    assert all(r.exc_info for r in errors())  # the traceback rides on the one line
+    assert sorted(str(r.error) for r in errors()) == [  # type: ignore[attr-defined]
+        "RuntimeError('the index exploded')", "RuntimeError('the vote exploded')"]
+
+
 async def fetch_metrics(port: int) -> dict[str, float]:
     async with aiohttp.ClientSession() as session, \
             session.get(f"http://127.0.0.1:{port}/metrics") as response:
