@@ -175,7 +175,6 @@ def setup_logging(level: str, fmt: str = "text", secrets: Iterable[str] = (),
 
 STARTED = "started"  # interaction.extras key: time.perf_counter() when the work began
 _LOGGED = "geobot_logged"
-OUTCOMES = ("ok", "refused", "cooldown", "forbidden", "error")
 
 
 def outcome_of(error: BaseException) -> str:
