@@ -8,10 +8,15 @@ lists are validated the same way before they are used).
 from __future__ import annotations
 
 import hashlib
+import logging
+import multiprocessing
+import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +41,7 @@ from geobot.text.segment import sentence_spans
 ARTICLE_SUFFIX = ".txt"
 CURATED_SUFFIX = ".toml"
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+log = logging.getLogger("geobot.documents")
 _DOCUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -118,7 +124,69 @@ class _ParseCache:
             self._items.clear()
 
 
+    def missing(self, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        with self._lock:
+            return [k for k in keys if k not in self._items]
+
+    def put(self, document_id: str, digest: str, parsed: ParsedArticle) -> None:
+        with self._lock:
+            self._items[(document_id, digest)] = parsed
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+
+
 _parse_cached = _ParseCache(maxsize=50_000)
+
+# Parsing (pysbd, pure Python) is nearly all of a cold load, and in a thread it holds the
+# GIL against the bot's event loop. With parse_workers, many new articles are parsed in
+# worker processes instead: the loading thread only waits, and the load uses every core.
+# Below this many articles to parse, starting the workers (spawned, ~0.3 s each) costs
+# more than it saves.
+PARALLEL_MIN_ARTICLES = 200
+_CHUNK = 25  # articles per task: small results, unpickled in short steps
+
+
+def default_parse_workers() -> int:
+    """Worker processes for a reload inside the bot: every core, up to 4; none on one core."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return 0 if (cores or 1) < 2 else min(cores or 1, 4)
+
+
+def _parse_chunk(items: list[tuple[str, str]]) -> list[ParsedArticle]:
+    return [parse_article(document_id, text) for document_id, text in items]
+
+
+def _parse_in_processes(articles: list[tuple[str, str, str]], workers: int) -> None:
+    """Parse the (id, digest, text) articles not cached yet in worker processes, into the
+    cache. Best effort: on any failure the loader parses what is left itself, as before.
+
+    The workers are spawned, not forked: the bot has threads (the question writer,
+    executors), and a forked child can inherit a lock another thread held. Spawning
+    imports the caller's main module again (multiprocessing's rule), so only callers
+    whose main module is safe to import opt in: the bot's reloads (LibraryHolder).
+    """
+    if workers < 2:
+        return
+    todo_keys = set(_parse_cached.missing([(i, d) for i, d, _ in articles]))
+    todo = [a for a in articles if (a[0], a[1]) in todo_keys]
+    if len(todo) < PARALLEL_MIN_ARTICLES:
+        return
+    chunks = [todo[n : n + _CHUNK] for n in range(0, len(todo), _CHUNK)]
+    started = time.perf_counter()
+    try:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = {pool.submit(_parse_chunk, [(i, t) for i, _, t in chunk]): chunk
+                       for chunk in chunks}
+            for future in as_completed(futures):
+                for (document_id, digest, _), parsed in zip(futures[future], future.result(),
+                                                            strict=True):
+                    _parse_cached.put(document_id, digest, parsed)
+        log.info("parsed %d articles in %d worker processes in %.1f s", len(todo), workers,
+                 time.perf_counter() - started)
+    except Exception as exc:  # a broken pool, a parse error: the serial path reports it
+        log.warning("parsing in worker processes failed (%s: %s); parsing here instead",
+                    type(exc).__name__, exc)
 
 
 def _title_from_id(document_id: str) -> str:
@@ -335,7 +403,9 @@ def _is_candidate(path: Path) -> bool:
     return path.is_file() and not name.startswith((".", "~", "#")) and not name.endswith("~")
 
 
-def load_document_set(folder: Path | str) -> LoadResult:
+def load_document_set(folder: Path | str, *, parse_workers: int = 0) -> LoadResult:
+    """Load and validate a whole set; `parse_workers` >= 2 parses many new articles in that
+    many worker processes (see _parse_in_processes)."""
     folder = Path(folder)
     errors: list[LoadIssue] = []
     warnings: list[LoadIssue] = []
@@ -355,6 +425,16 @@ def load_document_set(folder: Path | str) -> LoadResult:
     for stem in sorted(set(curated_files) - set(articles)):
         errors.append(LoadIssue(str(curated_files[stem]), f"curated file for unknown document "
                                 f"{stem!r}: there is no {stem}{ARTICLE_SUFFIX}"))
+    # Every article is read once, up front, so that the ones not parsed before can be
+    # parsed together in worker processes; its errors are reported in the usual order.
+    contents: dict[str, tuple[bytes, str] | None] = {}
+    read_errors: dict[str, list[LoadIssue]] = {}
+    for stem, path in articles.items():
+        if _DOCUMENT_ID.match(stem):
+            read_errors[stem] = []
+            contents[stem] = _read_article(path, str(path), read_errors[stem])
+    _parse_in_processes([(stem, hashlib.sha256(c[0]).hexdigest(), c[1])
+                         for stem, c in contents.items() if c is not None], parse_workers)
     digest = hashlib.sha256()
     documents: dict[str, Document] = {}
     for stem, path in articles.items():
@@ -363,7 +443,8 @@ def load_document_set(folder: Path | str) -> LoadResult:
             errors.append(LoadIssue(display, "file name must be letters, digits, '-', '_' or '.'"
                                     " (it becomes the document id)"))
             continue
-        article = _read_article(path, display, errors)
+        article = contents[stem]
+        errors.extend(read_errors[stem])
         curated = locator = None
         curated_sha256 = None
         if stem in curated_files:
