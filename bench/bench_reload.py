@@ -1,0 +1,267 @@
+"""Benchmark reloading: build time and peak memory by set size, and what a reload costs
+the bot while it runs (ask latency, event-loop stalls).
+
+    python bench/bench_reload.py                       # bundled, 1,000 and 10,000 documents
+    python bench/bench_reload.py --sizes bundled,1000 --stall-size 1000   # a quicker run
+
+Sizes: each runs in its own child process, so that its peak RSS is its own. A synthetic
+set is written first (tests/core/synthetic_articles.py: deterministic small articles with
+headings, glued footnote numbers, quotes, abbreviations; not timed), then:
+  cold    a first build (load + index) with empty parse caches: what a fresh start costs;
+          nearly all of it is pysbd segmenting sentences
+  warm    a reload of the unchanged set (parse caches hot): what /reload usually costs
+  1 edit  a reload after one article changed
+  RSS     the child's peak resident memory, and what the set added to it
+
+Stalls: in another child, a LibraryHolder serving the bundled set reloads the synthetic set
+of --stall-size documents (a cold build: every article is new), with the bot's runtime
+settings (bot/client.py run(): gc frozen and thresholds raised, a 1 ms GIL switch interval).
+Meanwhile a ticker coroutine sleeps 1 ms at a time and records how late it wakes (the
+longest stall is the longest the loop could not run), and --concurrency workers ask the dev
+questions through asyncio.to_thread without pause. The same runs for a few seconds without
+a reload, as the baseline. Target: no loop stall over 20 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "tests" / "core"))
+
+STALL_TARGET_MS = 20.0
+
+
+def percentile(samples: list[float], p: float) -> float:
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 1048576
+
+
+def prepare(size: str, workdir: Path, seed: int = 0) -> Path:
+    if size == "bundled":
+        return REPO / "data"
+    from synthetic_articles import write_articles
+
+    folder = workdir / f"synthetic-{size}-{seed}"
+    write_articles(folder, int(size), seed=seed)
+    return folder
+
+
+# -- child: build time and memory for one size ------------------------------------------------
+
+
+def child_sizes(size: str, workdir: Path, workers: int) -> dict[str, Any]:
+    from geobot.documents import loader
+    from geobot.reload import build
+    from geobot.text import segment
+
+    folder = prepare(size, workdir)
+    gc.collect()
+    rss_before = current_rss_mb()
+    start = time.perf_counter()
+    report, library = build(folder, None, "bench")  # parsed in this thread
+    cold = time.perf_counter() - start
+    if not report.ok or library is None:
+        raise SystemExit(f"the {size} set did not load: {report.lines()[:5]}")
+    rss_loaded = current_rss_mb()
+    cold_workers = float("nan")
+    if workers >= 2:
+        loader._parse_cached.cache_clear()
+        segment.sentence_spans.cache_clear()
+        start = time.perf_counter()
+        report, _ = build(folder, None, "bench", parse_workers=workers)
+        cold_workers = time.perf_counter() - start
+        if not report.ok:
+            raise SystemExit(f"the {size} set did not load with workers")
+    start = time.perf_counter()
+    report, warm_library = build(folder, library, "bench")
+    warm = time.perf_counter() - start
+    if not report.unchanged:
+        raise SystemExit(f"an unchanged reload reported changes: {report.lines()[:5]}")
+    del warm_library
+    edited = min(folder.glob("*.txt"))
+    if size == "bundled":  # never touch the bundled set: edit a copy
+        import shutil
+
+        copy = workdir / "bundled-copy"
+        shutil.copytree(folder, copy)
+        folder, edited = copy, copy / edited.name
+    edited.write_text(edited.read_text("utf-8") + "\nOne more paragraph, added by the bench.\n",
+                      "utf-8")
+    start = time.perf_counter()
+    report, _ = build(folder, library, "bench")
+    one_edit = time.perf_counter() - start
+    if not report.ok or len(report.changed) != 1:
+        raise SystemExit(f"the one-edit reload went wrong: {report.lines()[:5]}")
+    stats = library.stats()
+    return {"size": size, "documents": stats["documents"], "passages": stats["passages"],
+            "megabytes": sum(d.size for d in library.documents) / 1048576,
+            "cold_s": cold, "cold_workers_s": cold_workers, "warm_s": warm,
+            "one_edit_s": one_edit,
+            "rss_peak_mb": peak_rss_mb(), "rss_set_mb": rss_loaded - rss_before}
+
+
+# -- child: the event loop while a reload runs ---------------------------------------------------
+
+
+async def measure_loop(holder: Any, questions: list[str], concurrency: int,
+                       reload: bool, seconds: float) -> dict[str, Any]:
+    stalls: list[float] = []
+    latencies: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        while not done.is_set():
+            t = time.perf_counter()
+            await asyncio.sleep(0.001)
+            stalls.append(max(0.0, time.perf_counter() - t - 0.001))
+
+    async def asker(n: int) -> None:
+        i = n
+        while not done.is_set():
+            library = holder.library  # as a command does: one snapshot per ask
+            t = time.perf_counter()
+            await asyncio.to_thread(library.ask, questions[i % len(questions)])
+            latencies.append(time.perf_counter() - t)
+            i += concurrency
+
+    tasks = [asyncio.create_task(ticker())]
+    tasks += [asyncio.create_task(asker(n)) for n in range(concurrency)]
+    start = time.perf_counter()
+    report = None
+    if reload:
+        report = await holder.reload("bench")
+    else:
+        await asyncio.sleep(seconds)
+    elapsed = time.perf_counter() - start
+    done.set()
+    await asyncio.gather(*tasks)
+    return {
+        "seconds": elapsed, "ok": None if report is None else report.ok,
+        "documents": None if report is None else report.counts.get("documents"),
+        "asks": len(latencies), "ask_p50_ms": percentile(latencies, 50) * 1000,
+        "ask_p99_ms": percentile(latencies, 99) * 1000,
+        "stall_max_ms": max(stalls, default=0.0) * 1000,
+        "stall_p99_ms": percentile(stalls, 99) * 1000,
+        "stalls_over_target": sum(s * 1000 > STALL_TARGET_MS for s in stalls),
+    }
+
+
+def child_stall(size: str, workdir: Path, concurrency: int, workers: int) -> dict[str, Any]:
+    from geobot.library import Library
+    from geobot.reload import LibraryHolder
+
+    folder = prepare(size, workdir, seed=1)
+    questions = [json.loads(line)["question"] for line in
+                 (REPO / "tests/data/questions-dev.jsonl").read_text().splitlines()]
+
+    async def main() -> dict[str, Any]:
+        holder = LibraryHolder(Library.load(REPO / "data"), folder, parse_workers=workers)
+        # The bot's runtime settings (geobot.bot.client.run), so stalls are the bot's.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(20_000, 20, 20)
+        sys.setswitchinterval(0.001)
+        idle = await measure_loop(holder, questions, concurrency, reload=False, seconds=3.0)
+        during = await measure_loop(holder, questions, concurrency, reload=True, seconds=0)
+        return {"size": size, "idle": idle, "reload": during}
+
+    return asyncio.run(main())
+
+
+# -- parent ---------------------------------------------------------------------------------------
+
+
+def run_child(*args: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                         check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"child {args} failed:\n{out.stderr[-3000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="bundled,1000,10000")
+    parser.add_argument("--stall-size", default="10000", help="documents; 0 skips")
+    parser.add_argument("--concurrency", type=int, default=4, help="asks in flight")
+    parser.add_argument("--parse-workers", type=int, default=None,
+                        help="worker processes for parsing (default: LibraryHolder's, "
+                        "min(cores, 4); 0: parse in the reload thread)")
+    parser.add_argument("--child", choices=("sizes", "stall"), help=argparse.SUPPRESS)
+    parser.add_argument("--size", help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    from geobot.documents.loader import default_parse_workers
+
+    workers = default_parse_workers() if args.parse_workers is None else args.parse_workers
+    if args.child:
+        workdir = Path(args.workdir)
+        result = (child_sizes(args.size, workdir, workers) if args.child == "sizes"
+                  else child_stall(args.size, workdir, args.concurrency, workers))
+        print(json.dumps(result))
+        return
+
+    print(f"bench_reload: python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"\nBuild (load + index) by set size; each size in its own process; "
+          f"cold: parsed in the thread, and in {workers} worker processes")
+    head = (f"{'set':>8} {'docs':>6} {'MB':>6} {'passages':>9} {'cold s':>8} "
+            f"{'cold/W s':>8} {'warm s':>7} {'1 edit s':>8} {'peak RSS MB':>11} {'set MB':>7}")
+    print(head)
+    print("-" * len(head))
+    for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run_child("--child", "sizes", "--size", size, "--workdir", tmp,
+                          "--parse-workers", str(workers))
+        print(f"{r['size']:>8} {r['documents']:>6} {r['megabytes']:>6.1f} {r['passages']:>9} "
+              f"{r['cold_s']:>8.2f} {r['cold_workers_s']:>8.2f} {r['warm_s']:>7.2f} "
+              f"{r['one_edit_s']:>8.2f} "
+              f"{r['rss_peak_mb']:>11.0f} {r['rss_set_mb']:>7.0f}", flush=True)
+
+    if args.stall_size and args.stall_size != "0":
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run_child("--child", "stall", "--size", args.stall_size, "--workdir", tmp,
+                          "--concurrency", str(args.concurrency), "--parse-workers", str(workers))
+        print(f"\nThe event loop while LibraryHolder reloads {args.stall_size} new documents "
+              f"({args.concurrency} asks in flight via asyncio.to_thread, 1 ms ticker, "
+              f"parse_workers={workers})")
+        head = (f"{'phase':>8} {'seconds':>8} {'asks':>6} {'ask p50 ms':>10} {'ask p99 ms':>10} "
+                f"{'stall max ms':>12} {'stall p99 ms':>12} {'> 20 ms':>8}")
+        print(head)
+        print("-" * len(head))
+        for phase in ("idle", "reload"):
+            p = r[phase]
+            print(f"{phase:>8} {p['seconds']:>8.2f} {p['asks']:>6} {p['ask_p50_ms']:>10.1f} "
+                  f"{p['ask_p99_ms']:>10.1f} {p['stall_max_ms']:>12.1f} {p['stall_p99_ms']:>12.2f} "
+                  f"{p['stalls_over_target']:>8}")
+        worst = r["reload"]["stall_max_ms"]
+        verdict = "met" if worst <= STALL_TARGET_MS else "MISSED"
+        print(f"\ntarget: no event-loop stall over {STALL_TARGET_MS:.0f} ms during a reload: "
+              f"{verdict} (longest {worst:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()
