@@ -19,6 +19,8 @@ import numpy as np
 
 K1 = 1.2
 B = 0.75
+PRUNE_MIN_PASSAGES = 50_000  # below this every query term is scored exactly
+PRUNE_SHARE = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,16 +92,28 @@ class BM25Index:
         """The k best passages for weighted term ids: (passage indices, scores), best first."""
         if not query or self.size == 0:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        items = list(query.items())
+        if self.size >= PRUNE_MIN_PASSAGES:
+            # Max-score style pruning for large sets: a term in more than a tenth of all
+            # passages (idf under ~2.3) barely moves a ranking that rarer terms decide, but
+            # scattering its postings is most of the cost (hundreds of thousands of adds).
+            # It still counts in the re-ranking, which reads each candidate's own terms.
+            limit = self.size // PRUNE_SHARE
+            rare = [(t, w) for t, w in items
+                    if self.post_indptr[t + 1] - self.post_indptr[t] <= limit]
+            if rare:
+                items = rare
         scores = np.zeros(self.size, dtype=np.float32)
         touched = []
-        for term_id, weight in query.items():
+        for term_id, weight in items:
             start, end = self.post_indptr[term_id], self.post_indptr[term_id + 1]
             docs = self.post_docs[start:end]
             # Postings of one term hold each passage once, so fancy-index += is exact.
             scores[docs] += weight * self.post_weights[start:end]
             touched.append(docs)
         total = sum(len(t) for t in touched)
-        candidates = (np.unique(np.concatenate(touched)) if total < self.size // 4
+        # Sorting the touched ids costs more than scanning every score once they pass ~6%.
+        candidates = (np.unique(np.concatenate(touched)) if total < self.size // 16
                       else np.flatnonzero(scores))
         if len(candidates) > k:
             cand_scores = scores[candidates]
