@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import discord
 
 from geobot.documents.model import Argument, Document, Quote, Source
 from geobot.library import Library, UnknownDocumentError
 from geobot.search.passages import Answer, Hit
+
+T = TypeVar("T")
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -203,27 +206,37 @@ def sources_heading(document: Document | None) -> str:
     return "Sources" + (f" · {document.title}" if document else "")
 
 
-def argument_pages(library: Library, arguments: Sequence[Argument],
-                   heading: str) -> list[discord.Embed]:
+def _field_pages(items: Sequence[T], heading: str, empty: str,
+                 field: Callable[[T], tuple[str, str]]) -> list[discord.Embed]:
+    """Embeds of ITEMS_PER_PAGE fields each, numbered when there is more than one."""
     pages = []
-    for start in range(0, max(1, len(arguments)), ITEMS_PER_PAGE):
-        chunk = arguments[start : start + ITEMS_PER_PAGE]
+    for start in range(0, max(1, len(items)), ITEMS_PER_PAGE):
         embed = discord.Embed(title=clip(heading, TITLE_LIMIT), colour=COLOUR)
+        chunk = items[start : start + ITEMS_PER_PAGE]
         if not chunk:
-            embed.description = "No arguments match."
-        for argument in chunk:
-            document = library.get(argument.document_id)
-            lines = []
-            for evidence in argument.evidence:
-                cites = _cites(document, evidence.citations)
-                where = evidence.section or document.title
-                lines.append(f"> {clip(evidence.text, 350)}\n*{where}"
-                             f"{' · ' + cites if cites else ''}*")
-            value = clip("\n".join(lines), FIELD_VALUE_LIMIT)
-            embed.add_field(name=clip(argument.claim, FIELD_NAME_LIMIT), value=value,
-                            inline=False)
+            embed.description = empty
+        for item in chunk:
+            name, value = field(item)
+            embed.add_field(name=clip(name, FIELD_NAME_LIMIT),
+                            value=clip(value, FIELD_VALUE_LIMIT), inline=False)
         pages.append(fit(embed))
     return _number(pages)
+
+
+def argument_field(library: Library, argument: Argument) -> tuple[str, str]:
+    document = library.get(argument.document_id)
+    lines = []
+    for evidence in argument.evidence:
+        cites = _cites(document, evidence.citations)
+        where = evidence.section or document.title
+        lines.append(f"> {clip(evidence.text, 350)}\n*{where}{' · ' + cites if cites else ''}*")
+    return argument.claim, "\n".join(lines)
+
+
+def argument_pages(library: Library, arguments: Sequence[Argument],
+                   heading: str) -> list[discord.Embed]:
+    return _field_pages(arguments, heading, "No arguments match.",
+                        lambda a: argument_field(library, a))
 
 
 def quote_lines(library: Library, quote: Quote) -> tuple[str, str]:
@@ -241,38 +254,23 @@ def quote_lines(library: Library, quote: Quote) -> tuple[str, str]:
 
 
 def quote_pages(library: Library, quotes: Sequence[Quote], heading: str) -> list[discord.Embed]:
-    pages = []
-    for start in range(0, max(1, len(quotes)), ITEMS_PER_PAGE):
-        embed = discord.Embed(title=clip(heading, TITLE_LIMIT), colour=COLOUR)
-        chunk = quotes[start : start + ITEMS_PER_PAGE]
-        if not chunk:
-            embed.description = "No quotes match."
-        for quote in chunk:
-            name, value = quote_lines(library, quote)
-            embed.add_field(name=name, value=value, inline=False)
-        pages.append(fit(embed))
-    return _number(pages)
+    return _field_pages(quotes, heading, "No quotes match.", lambda q: quote_lines(library, q))
+
+
+def source_field(library: Library, source: Source) -> tuple[str, str]:
+    document = library.get(source.document_id)
+    claims = [document.passage(pid).text for pid in source.passage_ids]
+    lines = [f"*{source.description}*"] if source.description else []
+    lines += [f"• {clip(c, 300)}" for c in claims[:3]]
+    if len(claims) > 3:
+        lines.append(f"…and {len(claims) - 3} more claim(s).")
+    return (f"{source.label} ({source.kind}) · {document.title}",
+            "\n".join(lines) or "No claims recorded.")
 
 
 def source_pages(library: Library, sources: Sequence[Source], heading: str) -> list[discord.Embed]:
-    pages = []
-    for start in range(0, max(1, len(sources)), ITEMS_PER_PAGE):
-        embed = discord.Embed(title=clip(heading, TITLE_LIMIT), colour=COLOUR)
-        chunk = sources[start : start + ITEMS_PER_PAGE]
-        if not chunk:
-            embed.description = "The documents cite no sources."
-        for source in chunk:
-            document = library.get(source.document_id)
-            claims = [document.passage(pid).text for pid in source.passage_ids]
-            lines = [f"*{source.description}*"] if source.description else []
-            lines += [f"• {clip(c, 300)}" for c in claims[:3]]
-            if len(claims) > 3:
-                lines.append(f"…and {len(claims) - 3} more claim(s).")
-            value = clip("\n".join(lines) or "No claims recorded.", FIELD_VALUE_LIMIT)
-            name = clip(f"{source.label} ({source.kind}) · {document.title}", FIELD_NAME_LIMIT)
-            embed.add_field(name=name, value=value, inline=False)
-        pages.append(fit(embed))
-    return _number(pages)
+    return _field_pages(sources, heading, "The documents cite no sources.",
+                        lambda s: source_field(library, s))
 
 
 def documents_embed(library: Library) -> discord.Embed:
