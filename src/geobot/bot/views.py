@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from geobot.bot.replies import reply
+from geobot.questions.writer import QuestionLogError
 
 if TYPE_CHECKING:
     from geobot.bot.client import GeobotBot
@@ -120,8 +121,16 @@ class Feedback(discord.ui.DynamicItem[discord.ui.Button[Any]],
         # The vote is a database write (queued behind other writes, or spooled while the
         # database is away): acknowledge first, privately, so the click never times out.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await bot.question_log.record_feedback(
-            user_id=interaction.user.id, helpful=self.helpful, interaction_id=self.question)
+        try:
+            result = await bot.question_log.record_feedback(
+                user_id=interaction.user.id, helpful=self.helpful,
+                interaction_id=self.question)
+        except QuestionLogError:
+            # Neither committed nor spooled: say so instead of leaving "thinking…" up, then
+            # let the click's error line carry the details.
+            await reply(interaction, "Sorry, your vote could not be saved right now. Please "
+                        "try again later.", ephemeral=True)
+            raise
         if result.status == "unknown_question":
             message = "That question is no longer in the log, so the vote was not kept."
         elif result.status == "unchanged":
