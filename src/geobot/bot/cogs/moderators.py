@@ -454,6 +454,16 @@ class Moderators(commands.Cog):
         return await interaction.edit_original_response(
             content=render.clip(content, render.CONTENT_LIMIT) if content else None, **kwargs)
 
+    @classmethod
+    async def _say_pages(cls, interaction: discord.Interaction,
+                         pages: list[discord.Embed]) -> None:
+        """One page as it is; more behind the asker-only Pages view."""
+        if len(pages) == 1:
+            await cls._say(interaction, embed=pages[0])
+            return
+        view = Pages(pages, interaction.user.id)
+        view.message = await cls._say(interaction, embed=pages[0], view=view)
+
     # -- reading ----------------------------------------------------------------------------
 
     @questions.command(name="list", description="Questions readers asked, newest first.")
@@ -476,11 +486,7 @@ class Moderators(commands.Cog):
         page = await to_thread(self.store.list_questions, scope, filters, limit=LIST_LIMIT)
         pages = list_pages(page.items, page.total, f"Questions in {_where(self.bot, scope)}",
                            describe_filters(filters, since))
-        if len(pages) == 1:
-            await self._say(interaction, embed=pages[0])
-            return
-        view = Pages(pages, interaction.user.id)
-        view.message = await self._say(interaction, embed=pages[0], view=view)
+        await self._say_pages(interaction, pages)
 
     @questions.command(name="show", description="Everything about one question.")
     @app_commands.rename(question_id="id")
@@ -816,11 +822,7 @@ class Moderators(commands.Cog):
         await self._defer(interaction)
         entries = list(reversed(await to_thread(self.store.list_faq, scope)))
         pages = faq_pages(entries, f"FAQ of {_where(self.bot, scope)}")
-        if len(pages) == 1:
-            await self._say(interaction, embed=pages[0])
-            return
-        view = Pages(pages, interaction.user.id)
-        view.message = await self._say(interaction, embed=pages[0], view=view)
+        await self._say_pages(interaction, pages)
 
     @faq.command(name="delete", description="Stop showing one FAQ answer.")
     @app_commands.rename(entry_id="id")
