@@ -18,9 +18,11 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
+
+from geobot.cli.main import EXIT_UNAVAILABLE, JsonOption, fail
 
 questions_app = typer.Typer(
     help="Read the question log: list, show, export and statistics.",
@@ -29,8 +31,6 @@ questions_app = typer.Typer(
 db_app = typer.Typer(help="The database: apply and inspect migrations.", no_args_is_help=True)
 
 # The same codes as geobot.cli.main (not imported from there: main imports this module).
-EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 3
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -47,7 +47,6 @@ GuildOption = Annotated[
     str | None, typer.Option("--guild", help="Only this guild's questions.", show_default=False)
 ]
 DmsOption = Annotated[bool, typer.Option("--dms", help="Only questions asked in DMs.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 StatusOption = Annotated[
     str | None, typer.Option("--status", help="open, answered or dismissed.", show_default=False)
 ]
@@ -77,11 +76,6 @@ TextOption = Annotated[
     str | None,
     typer.Option("--text", help="Question contains this (any case).", show_default=False),
 ]
-
-
-def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    typer.echo(f"geobot: {message}", err=True)
-    raise typer.Exit(code)
 
 
 def guarded(func: Callable[P, T]) -> Callable[P, T]:
