@@ -286,10 +286,16 @@ class PassageSearch:
                 boost *= 1.0 + ANSWER_TYPE_BONUS
             return score * boost
 
+        contexts: dict[tuple[int, int], dict[int, float]] = {}
+
         def context_of(key: tuple[int, ...]) -> dict[int, float]:
             """The rest of the span's paragraph, as one weak field: a sentence's neighbours
             say what it is about when it says so only with "they" or "this"."""
+            edges = (key[0], key[-1] if CONTEXT_AFTER else -1)
+            if edges in contexts:  # a sentence alone and in its spans share their context
+                return contexts[edges]
             found: dict[int, float] = {}
+            contexts[edges] = found
             for step, edge, reach in ((-1, key[0], CONTEXT_SENTENCES),
                                       (1, key[-1], CONTEXT_AFTER)):
                 j = edge
@@ -315,8 +321,18 @@ class PassageSearch:
             score, cov, _ = self.index.span_score(parts, length, groups, context)
             return score, cov
 
+        coverages: dict[int, float] = {}
+
+        def coverage_of(i: int) -> float:
+            """How much of the question one sentence covers on its own."""
+            if i not in coverages:
+                coverages[i] = self.index.span_score(
+                    [terms_of(i)], float(self.index.lengths[i]), groups)[1]
+            return coverages[i]
+
         for i in candidates:
             single, single_cov = scored((i,))
+            coverages[i] = single_cov  # context covers none of the question: the same sum
             spans[(i,)] = (rank(single, single_cov, (i,)), single_cov)
             for step in (-1, 1):
                 j = self._neighbour(i, step)
@@ -328,8 +344,7 @@ class PassageSearch:
                 if len(self.passages[i].text) + len(self.passages[j].text) + 1 > MAX_SPAN_CHARS:
                     continue
                 score, cov = scored(key)
-                _, other_cov, _ = self.index.span_score(
-                    [terms_of(j)], float(self.index.lengths[j]), groups)
+                other_cov = coverage_of(j)
                 # Only a neighbour that adds question words earns the longer span, or one
                 # the later sentence leans on ("They compete…" needs who "they" are).
                 gain = SPAN_MIN_GAIN * total_mass
