@@ -8,11 +8,13 @@ commands need none), and no mention parsing in anything the bot sends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
 import logging
 import os
 import sys
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,6 +49,39 @@ def point_discord_at(api_base: str | None, gateway: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
 
 
+class _Backlog:
+    """Per event loop: the gateway connections that still have frames buffered."""
+
+    def __init__(self) -> None:
+        self.behind: set[int] = set()  # id() of each websocket with frames waiting
+        self.drained = asyncio.Event()
+        self.drained.set()
+
+
+_BACKLOGS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Backlog] = (
+    weakref.WeakKeyDictionary())
+# Longest an acknowledged interaction's heavy work waits for the gateway to be read: under a
+# backlog that never drains (an overloaded bot) the work still goes ahead.
+BACKLOG_WAIT = 0.25
+
+
+def _backlog() -> _Backlog:
+    loop = asyncio.get_running_loop()
+    backlog = _BACKLOGS.get(loop)
+    if backlog is None:
+        backlog = _BACKLOGS[loop] = _Backlog()
+    return backlog
+
+
+def _buffered_frames(socket: object) -> int:
+    """Frames aiohttp has read and parsed but discord.py not yet taken (0 if unknown)."""
+    buffer = getattr(getattr(socket, "_reader", None), "_buffer", None)
+    try:
+        return len(buffer) if buffer is not None else 0
+    except TypeError:
+        return 0
+
+
 def yield_between_gateway_frames() -> None:
     """Let the event loop run between two gateway frames (idempotent, process-wide).
 
@@ -59,8 +94,16 @@ def yield_between_gateway_frames() -> None:
     frame is read. Frames are still read one at a time and in order, so sequence numbers,
     heartbeats and RESUME behave as before.
 
+    It also notes whether frames are still buffered after each one, for
+    `acknowledgements_first`: once frames are read one per loop iteration, the work of
+    interactions already acknowledged (searches that hold the GIL on the core thread,
+    rendering, database writes) would otherwise run between them and hold back the
+    acknowledgement of the ones still waiting in the buffer.
+
     Guarded: it wraps `DiscordWebSocket.poll_event` as discord.py 2.x defines it (no
     arguments, returns None); on another major version it does nothing rather than guess.
+    The buffer is read from aiohttp's websocket reader (`_reader._buffer`); where that is
+    not there, no backlog is ever seen and nothing waits.
     """
     ws_class = discord.gateway.DiscordWebSocket
     if discord.version_info.major != 2 or getattr(ws_class.poll_event, "_geobot_yields", False):
@@ -69,11 +112,34 @@ def yield_between_gateway_frames() -> None:
 
     @functools.wraps(poll_event)
     async def poll_event_then_yield(self: discord.gateway.DiscordWebSocket) -> None:
-        await poll_event(self)
+        backlog = _backlog()
+        try:
+            await poll_event(self)
+        finally:
+            if _buffered_frames(self.socket):
+                backlog.behind.add(id(self))
+                backlog.drained.clear()
+            else:
+                backlog.behind.discard(id(self))
+                if not backlog.behind:
+                    backlog.drained.set()
         await asyncio.sleep(0)
 
     poll_event_then_yield._geobot_yields = True  # type: ignore[attr-defined]
     ws_class.poll_event = poll_event_then_yield  # type: ignore[method-assign]
+
+
+async def acknowledgements_first() -> None:
+    """Wait (up to BACKLOG_WAIT) until the gateway has no interaction left unread.
+
+    Called by acknowledged interactions before their heavy work, so that in a burst every
+    interaction is parsed and acknowledged before any search or database write starts to
+    compete with the event loop. Returns at once when nothing is buffered.
+    """
+    drained = _backlog().drained
+    if not drained.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(drained.wait(), BACKLOG_WAIT)
 
 
 class GeobotBot(commands.Bot):
@@ -234,6 +300,8 @@ _CORE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geobot-core")
 
 
 async def compute(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """Run a CPU-bound core call (search, lookups) off the event loop, one at a time."""
+    """Run a CPU-bound core call (search, lookups) off the event loop, one at a time,
+    once the gateway backlog is read (`acknowledgements_first`)."""
+    await acknowledgements_first()
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_CORE, functools.partial(func, *args, **kwargs))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from geobot.bot.client import acknowledgements_first
 from geobot.bot.replies import reply
 from geobot.questions.writer import QuestionLogError
 
@@ -121,6 +122,9 @@ class Feedback(discord.ui.DynamicItem[discord.ui.Button[Any]],
         # The vote is a database write (queued behind other writes, or spooled while the
         # database is away): acknowledge first, privately, so the click never times out.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        # The writer thread competes with the event loop for the GIL: in a burst of clicks,
+        # let the others be acknowledged first.
+        await acknowledgements_first()
         try:
             result = await bot.question_log.record_feedback(
                 user_id=interaction.user.id, helpful=self.helpful,
