@@ -269,11 +269,18 @@ async def run(settings: Settings, library: Library, question_log: QuestionLog,
     # out of the collector's way.
     gc.collect()
     gc.freeze()
-    # What stays young is mostly live views (paged answers keep their pages for
-    # PAGE_TIMEOUT): with the default thresholds full collections of those ran every few
-    # seconds under load, 20-60 ms each. Bigger generations collect less often; a young
-    # collection then takes 3-8 ms (bench/bench_bot.py).
-    gc.set_threshold(20_000, 20, 20)
+    # What survives a young collection is mostly live views (paged answers keep their
+    # pages, message and interaction for PAGE_TIMEOUT), and every collection stops the
+    # loop for as long as it walks its generations. Measured in bench/bench_bot.py:
+    # - default thresholds: full collections of the live views every few seconds under
+    #   load, 20-60 ms each;
+    # - (20000, 20, 20): a young collection walks 20,000 objects, 15-35 ms, and every
+    #   20th one the survivors of all 20 (about half of them: views), 100+ ms;
+    # - (3000, 3, 50): young collections 2-8 ms, middle ones (three young generations'
+    #   survivors) 8-18 ms; a full collection at most every 150 young ones, as the
+    #   interpreter's own rule also requires its pending survivors to be 25% of the
+    #   long-lived ones. The same objects are walked, in shorter stops.
+    gc.set_threshold(3_000, 3, 50)
     # Search runs on the core thread (`compute`) and holds the GIL; every socket call of the
     # event loop then waits up to one switch interval (5 ms by default) to get it back, and
     # a burst of interactions makes dozens of them. 1 ms keeps the loop's stalls short.
