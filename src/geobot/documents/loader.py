@@ -7,6 +7,7 @@ lists are validated the same way before they are used).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import multiprocessing
@@ -152,6 +153,18 @@ def default_parse_workers() -> int:
     return 0 if (cores or 1) < 2 else min(cores or 1, 4)
 
 
+# Worker processes run at a lower CPU priority than the bot: on a machine with few cores
+# the kernel would otherwise share a core between a worker and the event loop's thread,
+# and the loop would wait for its turn (tens of milliseconds) while answering.
+BACKGROUND_NICE = 10
+
+
+def background_priority() -> None:
+    """Lower this process's CPU priority (a worker's initializer); best effort."""
+    with contextlib.suppress(OSError):  # not permitted here: the normal priority it is
+        os.nice(BACKGROUND_NICE)
+
+
 def _parse_chunk(items: list[tuple[str, str]]) -> list[ParsedArticle]:
     return [parse_article(document_id, text) for document_id, text in items]
 
@@ -175,7 +188,8 @@ def _parse_in_processes(articles: list[tuple[str, str, str]], workers: int) -> N
     started = time.perf_counter()
     try:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context,
+                                 initializer=background_priority) as pool:
             futures = {pool.submit(_parse_chunk, [(i, t) for i, _, t in chunk]): chunk
                        for chunk in chunks}
             for future in as_completed(futures):
