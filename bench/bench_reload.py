@@ -14,7 +14,9 @@ headings, glued footnote numbers, quotes, abbreviations; not timed), then:
   RSS     the child's peak resident memory, and what the set added to it
 
 Stalls: in another child, a LibraryHolder serving the bundled set reloads the synthetic set
-of --stall-size documents (a cold build: every article is new), with the bot's runtime
+of --stall-size documents (a cold build: every article is new; at 500 articles and more the
+holder builds in its builder process), then reloads it again ("reload 2": a warm build, and
+the large set it replaces is freed), with the bot's runtime
 settings (bot/client.py run(): gc frozen and thresholds raised, a 1 ms GIL switch interval).
 Meanwhile a ticker coroutine sleeps 1 ms at a time and records how late it wakes (the
 longest stall is the longest the loop could not run), and --concurrency workers ask the dev
@@ -153,6 +155,7 @@ async def measure_loop(holder: Any, questions: list[str], concurrency: int,
     report = None
     if reload:
         report = await holder.reload("bench")
+        await holder.settled()  # the set replaced is freed in steps, after the swap
     else:
         await asyncio.sleep(seconds)
     elapsed = time.perf_counter() - start
@@ -186,7 +189,9 @@ def child_stall(size: str, workdir: Path, concurrency: int, workers: int) -> dic
         sys.setswitchinterval(0.001)
         idle = await measure_loop(holder, questions, concurrency, reload=False, seconds=3.0)
         during = await measure_loop(holder, questions, concurrency, reload=True, seconds=0)
-        return {"size": size, "idle": idle, "reload": during}
+        again = await measure_loop(holder, questions, concurrency, reload=True, seconds=0)
+        holder.close()
+        return {"size": size, "idle": idle, "reload": during, "reload 2": again}
 
     return asyncio.run(main())
 
@@ -252,12 +257,12 @@ def main() -> None:
                 f"{'stall max ms':>12} {'stall p99 ms':>12} {'> 20 ms':>8}")
         print(head)
         print("-" * len(head))
-        for phase in ("idle", "reload"):
+        for phase in ("idle", "reload", "reload 2"):
             p = r[phase]
             print(f"{phase:>8} {p['seconds']:>8.2f} {p['asks']:>6} {p['ask_p50_ms']:>10.1f} "
                   f"{p['ask_p99_ms']:>10.1f} {p['stall_max_ms']:>12.1f} {p['stall_p99_ms']:>12.2f} "
                   f"{p['stalls_over_target']:>8}")
-        worst = r["reload"]["stall_max_ms"]
+        worst = max(r["reload"]["stall_max_ms"], r["reload 2"]["stall_max_ms"])
         verdict = "met" if worst <= STALL_TARGET_MS else "MISSED"
         print(f"\ntarget: no event-loop stall over {STALL_TARGET_MS:.0f} ms during a reload: "
               f"{verdict} (longest {worst:.1f} ms)")
