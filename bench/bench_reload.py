@@ -17,7 +17,7 @@ Stalls: in another child, a LibraryHolder serving the bundled set reloads the sy
 of --stall-size documents (a cold build: every article is new; at 500 articles and more the
 holder builds in its builder process), then reloads it again ("reload 2": a warm build, and
 the large set it replaces is freed), with the bot's runtime
-settings (bot/client.py run(): gc frozen and thresholds raised, a 1 ms GIL switch interval).
+settings (bot/client.py run(): gc frozen, thresholds (3000, 3, 50), a 1 ms GIL switch interval).
 Meanwhile a ticker coroutine sleeps 1 ms at a time and records how late it wakes (the
 longest stall is the longest the loop could not run), and --concurrency workers ask the dev
 questions through asyncio.to_thread without pause. The same runs for a few seconds without
@@ -185,7 +185,7 @@ def child_stall(size: str, workdir: Path, concurrency: int, workers: int) -> dic
         # The bot's runtime settings (geobot.bot.client.run), so stalls are the bot's.
         gc.collect()
         gc.freeze()
-        gc.set_threshold(20_000, 20, 20)
+        gc.set_threshold(3_000, 3, 50)
         sys.setswitchinterval(0.001)
         idle = await measure_loop(holder, questions, concurrency, reload=False, seconds=3.0)
         during = await measure_loop(holder, questions, concurrency, reload=True, seconds=0)
