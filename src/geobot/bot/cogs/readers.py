@@ -106,14 +106,21 @@ class Readers(commands.Cog):
         # a bad one is refused privately, with no "thinking…" shown to the channel first.
         doc = library.resolve(document)
         await interaction.response.defer(thinking=True)
-        answer: Answer = await compute(library.ask, question, limit=MAX_RESULTS,
-                                       document=doc.id if doc else None)
-        faq = self._faq(interaction.guild_id, answer.question)
+        answer, pages = await compute(self._answer_pages, library, question,
+                                      doc.id if doc else None, interaction.guild_id)
         await self._log(interaction, question, command, answer, library)
-        pages = render.answer_pages(library, answer, faq)
         view = Pages(pages, interaction.user.id, extra=feedback_buttons(interaction.id),
                      client=self.bot)
         view.message = await show(interaction, embed=pages[0], view=view)
+
+    def _answer_pages(self, library: Library, question: str, document: str | None,
+                      guild_id: int | None) -> tuple[Answer, list[discord.Embed]]:
+        """Search, FAQ match and rendering, in one call on the core thread: a millisecond of
+        rendering per answer, fifty answers at once, is time the event loop would otherwise
+        spend away from other readers' acknowledgements (the matcher is thread-safe)."""
+        answer = library.ask(question, limit=MAX_RESULTS, document=document)
+        faq = self._faq(guild_id, answer.question)
+        return answer, render.answer_pages(library, answer, faq)
 
     def _faq(self, guild_id: int | None, question: str) -> render.FaqAnswer | None:
         matcher = getattr(self.bot, "faq", None)
@@ -170,15 +177,19 @@ class Readers(commands.Cog):
                         topic: app_commands.Range[str, 1, 100] | None = None) -> None:
         library = self.bot.library
         doc = library.resolve(document)
+        heading = render.arguments_heading(doc, topic)
         if topic:
             # Matching a topic reads every argument's evidence: its cost grows with the
             # document set, so acknowledge first (see `answer`) and match off the loop.
+            # Its pages are rendered there too (see `_answer_pages`).
             await interaction.response.defer(thinking=True)
-            found = await compute(library.find_arguments, doc.id if doc else None, topic)
+            pages = await compute(
+                lambda: render.argument_pages(
+                    library, library.find_arguments(doc.id if doc else None, topic), heading))
         else:
             found = library.find_arguments(doc.id if doc else None)  # a filter: microseconds
-        heading = render.arguments_heading(doc, topic)
-        await self._paged(interaction, render.argument_pages(library, found, heading))
+            pages = render.argument_pages(library, found, heading)
+        await self._paged(interaction, pages)
 
     @app_commands.command(name="quote", description="Who said what, in the documents.")
     @app_commands.describe(text="Words of the quote", speaker="Who said it")
@@ -188,14 +199,16 @@ class Readers(commands.Cog):
                     text: app_commands.Range[str, 1, 200] | None = None,
                     speaker: app_commands.Range[str, 1, 100] | None = None) -> None:
         library = self.bot.library
+        heading = render.quotes_heading(text, speaker)
         if text:
             # Fuzzy matching over every quote and its sentence: as for topics above.
             await interaction.response.defer(thinking=True)
-            found = await compute(library.find_quotes, text, speaker=speaker)
+            pages = await compute(lambda: render.quote_pages(
+                library, library.find_quotes(text, speaker=speaker), heading))
         else:
             found = library.find_quotes(None, speaker=speaker)  # speakers: a short list
-        heading = render.quotes_heading(text, speaker)
-        await self._paged(interaction, render.quote_pages(library, found, heading))
+            pages = render.quote_pages(library, found, heading)
+        await self._paged(interaction, pages)
 
     @app_commands.command(name="sources", description="What the documents cite, and for what.")
     @app_commands.describe(document="Only this document")
