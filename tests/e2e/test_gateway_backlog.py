@@ -1,0 +1,101 @@
+"""The gateway reader yields between frames and tells heavy work when a backlog is read.
+
+bench/bench_bot.py measures what this is for (acknowledgement latency and loop stalls with
+fifty interactions at once); these tests pin the mechanism with a stand-in websocket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import discord
+
+from geobot.bot import client
+from geobot.bot.client import acknowledgements_first, yield_between_gateway_frames
+
+
+class FakeSocket:
+    """What poll_event reads: aiohttp's websocket, with its reader's buffer of frames."""
+
+    def __init__(self, frames: int) -> None:
+        self._reader = SimpleNamespace(_buffer=deque(range(frames)))
+
+    async def receive(self, timeout: float | None = None) -> Any:  # noqa: ASYNC109 (aiohttp's)
+        if self._reader._buffer:
+            self._reader._buffer.popleft()
+        return SimpleNamespace(type=aiohttp.WSMsgType.TEXT, data="{}")
+
+
+class FakeWebSocket:
+    def __init__(self, frames: int) -> None:
+        self.socket = FakeSocket(frames)
+        self._max_heartbeat_timeout = 60.0
+        self.received = 0
+
+    async def received_message(self, msg: Any) -> None:
+        self.received += 1
+
+
+def poll_event(ws: FakeWebSocket) -> Any:
+    return discord.gateway.DiscordWebSocket.poll_event(ws)  # type: ignore[arg-type]
+
+
+def test_the_wrapper_is_installed_once() -> None:
+    yield_between_gateway_frames()
+    wrapped = discord.gateway.DiscordWebSocket.poll_event
+    yield_between_gateway_frames()
+    assert discord.gateway.DiscordWebSocket.poll_event is wrapped
+    assert getattr(wrapped, "_geobot_yields", False)
+
+
+async def test_heavy_work_waits_until_the_backlog_is_read() -> None:
+    yield_between_gateway_frames()
+    ws = FakeWebSocket(frames=3)  # the frame being read plus two more buffered
+    await asyncio.wait_for(acknowledgements_first(), 1)  # nothing read yet: no backlog
+
+    await poll_event(ws)
+    waiting = asyncio.create_task(acknowledgements_first())
+    await asyncio.sleep(0.01)
+    assert not waiting.done()  # two frames still buffered
+
+    await poll_event(ws)
+    await asyncio.sleep(0.01)
+    assert not waiting.done()  # one left
+
+    await poll_event(ws)
+    await asyncio.wait_for(waiting, 1)  # the buffer is empty: heavy work may start
+    assert ws.received == 3
+
+
+async def test_a_backlog_that_never_drains_holds_work_back_only_so_long(monkeypatch: Any) -> None:
+    yield_between_gateway_frames()
+    monkeypatch.setattr(client, "BACKLOG_WAIT", 0.05)
+    ws = FakeWebSocket(frames=100)
+    await poll_event(ws)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.wait_for(acknowledgements_first(), 1)
+    assert 0.04 <= loop.time() - started < 0.5
+
+
+async def test_the_reader_lets_other_tasks_run_between_frames() -> None:
+    yield_between_gateway_frames()
+    ws = FakeWebSocket(frames=5)
+    ran: list[int] = []
+
+    async def other() -> None:
+        ran.append(ws.received)
+
+    async def read_all() -> None:
+        for _ in range(5):
+            await poll_event(ws)
+
+    task = asyncio.create_task(other())
+    await read_all()
+    await task
+    # Without the yield the reader would take all five frames before `other` ran.
+    assert ran == [1]
