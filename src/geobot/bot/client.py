@@ -37,8 +37,12 @@ from geobot.settings import Settings
 log = logging.getLogger("geobot.bot")
 T = TypeVar("T")
 
-COGS = ("geobot.bot.cogs.readers", "geobot.bot.cogs.moderators", "geobot.bot.cogs.privacy",
-        "geobot.bot.cogs.admin")
+COGS = (
+    "geobot.bot.cogs.readers",
+    "geobot.bot.cogs.moderators",
+    "geobot.bot.cogs.privacy",
+    "geobot.bot.cogs.admin",
+)
 
 
 def point_discord_at(api_base: str | None, gateway: str | None) -> None:
@@ -59,7 +63,8 @@ class _Backlog:
 
 
 _BACKLOGS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Backlog] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 # Longest an acknowledged interaction's heavy work waits for the gateway to be read: under a
 # backlog that never drains (an overloaded bot) the work still goes ahead.
 BACKLOG_WAIT = 0.25
@@ -143,9 +148,17 @@ async def acknowledgements_first() -> None:
 
 
 class GeobotBot(commands.Bot):
-    def __init__(self, settings: Settings, library: Library, question_log: QuestionLog | None,
-                 *, store: QuestionStore | None = None, sync_commands: bool = True,
-                 process: str | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library,
+        question_log: QuestionLog | None,
+        *,
+        store: QuestionStore | None = None,
+        sync_commands: bool = True,
+        process: str | None = None,
+        **options: Any,
+    ) -> None:
         yield_between_gateway_frames()
         intents = discord.Intents.none()
         intents.guilds = True  # roles and channels, for moderator permission checks
@@ -166,14 +179,18 @@ class GeobotBot(commands.Bot):
         if self.metrics is not None:
             self.metrics.serving(library)
         observe_components()  # buttons and modals get their one log line too
-        self.holder = LibraryHolder(library, settings.data_dir, on_swap=self._on_swap,
-                                    on_report=self._on_reload)
+        self.holder = LibraryHolder(
+            library, settings.data_dir, on_swap=self._on_swap, on_report=self._on_reload
+        )
         self.question_log = question_log
         self.store = store
         # The reload bus and heartbeats need the shared database; without a store (the
         # shell, some tests) this process reloads alone.
-        self.fleet = (Fleet(store.engine, process or process_label(settings.shard_ids))
-                      if store is not None else None)
+        self.fleet = (
+            Fleet(store.engine, process or process_label(settings.shard_ids))
+            if store is not None
+            else None
+        )
         self.faq: FaqMatcher | None = None
         self.sync_commands = sync_commands
         self.started_at = discord.utils.utcnow()
@@ -188,8 +205,11 @@ class GeobotBot(commands.Bot):
     def _on_swap(self, old: Library, new: Library) -> None:
         # Everything derived from the data lives in the Library itself (search index,
         # autocomplete lists), so it follows the swap by construction.
-        log.info("now serving document set %s (was %s)", new.documents.digest[:12],
-                 old.documents.digest[:12])
+        log.info(
+            "now serving document set %s (was %s)",
+            new.documents.digest[:12],
+            old.documents.digest[:12],
+        )
         if self.metrics is not None:
             self.metrics.serving(new)
 
@@ -220,12 +240,17 @@ class GeobotBot(commands.Bot):
             self.admin_ids.add(app.owner.id)
 
     async def on_ready(self) -> None:
-        log.info("connected as %s (%s) to %d guild(s), shards %s", self.user,
-                 getattr(self.user, "id", "?"), len(self.guilds),
-                 getattr(self, "shard_ids", None) or "all")
+        log.info(
+            "connected as %s (%s) to %d guild(s), shards %s",
+            self.user,
+            getattr(self.user, "id", "?"),
+            len(self.guilds),
+            getattr(self, "shard_ids", None) or "all",
+        )
 
-    async def on_app_command_completion(self, interaction: discord.Interaction,
-                                        command: object) -> None:
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: object
+    ) -> None:
         # The one log line of a command that succeeded (failures: GeobotTree.on_error).
         log_interaction(interaction, "ok")
 
@@ -242,25 +267,29 @@ class GeobotBot(commands.Bot):
                 await self.metrics.aclose()
 
 
-def make_bot(settings: Settings, library: Library, question_log: QuestionLog | None,
-             **options: Any) -> GeobotBot:
-    point_discord_at(os.environ.get("GEOBOT_DISCORD_API_BASE"),
-                     os.environ.get("GEOBOT_DISCORD_GATEWAY"))
+def make_bot(
+    settings: Settings, library: Library, question_log: QuestionLog | None, **options: Any
+) -> GeobotBot:
+    point_discord_at(
+        os.environ.get("GEOBOT_DISCORD_API_BASE"), os.environ.get("GEOBOT_DISCORD_GATEWAY")
+    )
     if settings.shard_count:
         return _sharded(settings, library, question_log, **options)
     return GeobotBot(settings, library, question_log, **options)
 
 
-def _sharded(settings: Settings, library: Library, question_log: QuestionLog | None,
-             **options: Any) -> GeobotBot:
+def _sharded(
+    settings: Settings, library: Library, question_log: QuestionLog | None, **options: Any
+) -> GeobotBot:
     class ShardedGeobot(GeobotBot, commands.AutoShardedBot):  # type: ignore[misc]
         pass
 
     return ShardedGeobot(settings, library, question_log, **options)
 
 
-async def run(settings: Settings, library: Library, question_log: QuestionLog,
-              store: QuestionStore) -> None:
+async def run(
+    settings: Settings, library: Library, question_log: QuestionLog, store: QuestionStore
+) -> None:
     """Log in and serve until stopped. Raises discord.LoginFailure on a rejected token."""
     assert settings.discord_token is not None
     bot = make_bot(settings, library, question_log, store=store)

@@ -31,9 +31,15 @@ PAGE_TIMEOUT = 600.0
 class Pages(discord.ui.View):
     """Previous / next over prepared embeds; only the person who asked may turn them."""
 
-    def __init__(self, pages: Sequence[discord.Embed], owner_id: int, *,
-                 timeout: float | None = None, extra: Sequence[discord.ui.Item[Any]] = (),
-                 client: discord.Client | None = None):
+    def __init__(
+        self,
+        pages: Sequence[discord.Embed],
+        owner_id: int,
+        *,
+        timeout: float | None = None,
+        extra: Sequence[discord.ui.Item[Any]] = (),
+        client: discord.Client | None = None,
+    ):
         super().__init__(timeout=PAGE_TIMEOUT if timeout is None else timeout)
         self.pages = list(pages)
         self.owner_id = owner_id
@@ -57,21 +63,27 @@ class Pages(discord.ui.View):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
-            await reply(interaction, "Only the person who asked can turn these pages; "
-                        "run the command yourself to browse.", ephemeral=True)
+            await reply(
+                interaction,
+                "Only the person who asked can turn these pages; "
+                "run the command yourself to browse.",
+                ephemeral=True,
+            )
             return False
         return True
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary, row=0)
-    async def previous(self, interaction: discord.Interaction,
-                       button: discord.ui.Button[Pages]) -> None:
+    async def previous(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Pages]
+    ) -> None:
         self.index = max(0, self.index - 1)
         self._refresh()
         await interaction.response.edit_message(embed=self.current, view=self)
 
     @discord.ui.button(label="More results", style=discord.ButtonStyle.primary, row=0)
-    async def next(self, interaction: discord.Interaction,
-                   button: discord.ui.Button[Pages]) -> None:
+    async def next(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Pages]
+    ) -> None:
         self.index = min(len(self.pages) - 1, self.index + 1)
         self._refresh()
         await interaction.response.edit_message(embed=self.current, view=self)
@@ -94,30 +106,34 @@ class Pages(discord.ui.View):
                 await self.message.edit(view=self)
 
 
-class Feedback(discord.ui.DynamicItem[discord.ui.Button[Any]],
-               template=r"geobot:fb:(?P<question>[0-9]{1,20}):(?P<vote>[01])"):
-    """"Helpful" / "Not helpful", keyed by the interaction id the question was logged with."""
+class Feedback(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"geobot:fb:(?P<question>[0-9]{1,20}):(?P<vote>[01])",
+):
+    """ "Helpful" / "Not helpful", keyed by the interaction id the question was logged with."""
 
     def __init__(self, question: int, helpful: bool) -> None:
-        super().__init__(discord.ui.Button(
-            label="Helpful" if helpful else "Not helpful",
-            style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
-            custom_id=f"geobot:fb:{question}:{int(helpful)}",
-            row=1,
-        ))
+        super().__init__(
+            discord.ui.Button(
+                label="Helpful" if helpful else "Not helpful",
+                style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
+                custom_id=f"geobot:fb:{question}:{int(helpful)}",
+                row=1,
+            )
+        )
         self.question = question
         self.helpful = helpful
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction,
-                             item: discord.ui.Item[Any], match: re.Match[str]) -> Feedback:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Feedback:
         return cls(int(match["question"]), match["vote"] == "1")
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: GeobotBot = interaction.client  # type: ignore[assignment]
         if bot.question_log is None:
-            await reply(interaction, "Feedback is not being recorded right now.",
-                        ephemeral=True)
+            await reply(interaction, "Feedback is not being recorded right now.", ephemeral=True)
             return
         # The vote is a database write (queued behind other writes, or spooled while the
         # database is away): acknowledge first, privately, so the click never times out.
@@ -127,13 +143,16 @@ class Feedback(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await acknowledgements_first()
         try:
             result = await bot.question_log.record_feedback(
-                user_id=interaction.user.id, helpful=self.helpful,
-                interaction_id=self.question)
+                user_id=interaction.user.id, helpful=self.helpful, interaction_id=self.question
+            )
         except QuestionLogError:
             # Neither committed nor spooled: say so instead of leaving "thinking…" up, then
             # let the click's error line carry the details.
-            await reply(interaction, "Sorry, your vote could not be saved right now. Please "
-                        "try again later.", ephemeral=True)
+            await reply(
+                interaction,
+                "Sorry, your vote could not be saved right now. Please try again later.",
+                ephemeral=True,
+            )
             raise
         if result.status == "unknown_question":
             message = "That question is no longer in the log, so the vote was not kept."

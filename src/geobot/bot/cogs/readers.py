@@ -35,8 +35,7 @@ def _ask_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | N
     bot: GeobotBot = interaction.client  # type: ignore[assignment]
     if bot.is_bot_admin(interaction.user):
         return None
-    return app_commands.Cooldown(bot.settings.ask_cooldown_rate,
-                                 bot.settings.ask_cooldown_seconds)
+    return app_commands.Cooldown(bot.settings.ask_cooldown_rate, bot.settings.ask_cooldown_seconds)
 
 
 def _cooldown_key(interaction: discord.Interaction) -> int:
@@ -50,7 +49,8 @@ class Readers(commands.Cog):
         self.bot = bot
         self.ask_menu = app_commands.ContextMenu(name="Ask geobot", callback=self.ask_message)
         self.ask_menu.allowed_contexts = app_commands.AppCommandContext(
-            guild=True, dm_channel=True, private_channel=True)
+            guild=True, dm_channel=True, private_channel=True
+        )
         self.bot.tree.add_command(self.ask_menu)
 
     async def cog_unload(self) -> None:
@@ -58,46 +58,59 @@ class Readers(commands.Cog):
 
     # -- autocomplete, answered from memory ---------------------------------------------
 
-    async def document_autocomplete(self, interaction: discord.Interaction,
-                                    current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c.name, value=c.value)
-                for c in self.bot.library.complete_documents(current)]
+    async def document_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=c.name, value=c.value)
+            for c in self.bot.library.complete_documents(current)
+        ]
 
-    async def speaker_autocomplete(self, interaction: discord.Interaction,
-                                   current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c.name, value=c.value)
-                for c in self.bot.library.complete_speakers(current)]
+    async def speaker_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=c.name, value=c.value)
+            for c in self.bot.library.complete_speakers(current)
+        ]
 
-    async def quote_autocomplete(self, interaction: discord.Interaction,
-                                 current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c.name, value=c.value)
-                for c in self.bot.library.complete_quotes(current)]
+    async def quote_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=c.name, value=c.value)
+            for c in self.bot.library.complete_quotes(current)
+        ]
 
     # -- asking ---------------------------------------------------------------------------
 
     @app_commands.command(name="ask", description="Ask a question about the documents.")
-    @app_commands.describe(question="Your question, in your own words",
-                           document="Only search this document")
+    @app_commands.describe(
+        question="Your question, in your own words", document="Only search this document"
+    )
     @app_commands.autocomplete(document=document_autocomplete)
     @app_commands.checks.dynamic_cooldown(_ask_cooldown, key=_cooldown_key)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
-    async def ask(self, interaction: discord.Interaction,
-                  question: app_commands.Range[str, 1, MAX_QUESTION],
-                  document: str | None = None) -> None:
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, MAX_QUESTION],
+        document: str | None = None,
+    ) -> None:
         await self.answer(interaction, question, "ask", document)
 
     # The menu shares /ask's limit (a bucket of its own): it must not be a way around it.
     @app_commands.checks.dynamic_cooldown(_ask_cooldown, key=_cooldown_key)
-    async def ask_message(self, interaction: discord.Interaction,
-                          message: discord.Message) -> None:
+    async def ask_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         text = message.content.strip()
         if not text:
             await reply(interaction, "That message has no text to ask about.", ephemeral=True)
             return
-        await self.answer(interaction, text[:MAX_QUESTION * 2], "context-menu", None)
+        await self.answer(interaction, text[: MAX_QUESTION * 2], "context-menu", None)
 
-    async def answer(self, interaction: discord.Interaction, question: str, command: str,
-                     document: str | None) -> None:
+    async def answer(
+        self, interaction: discord.Interaction, question: str, command: str, document: str | None
+    ) -> None:
         # Searching costs milliseconds on the bundled set and more on a large one, and fifty
         # readers may ask at once: the interaction is acknowledged before any of it, and the
         # search runs on the core thread (client.compute), so acks never queue behind it.
@@ -106,15 +119,18 @@ class Readers(commands.Cog):
         # a bad one is refused privately, with no "thinking…" shown to the channel first.
         doc = library.resolve(document)
         await interaction.response.defer(thinking=True)
-        answer, pages = await compute(self._answer_pages, library, question,
-                                      doc.id if doc else None, interaction.guild_id)
+        answer, pages = await compute(
+            self._answer_pages, library, question, doc.id if doc else None, interaction.guild_id
+        )
         await self._log(interaction, question, command, answer, library)
-        view = Pages(pages, interaction.user.id, extra=feedback_buttons(interaction.id),
-                     client=self.bot)
+        view = Pages(
+            pages, interaction.user.id, extra=feedback_buttons(interaction.id), client=self.bot
+        )
         view.message = await show(interaction, embed=pages[0], view=view)
 
-    def _answer_pages(self, library: Library, question: str, document: str | None,
-                      guild_id: int | None) -> tuple[Answer, list[discord.Embed]]:
+    def _answer_pages(
+        self, library: Library, question: str, document: str | None, guild_id: int | None
+    ) -> tuple[Answer, list[discord.Embed]]:
         """Search, FAQ match and rendering, in one call on the core thread: a millisecond of
         rendering per answer, fifty answers at once, is time the event loop would otherwise
         spend away from other readers' acknowledgements (the matcher is thread-safe)."""
@@ -130,8 +146,14 @@ class Readers(commands.Cog):
         match = matcher.best(guild_id, question)
         return render.FaqAnswer(match.entry.question, match.entry.answer) if match else None
 
-    async def _log(self, interaction: discord.Interaction, text: str, command: str,
-                   answer: Answer, library: Library) -> None:
+    async def _log(
+        self,
+        interaction: discord.Interaction,
+        text: str,
+        command: str,
+        answer: Answer,
+        library: Library,
+    ) -> None:
         if self.bot.question_log is None:
             return
         question = NewQuestion(
@@ -161,20 +183,26 @@ class Readers(commands.Cog):
     @app_commands.describe(document="A document (leave empty for all of them)")
     @app_commands.autocomplete(document=document_autocomplete)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
-    async def summary(self, interaction: discord.Interaction,
-                      document: str | None = None) -> None:
+    async def summary(self, interaction: discord.Interaction, document: str | None = None) -> None:
         library = self.bot.library
         doc = library.resolve(document)
-        embed = (render.summary_embed(library, doc) if doc is not None
-                 else render.overview_embed(library))
+        embed = (
+            render.summary_embed(library, doc)
+            if doc is not None
+            else render.overview_embed(library)
+        )
         await show(interaction, embed=embed)
 
     @app_commands.command(name="arguments", description="The key arguments and their evidence.")
     @app_commands.describe(document="Only this document", topic="Only arguments about this")
     @app_commands.autocomplete(document=document_autocomplete)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
-    async def arguments(self, interaction: discord.Interaction, document: str | None = None,
-                        topic: app_commands.Range[str, 1, 100] | None = None) -> None:
+    async def arguments(
+        self,
+        interaction: discord.Interaction,
+        document: str | None = None,
+        topic: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
         library = self.bot.library
         doc = library.resolve(document)
         heading = render.arguments_heading(doc, topic)
@@ -185,7 +213,9 @@ class Readers(commands.Cog):
             await interaction.response.defer(thinking=True)
             pages = await compute(
                 lambda: render.argument_pages(
-                    library, library.find_arguments(doc.id if doc else None, topic), heading))
+                    library, library.find_arguments(doc.id if doc else None, topic), heading
+                )
+            )
         else:
             found = library.find_arguments(doc.id if doc else None)  # a filter: microseconds
             pages = render.argument_pages(library, found, heading)
@@ -195,16 +225,22 @@ class Readers(commands.Cog):
     @app_commands.describe(text="Words of the quote", speaker="Who said it")
     @app_commands.autocomplete(text=quote_autocomplete, speaker=speaker_autocomplete)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
-    async def quote(self, interaction: discord.Interaction,
-                    text: app_commands.Range[str, 1, 200] | None = None,
-                    speaker: app_commands.Range[str, 1, 100] | None = None) -> None:
+    async def quote(
+        self,
+        interaction: discord.Interaction,
+        text: app_commands.Range[str, 1, 200] | None = None,
+        speaker: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
         library = self.bot.library
         heading = render.quotes_heading(text, speaker)
         if text:
             # Fuzzy matching over every quote and its sentence: as for topics above.
             await interaction.response.defer(thinking=True)
-            pages = await compute(lambda: render.quote_pages(
-                library, library.find_quotes(text, speaker=speaker), heading))
+            pages = await compute(
+                lambda: render.quote_pages(
+                    library, library.find_quotes(text, speaker=speaker), heading
+                )
+            )
         else:
             found = library.find_quotes(None, speaker=speaker)  # speakers: a short list
             pages = render.quote_pages(library, found, heading)
@@ -214,8 +250,7 @@ class Readers(commands.Cog):
     @app_commands.describe(document="Only this document")
     @app_commands.autocomplete(document=document_autocomplete)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
-    async def sources(self, interaction: discord.Interaction,
-                      document: str | None = None) -> None:
+    async def sources(self, interaction: discord.Interaction, document: str | None = None) -> None:
         library = self.bot.library
         doc = library.resolve(document)
         found = library.find_sources(doc.id if doc else None)
@@ -232,8 +267,7 @@ class Readers(commands.Cog):
     async def help(self, interaction: discord.Interaction) -> None:
         await show(interaction, embed=render.help_embed(), ephemeral=True)
 
-    async def _paged(self, interaction: discord.Interaction,
-                     pages: list[discord.Embed]) -> None:
+    async def _paged(self, interaction: discord.Interaction, pages: list[discord.Embed]) -> None:
         if len(pages) == 1:
             await show(interaction, embed=pages[0])
             return
