@@ -107,8 +107,9 @@ async def run_bot(ticks_path: Path) -> None:
     upgrade(settings.database_url)
     library = Library.load(REPO / "data")
     store = QuestionStore(settings.database_url)
-    question_log = QuestionLog(settings.database_url,
-                               spool_path=settings.state_dir / "question-spool.jsonl")
+    question_log = QuestionLog(
+        settings.database_url, spool_path=settings.state_dir / "question-spool.jsonl"
+    )
     late: list[tuple[float, float]] = []  # (monotonic time of the wake-up, seconds late)
     inside = stamp_interactions()
 
@@ -134,8 +135,8 @@ async def run_bot(ticks_path: Path) -> None:
         tick_task.cancel()
         store.close()
         # The loop is shutting down: nothing left to stall.
-        ticks_path.write_text(json.dumps({"late": late, "inside": inside}),  # noqa: ASYNC240
-                              encoding="utf-8")
+        record = json.dumps({"late": late, "inside": inside})
+        ticks_path.write_text(record, encoding="utf-8")  # noqa: ASYNC240
 
 
 # ---------------------------------------------------------------------------- the driver
@@ -192,8 +193,9 @@ class DeferredValidation:
         self.bodies: list[tuple[str, str, Any, str]] = []
 
     def __enter__(self) -> DeferredValidation:
-        def record(method: str, path: str, body: Any,
-                   content_type: str = "application/json") -> list[str]:
+        def record(
+            method: str, path: str, body: Any, content_type: str = "application/json"
+        ) -> list[str]:
             self.bodies.append((method, path, body, content_type))  # never mutated later
             return []
 
@@ -204,8 +206,11 @@ class DeferredValidation:
         self.spec.validate_body = self.validate
 
     def check(self) -> list[str]:
-        return [f"{method} {path}: {problem}" for method, path, body, ctype in self.bodies
-                for problem in self.validate(method, path, body, ctype)]
+        return [
+            f"{method} {path}: {problem}"
+            for method, path, body, ctype in self.bodies
+            for problem in self.validate(method, path, body, ctype)
+        ]
 
 
 validate_later = DeferredValidation()
@@ -222,13 +227,20 @@ async def drive(rounds: int) -> list[Phase]:
     await double.start()
     workdir = Path(tempfile.mkdtemp(prefix="geobot-bench-"))
     ticks_path = workdir / "ticks.json"
-    env = {**os.environ, **double.env(),
-           "DATABASE_URL": f"sqlite:///{workdir / 'geobot.db'}",
-           "GEOBOT_STATE_DIR": str(workdir / "state"), "GEOBOT_DATA": str(REPO / "data"),
-           "GEOBOT_ASK_RATE": "1000000", "GEOBOT_ASK_COOLDOWN": "1",
-           "GEOBOT_LOG_LEVEL": "WARNING", "PYTHONPATH": str(REPO / "src")}
+    env = {
+        **os.environ,
+        **double.env(),
+        "DATABASE_URL": f"sqlite:///{workdir / 'geobot.db'}",
+        "GEOBOT_STATE_DIR": str(workdir / "state"),
+        "GEOBOT_DATA": str(REPO / "data"),
+        "GEOBOT_ASK_RATE": "1000000",
+        "GEOBOT_ASK_COOLDOWN": "1",
+        "GEOBOT_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(REPO / "src"),
+    }
     child = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--bot", str(ticks_path), env=env, cwd=workdir)
+        sys.executable, __file__, "--bot", str(ticks_path), env=env, cwd=workdir
+    )
     phases: list[Phase] = []
     try:
         await until_ready(double, world, child)
@@ -236,12 +248,15 @@ async def drive(rounds: int) -> list[Phase]:
         async def answered(handle: Any) -> None:
             callback = await handle.response(timeout=10)
             if callback.type in (4, 5):  # a message of its own (7 edits the clicked one)
-                await handle.wait_until(lambda h: any(not m.loading for m in h.messages),
-                                        timeout=30, what="the answer")
+                await handle.wait_until(
+                    lambda h: any(not m.loading for m in h.messages), timeout=30, what="the answer"
+                )
 
         # Messages to right-click and paged answers to turn, one per reader.
-        posted = [await double.user_message(r, world.general, QUESTIONS[n % len(QUESTIONS)])
-                  for n, r in enumerate(readers)]
+        posted = [
+            await double.user_message(r, world.general, QUESTIONS[n % len(QUESTIONS)])
+            for n, r in enumerate(readers)
+        ]
 
         async def paged_message(n: int) -> Any:
             handle = await double.slash("arguments", user=readers[n], guild=world.guild)
@@ -251,6 +266,7 @@ async def drive(rounds: int) -> list[Phase]:
         def slash(name: str, options: Callable[[int], dict[str, Any]]) -> Inject:
             async def inject(n: int) -> Any:
                 return await double.slash(name, options(n), user=readers[n], guild=world.guild)
+
             return inject
 
         def question(n: int) -> dict[str, Any]:
@@ -260,32 +276,42 @@ async def drive(rounds: int) -> list[Phase]:
             return await double.context_menu("Ask geobot", message=posted[n], user=readers[n])
 
         async def complete(n: int) -> Any:
-            return await double.autocomplete("summary", {"document": "tru"[: 1 + n % 3]},
-                                             user=readers[n], guild=world.guild)
+            return await double.autocomplete(
+                "summary", {"document": "tru"[: 1 + n % 3]}, user=readers[n], guild=world.guild
+            )
 
         pages: dict[int, Any] = {}
         answers: dict[int, Any] = {}
 
         async def more(n: int) -> Any:
             message = pages[n]
-            button = next(c for row in message.components for c in row["components"]
-                          if c.get("label") in ("More results", "Previous")
-                          and not c.get("disabled"))
+            button = next(
+                c
+                for row in message.components
+                for c in row["components"]
+                if c.get("label") in ("More results", "Previous") and not c.get("disabled")
+            )
             return await double.click(button["custom_id"], message=message, user=readers[n])
 
         async def vote(n: int) -> Any:
             message = answers[n]
             label = "Helpful" if n % 2 else "Not helpful"
-            button = next(c for row in message.components for c in row["components"]
-                          if c.get("label") == label)
+            button = next(
+                c
+                for row in message.components
+                for c in row["components"]
+                if c.get("label") == label
+            )
             return await double.click(button["custom_id"], message=message, user=readers[n])
 
         commands: list[tuple[str, Inject]] = [
             ("/ask", slash("ask", question)),
             ("/summary", slash("summary", lambda n: {"document": "alliance"} if n % 2 else {})),
             ("/arguments", slash("arguments", lambda n: {"topic": "NATO"} if n % 2 else {})),
-            ("/quote", slash("quote", lambda n: {"speaker": "Mike Lee"} if n % 2
-                             else {"text": "deal"})),
+            (
+                "/quote",
+                slash("quote", lambda n: {"speaker": "Mike Lee"} if n % 2 else {"text": "deal"}),
+            ),
             ("/sources", slash("sources", lambda n: {})),
             ("/documents", slash("documents", lambda n: {})),
             ("/help", slash("help", lambda n: {})),
@@ -314,8 +340,11 @@ async def drive(rounds: int) -> list[Phase]:
             await asyncio.gather(*(answered(h) for h in handles))
             # Deferred ones ("thinking…"): until the answer replaced the placeholder.
             # (An edit of the original, or the first followup, which Discord puts in its place.)
-            phase.finals += [min(r.at for r in [*h.edit_records, *h.followup_records]) - h.sent_at
-                             for h in handles if h.callback.type == 5]
+            phase.finals += [
+                min(r.at for r in [*h.edit_records, *h.followup_records]) - h.sent_at
+                for h in handles
+                if h.callback.type == 5
+            ]
 
         for name, inject in commands:
             print(f"… {name}", file=sys.stderr, flush=True)
@@ -342,8 +371,9 @@ async def drive(rounds: int) -> list[Phase]:
     record = json.loads(ticks_path.read_text(encoding="utf-8"))
     inside = {int(k): v for k, v in record["inside"].items()}
     for phase in phases:
-        phase.stall = max((late for at, late in record["late"]
-                           if phase.start <= at <= phase.end), default=0.0)
+        phase.stall = max(
+            (late for at, late in record["late"] if phase.start <= at <= phase.end), default=0.0
+        )
         phase.inside = [inside[i][1] - inside[i][0] for i in phase.ids if len(inside[i]) == 2]
     invalid = validate_later.check()
     if invalid:
@@ -353,40 +383,56 @@ async def drive(rounds: int) -> list[Phase]:
 
 def report(phases: list[Phase]) -> bool:
     ms = 1000.0
-    header = (f"{'command':<20} {'conc':>4} {'n':>4} {'ack p50':>8} {'ack p99':>8} "
-              f"{'ack max':>8} {'bot p50':>8} {'bot p99':>8} {'final p50':>10} "
-              f"{'final p99':>10} {'stall max':>10}")
+    header = (
+        f"{'command':<20} {'conc':>4} {'n':>4} {'ack p50':>8} {'ack p99':>8} "
+        f"{'ack max':>8} {'bot p50':>8} {'bot p99':>8} {'final p50':>10} "
+        f"{'final p99':>10} {'stall max':>10}"
+    )
     print(header)
     print("-" * len(header))
     ok = True
     for p in phases:
-        final = (f"{percentile(p.finals, 50) * ms:>10.1f} {percentile(p.finals, 99) * ms:>10.1f}"
-                 if p.finals else f"{'':>10} {'':>10}")
-        print(f"{p.command:<20} {p.concurrency:>4} {len(p.acks):>4} "
-              f"{percentile(p.acks, 50) * ms:>8.1f} {percentile(p.acks, 99) * ms:>8.1f} "
-              f"{max(p.acks) * ms:>8.1f} {percentile(p.inside, 50) * ms:>8.1f} "
-              f"{percentile(p.inside, 99) * ms:>8.1f} {final} {p.stall * ms:>10.1f}")
+        final = (
+            f"{percentile(p.finals, 50) * ms:>10.1f} {percentile(p.finals, 99) * ms:>10.1f}"
+            if p.finals
+            else f"{'':>10} {'':>10}"
+        )
+        print(
+            f"{p.command:<20} {p.concurrency:>4} {len(p.acks):>4} "
+            f"{percentile(p.acks, 50) * ms:>8.1f} {percentile(p.acks, 99) * ms:>8.1f} "
+            f"{max(p.acks) * ms:>8.1f} {percentile(p.inside, 50) * ms:>8.1f} "
+            f"{percentile(p.inside, 99) * ms:>8.1f} {final} {p.stall * ms:>10.1f}"
+        )
         if p.concurrency == CONCURRENCY and percentile(p.acks, 99) * ms > P99_TARGET_MS:
             ok = False
         if p.stall * ms > STALL_TARGET_MS:
             ok = False
-    print("(ms; ack: INTERACTION_CREATE sent -> callback received, measured by the double; "
-          "bot: the part spent in the bot, gateway event parsed -> callback request started; "
-          "final: for deferred answers (searches, votes), until the answer replaces "
-          "'thinking…'; stall: the bot process's longest event-loop stall in that phase)")
+    print(
+        "(ms; ack: INTERACTION_CREATE sent -> callback received, measured by the double; "
+        "bot: the part spent in the bot, gateway event parsed -> callback request started; "
+        "final: for deferred answers (searches, votes), until the answer replaces "
+        "'thinking…'; stall: the bot process's longest event-loop stall in that phase)"
+    )
     worst_p99 = max(percentile(p.acks, 99) for p in phases if p.concurrency == CONCURRENCY)
     worst_stall = max(p.stall for p in phases)
-    print(f"targets: ack p99 at {CONCURRENCY} concurrent <= {P99_TARGET_MS:g} ms "
-          f"(worst {worst_p99 * ms:.1f}), stall <= {STALL_TARGET_MS:g} ms "
-          f"(worst {worst_stall * ms:.1f}): {'met' if ok else 'NOT met'}")
+    print(
+        f"targets: ack p99 at {CONCURRENCY} concurrent <= {P99_TARGET_MS:g} ms "
+        f"(worst {worst_p99 * ms:.1f}), stall <= {STALL_TARGET_MS:g} ms "
+        f"(worst {worst_stall * ms:.1f}): {'met' if ok else 'NOT met'}"
+    )
     return ok
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="multiply the runs per phase (40 one at a time, 4 x 50 at once)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="multiply the runs per phase (40 one at a time, 4 x 50 at once)",
+    )
     parser.add_argument("--bot", metavar="TICKS", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args()
     if args.bot:
