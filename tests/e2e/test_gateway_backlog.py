@@ -82,8 +82,9 @@ async def test_a_backlog_that_never_drains_holds_work_back_only_so_long(monkeypa
     assert 0.04 <= loop.time() - started < 0.5
 
 
-async def test_the_reader_lets_other_tasks_run_between_frames() -> None:
+async def test_the_reader_lets_other_tasks_run_between_frames(monkeypatch: Any) -> None:
     yield_between_gateway_frames()
+    monkeypatch.setattr(client, "FRAME_BUDGET", 0.0)  # a yield after every buffered frame
     ws = FakeWebSocket(frames=5)
     ran: list[int] = []
 
@@ -99,3 +100,21 @@ async def test_the_reader_lets_other_tasks_run_between_frames() -> None:
     await task
     # Without the yield the reader would take all five frames before `other` ran.
     assert ran == [1]
+
+
+async def test_the_reader_takes_frames_back_to_back_within_its_budget(monkeypatch: Any) -> None:
+    yield_between_gateway_frames()
+    monkeypatch.setattr(client, "FRAME_BUDGET", 60.0)
+    ws = FakeWebSocket(frames=5)
+    ran: list[int] = []
+
+    async def other() -> None:
+        ran.append(ws.received)
+
+    task = asyncio.create_task(other())
+    for _ in range(4):
+        await poll_event(ws)  # four frames buffered behind each of these: no yield
+    assert ran == []
+    await poll_event(ws)  # the buffer is empty: the next receive() would suspend
+    await task
+    assert ran == [5]

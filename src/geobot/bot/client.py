@@ -14,6 +14,7 @@ import gc
 import logging
 import os
 import sys
+import time
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -58,6 +59,7 @@ class _Backlog:
 
     def __init__(self) -> None:
         self.behind: set[int] = set()  # id() of each websocket with frames waiting
+        self.running: dict[int, float] = {}  # id() -> when it began reading without a yield
         self.drained = asyncio.Event()
         self.drained.set()
 
@@ -68,6 +70,9 @@ _BACKLOGS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Backlog] = (
 # Longest an acknowledged interaction's heavy work waits for the gateway to be read: under a
 # backlog that never drains (an overloaded bot) the work still goes ahead.
 BACKLOG_WAIT = 0.25
+# Longest the reader goes on taking buffered frames before it lets the loop run (each frame
+# is ~0.5 ms of parsing and dispatch).
+FRAME_BUDGET = 0.004
 
 
 def _backlog() -> _Backlog:
@@ -95,12 +100,13 @@ def yield_between_gateway_frames() -> None:
     arriving together are therefore parsed and dispatched back to back in one step of the
     loop (~0.5 ms each, 25+ ms in all): no timer, no HTTP response, no handler runs
     meanwhile, and the first reader's acknowledgement waits for the fiftieth's parsing.
-    Yielding once after each frame lets the handlers a frame started run before the next
-    frame is read. Frames are still read one at a time and in order, so sequence numbers,
+    Yielding whenever the reader has spent FRAME_BUDGET on buffered frames lets the
+    handlers those frames started (and timers, and HTTP responses) run before more are
+    read. Frames are still read one at a time and in order, so sequence numbers,
     heartbeats and RESUME behave as before.
 
     It also notes whether frames are still buffered after each one, for
-    `acknowledgements_first`: once frames are read one per loop iteration, the work of
+    `acknowledgements_first`: once frames are read a few per loop iteration, the work of
     interactions already acknowledged (searches that hold the GIL on the core thread,
     rendering, database writes) would otherwise run between them and hold back the
     acknowledgement of the ones still waiting in the buffer.
@@ -121,14 +127,24 @@ def yield_between_gateway_frames() -> None:
         try:
             await poll_event(self)
         finally:
-            if _buffered_frames(self.socket):
+            buffered = _buffered_frames(self.socket)
+            if buffered:
                 backlog.behind.add(id(self))
                 backlog.drained.clear()
             else:
                 backlog.behind.discard(id(self))
                 if not backlog.behind:
                     backlog.drained.set()
-        await asyncio.sleep(0)
+        if not buffered:
+            backlog.running.pop(id(self), None)  # the next receive() suspends: a yield anyway
+            return
+        # Frames are waiting: read on for up to FRAME_BUDGET, then yield. (A loop iteration
+        # per frame costs a selector call each, which a CPU-starved process pays in wall
+        # time; the budget still bounds how long the loop goes without running anything else.)
+        started = backlog.running.setdefault(id(self), time.monotonic())
+        if time.monotonic() - started >= FRAME_BUDGET:
+            backlog.running.pop(id(self), None)
+            await asyncio.sleep(0)
 
     poll_event_then_yield._geobot_yields = True  # type: ignore[attr-defined]
     ws_class.poll_event = poll_event_then_yield  # type: ignore[method-assign]
