@@ -110,26 +110,35 @@ def child_sizes(size: str, workdir: Path, workers: int) -> dict[str, Any]:
         copy = workdir / "bundled-copy"
         shutil.copytree(folder, copy)
         folder, edited = copy, copy / edited.name
-    edited.write_text(edited.read_text("utf-8") + "\nOne more paragraph, added by the bench.\n",
-                      "utf-8")
+    edited.write_text(
+        edited.read_text("utf-8") + "\nOne more paragraph, added by the bench.\n", "utf-8"
+    )
     start = time.perf_counter()
     report, _ = build(folder, library, "bench")
     one_edit = time.perf_counter() - start
     if not report.ok or len(report.changed) != 1:
         raise SystemExit(f"the one-edit reload went wrong: {report.lines()[:5]}")
     stats = library.stats()
-    return {"size": size, "documents": stats["documents"], "passages": stats["passages"],
-            "megabytes": sum(d.size for d in library.documents) / 1048576,
-            "cold_s": cold, "cold_workers_s": cold_workers, "warm_s": warm,
-            "one_edit_s": one_edit,
-            "rss_peak_mb": peak_rss_mb(), "rss_set_mb": rss_loaded - rss_before}
+    return {
+        "size": size,
+        "documents": stats["documents"],
+        "passages": stats["passages"],
+        "megabytes": sum(d.size for d in library.documents) / 1048576,
+        "cold_s": cold,
+        "cold_workers_s": cold_workers,
+        "warm_s": warm,
+        "one_edit_s": one_edit,
+        "rss_peak_mb": peak_rss_mb(),
+        "rss_set_mb": rss_loaded - rss_before,
+    }
 
 
 # -- child: the event loop while a reload runs ---------------------------------------------------
 
 
-async def measure_loop(holder: Any, questions: list[str], concurrency: int,
-                       reload: bool, seconds: float) -> dict[str, Any]:
+async def measure_loop(
+    holder: Any, questions: list[str], concurrency: int, reload: bool, seconds: float
+) -> dict[str, Any]:
     stalls: list[float] = []
     latencies: list[float] = []
     done = asyncio.Event()
@@ -162,9 +171,11 @@ async def measure_loop(holder: Any, questions: list[str], concurrency: int,
     done.set()
     await asyncio.gather(*tasks)
     return {
-        "seconds": elapsed, "ok": None if report is None else report.ok,
+        "seconds": elapsed,
+        "ok": None if report is None else report.ok,
         "documents": None if report is None else report.counts.get("documents"),
-        "asks": len(latencies), "ask_p50_ms": percentile(latencies, 50) * 1000,
+        "asks": len(latencies),
+        "ask_p50_ms": percentile(latencies, 50) * 1000,
         "ask_p99_ms": percentile(latencies, 99) * 1000,
         "stall_max_ms": max(stalls, default=0.0) * 1000,
         "stall_p99_ms": percentile(stalls, 99) * 1000,
@@ -177,8 +188,10 @@ def child_stall(size: str, workdir: Path, concurrency: int, workers: int) -> dic
     from geobot.reload import LibraryHolder
 
     folder = prepare(size, workdir, seed=1)
-    questions = [json.loads(line)["question"] for line in
-                 (REPO / "tests/data/questions-dev.jsonl").read_text().splitlines()]
+    questions = [
+        json.loads(line)["question"]
+        for line in (REPO / "tests/data/questions-dev.jsonl").read_text().splitlines()
+    ]
 
     async def main() -> dict[str, Any]:
         holder = LibraryHolder(Library.load(REPO / "data"), folder, parse_workers=workers)
@@ -200,22 +213,28 @@ def child_stall(size: str, workdir: Path, concurrency: int, workers: int) -> dic
 
 
 def run_child(*args: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
     if out.returncode != 0:
         raise SystemExit(f"child {args} failed:\n{out.stderr[-3000:]}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="bundled,1000,10000")
     parser.add_argument("--stall-size", default="10000", help="documents; 0 skips")
     parser.add_argument("--concurrency", type=int, default=4, help="asks in flight")
-    parser.add_argument("--parse-workers", type=int, default=None,
-                        help="worker processes for parsing (default: LibraryHolder's, "
-                        "min(cores, 4); 0: parse in the reload thread)")
+    parser.add_argument(
+        "--parse-workers",
+        type=int,
+        default=None,
+        help="worker processes for parsing (default: LibraryHolder's, "
+        "min(cores, 4); 0: parse in the reload thread)",
+    )
     parser.add_argument("--child", choices=("sizes", "stall"), help=argparse.SUPPRESS)
     parser.add_argument("--size", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
@@ -225,47 +244,83 @@ def main() -> None:
     workers = default_parse_workers() if args.parse_workers is None else args.parse_workers
     if args.child:
         workdir = Path(args.workdir)
-        result = (child_sizes(args.size, workdir, workers) if args.child == "sizes"
-                  else child_stall(args.size, workdir, args.concurrency, workers))
+        result = (
+            child_sizes(args.size, workdir, workers)
+            if args.child == "sizes"
+            else child_stall(args.size, workdir, args.concurrency, workers)
+        )
         print(json.dumps(result))
         return
 
     print(f"bench_reload: python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')}")
-    print(f"\nBuild (load + index) by set size; each size in its own process; "
-          f"cold: parsed in the thread, and in {workers} worker processes")
-    head = (f"{'set':>8} {'docs':>6} {'MB':>6} {'passages':>9} {'cold s':>8} "
-            f"{'cold/W s':>8} {'warm s':>7} {'1 edit s':>8} {'peak RSS MB':>11} {'set MB':>7}")
+    print(
+        f"\nBuild (load + index) by set size; each size in its own process; "
+        f"cold: parsed in the thread, and in {workers} worker processes"
+    )
+    head = (
+        f"{'set':>8} {'docs':>6} {'MB':>6} {'passages':>9} {'cold s':>8} "
+        f"{'cold/W s':>8} {'warm s':>7} {'1 edit s':>8} {'peak RSS MB':>11} {'set MB':>7}"
+    )
     print(head)
     print("-" * len(head))
     for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
         with tempfile.TemporaryDirectory() as tmp:
-            r = run_child("--child", "sizes", "--size", size, "--workdir", tmp,
-                          "--parse-workers", str(workers))
-        print(f"{r['size']:>8} {r['documents']:>6} {r['megabytes']:>6.1f} {r['passages']:>9} "
-              f"{r['cold_s']:>8.2f} {r['cold_workers_s']:>8.2f} {r['warm_s']:>7.2f} "
-              f"{r['one_edit_s']:>8.2f} "
-              f"{r['rss_peak_mb']:>11.0f} {r['rss_set_mb']:>7.0f}", flush=True)
+            r = run_child(
+                "--child",
+                "sizes",
+                "--size",
+                size,
+                "--workdir",
+                tmp,
+                "--parse-workers",
+                str(workers),
+            )
+        print(
+            f"{r['size']:>8} {r['documents']:>6} {r['megabytes']:>6.1f} {r['passages']:>9} "
+            f"{r['cold_s']:>8.2f} {r['cold_workers_s']:>8.2f} {r['warm_s']:>7.2f} "
+            f"{r['one_edit_s']:>8.2f} "
+            f"{r['rss_peak_mb']:>11.0f} {r['rss_set_mb']:>7.0f}",
+            flush=True,
+        )
 
     if args.stall_size and args.stall_size != "0":
         with tempfile.TemporaryDirectory() as tmp:
-            r = run_child("--child", "stall", "--size", args.stall_size, "--workdir", tmp,
-                          "--concurrency", str(args.concurrency), "--parse-workers", str(workers))
-        print(f"\nThe event loop while LibraryHolder reloads {args.stall_size} new documents "
-              f"({args.concurrency} asks in flight via asyncio.to_thread, 1 ms ticker, "
-              f"parse_workers={workers})")
-        head = (f"{'phase':>8} {'seconds':>8} {'asks':>6} {'ask p50 ms':>10} {'ask p99 ms':>10} "
-                f"{'stall max ms':>12} {'stall p99 ms':>12} {'> 20 ms':>8}")
+            r = run_child(
+                "--child",
+                "stall",
+                "--size",
+                args.stall_size,
+                "--workdir",
+                tmp,
+                "--concurrency",
+                str(args.concurrency),
+                "--parse-workers",
+                str(workers),
+            )
+        print(
+            f"\nThe event loop while LibraryHolder reloads {args.stall_size} new documents "
+            f"({args.concurrency} asks in flight via asyncio.to_thread, 1 ms ticker, "
+            f"parse_workers={workers})"
+        )
+        head = (
+            f"{'phase':>8} {'seconds':>8} {'asks':>6} {'ask p50 ms':>10} {'ask p99 ms':>10} "
+            f"{'stall max ms':>12} {'stall p99 ms':>12} {'> 20 ms':>8}"
+        )
         print(head)
         print("-" * len(head))
         for phase in ("idle", "reload", "reload 2"):
             p = r[phase]
-            print(f"{phase:>8} {p['seconds']:>8.2f} {p['asks']:>6} {p['ask_p50_ms']:>10.1f} "
-                  f"{p['ask_p99_ms']:>10.1f} {p['stall_max_ms']:>12.1f} {p['stall_p99_ms']:>12.2f} "
-                  f"{p['stalls_over_target']:>8}")
+            print(
+                f"{phase:>8} {p['seconds']:>8.2f} {p['asks']:>6} {p['ask_p50_ms']:>10.1f} "
+                f"{p['ask_p99_ms']:>10.1f} {p['stall_max_ms']:>12.1f} {p['stall_p99_ms']:>12.2f} "
+                f"{p['stalls_over_target']:>8}"
+            )
         worst = max(r["reload"]["stall_max_ms"], r["reload 2"]["stall_max_ms"])
         verdict = "met" if worst <= STALL_TARGET_MS else "MISSED"
-        print(f"\ntarget: no event-loop stall over {STALL_TARGET_MS:.0f} ms during a reload: "
-              f"{verdict} (longest {worst:.1f} ms)")
+        print(
+            f"\ntarget: no event-loop stall over {STALL_TARGET_MS:.0f} ms during a reload: "
+            f"{verdict} (longest {worst:.1f} ms)"
+        )
 
 
 if __name__ == "__main__":

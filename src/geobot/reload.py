@@ -64,29 +64,39 @@ class ReloadReport:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "added": list(self.added), "removed": list(self.removed),
-            "changed": list(self.changed), "counts": self.counts,
-            "warnings": [str(w) for w in self.warnings], "seconds": round(self.seconds, 3),
+            "added": list(self.added),
+            "removed": list(self.removed),
+            "changed": list(self.changed),
+            "counts": self.counts,
+            "warnings": [str(w) for w in self.warnings],
+            "seconds": round(self.seconds, 3),
         }
 
     def lines(self) -> list[str]:
         """A readable report, one fact a line, for Discord and the CLI alike."""
         if not self.ok:
-            head = (f"Reload refused: {len(self.errors)} error(s). Nothing changed; the "
-                    "documents loaded before keep serving.")
+            head = (
+                f"Reload refused: {len(self.errors)} error(s). Nothing changed; the "
+                "documents loaded before keep serving."
+            )
             return [head, *(f"• {e}" for e in self.errors)]
         if self.unchanged:
             return [f"Reloaded in {self.seconds:.2f} s: no document changed."]
         out = [f"Reloaded in {self.seconds:.2f} s."]
-        for label, ids in (("Added", self.added), ("Removed", self.removed),
-                           ("Changed", self.changed)):
+        for label, ids in (
+            ("Added", self.added),
+            ("Removed", self.removed),
+            ("Changed", self.changed),
+        ):
             if ids:
                 out.append(f"{label}: {', '.join(ids)}")
         c = self.counts
         if c:
-            out.append(f"Now {c.get('documents', 0)} documents, {c.get('passages', 0)} passages, "
-                       f"{c.get('quotes', 0)} quotes, {c.get('arguments', 0)} arguments, "
-                       f"{c.get('sources', 0)} sources.")
+            out.append(
+                f"Now {c.get('documents', 0)} documents, {c.get('passages', 0)} passages, "
+                f"{c.get('quotes', 0)} quotes, {c.get('arguments', 0)} arguments, "
+                f"{c.get('sources', 0)} sources."
+            )
         out.extend(f"⚠ {w}" for w in self.warnings)
         return out
 
@@ -116,11 +126,15 @@ SHIP_ARRAY_BYTES = 2 * 1024 * 1024  # bytes per step of a large numpy array
 class LibraryHolder:
     """Holds the library being served and replaces it, one reload at a time."""
 
-    def __init__(self, library: Library, folder: Path,
-                 on_swap: Callable[[Library, Library], None] | None = None,
-                 on_report: Callable[[ReloadReport], None] | None = None,
-                 parse_workers: int | None = None,
-                 build_in_process: bool | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        folder: Path,
+        on_swap: Callable[[Library, Library], None] | None = None,
+        on_report: Callable[[ReloadReport], None] | None = None,
+        parse_workers: int | None = None,
+        build_in_process: bool | None = None,
+    ) -> None:
         self._library = library
         self.folder = folder
         # New articles are parsed in worker processes, so that a big reload does not hold
@@ -128,8 +142,9 @@ class LibraryHolder:
         self.parse_workers = default_parse_workers() if parse_workers is None else parse_workers
         # Large sets build whole in a builder process (by default wherever parsing may use
         # processes); the builder lives on between reloads, so its parse cache stays warm.
-        self.build_in_process = (self.parse_workers >= 2 if build_in_process is None
-                                 else build_in_process)
+        self.build_in_process = (
+            self.parse_workers >= 2 if build_in_process is None else build_in_process
+        )
         self._builder: Builder | None = None
         self._release: asyncio.Task[None] | None = None  # the last large set replaced
         self._lock = asyncio.Lock()
@@ -173,9 +188,9 @@ class LibraryHolder:
             raise ReloadBusyError("A reload is already running; try again when it finishes.")
         async with self._lock:
             builder = await self._builder_for(self.folder)
-            report, library = await asyncio.to_thread(_build_quietly, self.folder,
-                                                      self._library, source,
-                                                      self.parse_workers, builder)
+            report, library = await asyncio.to_thread(
+                _build_quietly, self.folder, self._library, source, self.parse_workers, builder
+            )
             if builder is not None and builder.broken:
                 self.close()  # the next large reload starts a fresh one
             if library is not None:
@@ -190,8 +205,14 @@ class LibraryHolder:
             self.last_report = report
             if self._on_report is not None:
                 self._on_report(report)
-            log.info("reload source=%s ok=%s digest=%s seconds=%.3f errors=%d", source,
-                     report.ok, (report.digest or "")[:12], report.seconds, len(report.errors))
+            log.info(
+                "reload source=%s ok=%s digest=%s seconds=%.3f errors=%d",
+                source,
+                report.ok,
+                (report.digest or "")[:12],
+                report.seconds,
+                len(report.errors),
+            )
             return report
 
 
@@ -224,8 +245,13 @@ def _count_articles(folder: Path) -> int:
         return 0  # the build reports it, file by file
 
 
-def _build_quietly(folder: Path, current: Library | None, source: str, parse_workers: int,
-                   builder: Builder | None = None) -> tuple[ReloadReport, Library | None]:
+def _build_quietly(
+    folder: Path,
+    current: Library | None,
+    source: str,
+    parse_workers: int,
+    builder: Builder | None = None,
+) -> tuple[ReloadReport, Library | None]:
     """build(), without garbage collections of the set being built, in a process that
     freezes its long-lived objects (the bot: geobot.bot.client.run).
 
@@ -249,8 +275,13 @@ def _build_quietly(folder: Path, current: Library | None, source: str, parse_wor
         gc.enable()
 
 
-def build(folder: Path, current: Library | None, source: str, parse_workers: int = 0,
-          builder: Builder | None = None) -> tuple[ReloadReport, Library | None]:
+def build(
+    folder: Path,
+    current: Library | None,
+    source: str,
+    parse_workers: int = 0,
+    builder: Builder | None = None,
+) -> tuple[ReloadReport, Library | None]:
     """Load and index a document set aside; the library only if everything validated.
 
     With a builder, the set loads and indexes in the builder process and comes back here;
@@ -265,21 +296,41 @@ def build(folder: Path, current: Library | None, source: str, parse_workers: int
         try:
             result, library = builder.build(folder)
         except Exception as exc:
-            log.warning("building in the builder process failed (%s: %s); building here "
-                        "instead", type(exc).__name__, exc)
+            log.warning(
+                "building in the builder process failed (%s: %s); building here instead",
+                type(exc).__name__,
+                exc,
+            )
             builder.broken = True
     if result is None:
         result = load_document_set(folder, parse_workers=parse_workers)
     if not result.ok or result.documents is None:
-        return ReloadReport(False, source, started, time.perf_counter() - clock, previous,
-                            previous, errors=tuple(result.errors),
-                            warnings=tuple(result.warnings)), None
+        return ReloadReport(
+            False,
+            source,
+            started,
+            time.perf_counter() - clock,
+            previous,
+            previous,
+            errors=tuple(result.errors),
+            warnings=tuple(result.warnings),
+        ), None
     if library is None:
         library = Library(result.documents)
     added, removed, changed = diff(current, library)
-    report = ReloadReport(True, source, started, time.perf_counter() - clock,
-                          library.documents.digest, previous, added, removed, changed,
-                          library.stats(), warnings=tuple(result.warnings))
+    report = ReloadReport(
+        True,
+        source,
+        started,
+        time.perf_counter() - clock,
+        library.documents.digest,
+        previous,
+        added,
+        removed,
+        changed,
+        library.stats(),
+        warnings=tuple(result.warnings),
+    )
     return report, library
 
 
@@ -299,12 +350,16 @@ class Builder:
         self.broken = False
         # At a lower CPU priority than the bot, as the parse workers (loader.BACKGROUND_NICE);
         # the parse workers it starts inherit it.
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=background_priority)
+        self._pool = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn"), initializer=background_priority
+        )
 
     def build(self, folder: Path) -> tuple[LoadResult, Library | None]:
-        path, result = self._pool.submit(_build_for_shipping, folder, self.parse_workers,
-                                         ).result()
+        path, result = self._pool.submit(
+            _build_for_shipping,
+            folder,
+            self.parse_workers,
+        ).result()
         if path is None:
             return result, None
         try:
@@ -349,8 +404,15 @@ def _build_for_shipping(folder: Path, parse_workers: int) -> tuple[str | None, L
 # refers to objects sent before by number (pickle's persistent ids), so shared objects stay
 # shared. Receiving it is a Python loop of short unpickling steps, and the GIL can change
 # hands between any two.
-_CHUNKED: dict[type, str] = {list: "list", tuple: "tuple", set: "set", frozenset: "frozenset",
-                             dict: "dict", Counter: "counter", defaultdict: "defaultdict"}
+_CHUNKED: dict[type, str] = {
+    list: "list",
+    tuple: "tuple",
+    set: "set",
+    frozenset: "frozenset",
+    dict: "dict",
+    Counter: "counter",
+    defaultdict: "defaultdict",
+}
 _LEAVES = (str, bytes, int, float, complex, bool, type(None))
 
 
@@ -483,14 +545,23 @@ def receive(file: io.BufferedIOBase) -> Any:
                 dict.update(into, record[1])  # not Counter.update, which adds
         elif tag == "begin":
             kind, factory = record[1], record[2]
-            into = (defaultdict(factory) if kind == "defaultdict" else Counter()
-                    if kind == "counter" else {} if kind == "dict" else set()
-                    if kind in ("set", "frozenset") else [])
+            into = (
+                defaultdict(factory)
+                if kind == "defaultdict"
+                else Counter()
+                if kind == "counter"
+                else {}
+                if kind == "dict"
+                else set()
+                if kind in ("set", "frozenset")
+                else []
+            )
         elif tag == "array":
             kind, into, filled = "array", np.empty(record[2], np.dtype(record[1])), 0
         elif tag == "end":
-            objects.append(tuple(into) if kind == "tuple" else frozenset(into)
-                           if kind == "frozenset" else into)
+            objects.append(
+                tuple(into) if kind == "tuple" else frozenset(into) if kind == "frozenset" else into
+            )
             kind, into = "", None
         elif tag == "done":
             result = record[1]

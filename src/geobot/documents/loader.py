@@ -124,7 +124,6 @@ class _ParseCache:
         with self._lock:
             self._items.clear()
 
-
     def missing(self, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
         with self._lock:
             return [k for k in keys if k not in self._items]
@@ -188,19 +187,29 @@ def _parse_in_processes(articles: list[tuple[str, str, str]], workers: int) -> N
     started = time.perf_counter()
     try:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context,
-                                 initializer=background_priority) as pool:
-            futures = {pool.submit(_parse_chunk, [(i, t) for i, _, t in chunk]): chunk
-                       for chunk in chunks}
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=background_priority
+        ) as pool:
+            futures = {
+                pool.submit(_parse_chunk, [(i, t) for i, _, t in chunk]): chunk for chunk in chunks
+            }
             for future in as_completed(futures):
-                for (document_id, digest, _), parsed in zip(futures[future], future.result(),
-                                                            strict=True):
+                for (document_id, digest, _), parsed in zip(
+                    futures[future], future.result(), strict=True
+                ):
                     _parse_cached.put(document_id, digest, parsed)
-        log.info("parsed %d articles in %d worker processes in %.1f s", len(todo), workers,
-                 time.perf_counter() - started)
+        log.info(
+            "parsed %d articles in %d worker processes in %.1f s",
+            len(todo),
+            workers,
+            time.perf_counter() - started,
+        )
     except Exception as exc:  # a broken pool, a parse error: the serial path reports it
-        log.warning("parsing in worker processes failed (%s: %s); parsing here instead",
-                    type(exc).__name__, exc)
+        log.warning(
+            "parsing in worker processes failed (%s: %s); parsing here instead",
+            type(exc).__name__,
+            exc,
+        )
 
 
 def _title_from_id(document_id: str) -> str:
@@ -245,17 +254,26 @@ def _build_document(
             count = len(sentence_spans(meta.summary.strip()))
             if not 3 <= count <= 6:
                 own_errors.append(
-                    locator.issue(f"summary has {count} sentences; write 3 to 6", "document",
-                                  value=meta.summary)
+                    locator.issue(
+                        f"summary has {count} sentences; write 3 to 6",
+                        "document",
+                        value=meta.summary,
+                    )
                 )
         for index, item in enumerate(curated.arguments):
             evidence = []
             for passage_text in item.evidence:
                 found = finder.find(passage_text)
                 if found is None:
-                    own_errors.append(locator.issue(
-                        f"argument {item.id!r}: evidence not found in the article: "
-                        f"{_shorten(passage_text)!r}", "arguments", index, passage_text))
+                    own_errors.append(
+                        locator.issue(
+                            f"argument {item.id!r}: evidence not found in the article: "
+                            f"{_shorten(passage_text)!r}",
+                            "arguments",
+                            index,
+                            passage_text,
+                        )
+                    )
                     continue
                 evidence.append(
                     Evidence(
@@ -265,8 +283,9 @@ def _build_document(
                         citations=cited(found),
                     )
                 )
-            arguments.append(Argument(item.id, document_id, item.claim, tuple(evidence),
-                                      tuple(item.topics)))
+            arguments.append(
+                Argument(item.id, document_id, item.claim, tuple(evidence), tuple(item.topics))
+            )
         for index, quote in enumerate(curated.quotes):
             kind = QuoteKind(quote.kind)
             key = _bare(quote.text)
@@ -276,46 +295,87 @@ def _build_document(
                 continue
             found = finder.find(quote.text)
             if found is None:
-                own_errors.append(locator.issue(
-                    f"quote not found in the article: {_shorten(quote.text)!r}",
-                    "quotes", index, quote.text))
+                own_errors.append(
+                    locator.issue(
+                        f"quote not found in the article: {_shorten(quote.text)!r}",
+                        "quotes",
+                        index,
+                        quote.text,
+                    )
+                )
                 continue
             extra_quotes.append((quote.text.strip(), found[0], kind, quote.speaker))
         for index, item in enumerate(curated.sources):
             ordinals: set[int] = set()
             if item.note is not None:
                 if item.note not in parsed.notes:
-                    own_errors.append(locator.issue(
-                        f"source {item.id!r}: the article has no footnote {item.note}",
-                        "sources", index))
+                    own_errors.append(
+                        locator.issue(
+                            f"source {item.id!r}: the article has no footnote {item.note}",
+                            "sources",
+                            index,
+                        )
+                    )
                 ordinals |= {p.ordinal for p in passages if item.note in p.citations}
             for claim in item.claims:
                 found = finder.find(claim)
                 if found is None:
-                    own_errors.append(locator.issue(
-                        f"source {item.id!r}: claim not found in the article: "
-                        f"{_shorten(claim)!r}", "sources", index, claim))
+                    own_errors.append(
+                        locator.issue(
+                            f"source {item.id!r}: claim not found in the article: "
+                            f"{_shorten(claim)!r}",
+                            "sources",
+                            index,
+                            claim,
+                        )
+                    )
                     continue
                 ordinals |= set(found)
-            sources.append(Source(item.id, document_id, item.label, item.kind, item.note,
-                                  item.description, passages_of(sorted(ordinals))))
+            sources.append(
+                Source(
+                    item.id,
+                    document_id,
+                    item.label,
+                    item.kind,
+                    item.note,
+                    item.description,
+                    passages_of(sorted(ordinals)),
+                )
+            )
         for term, targets in curated.glossary.items():
             for target in targets:
                 if finder.find(target) is None:
-                    own_errors.append(locator.issue(
-                        f"glossary {term!r}: {_shorten(target)!r} is not in the article",
-                        "glossary", value=term))
+                    own_errors.append(
+                        locator.issue(
+                            f"glossary {term!r}: {_shorten(target)!r} is not in the article",
+                            "glossary",
+                            value=term,
+                        )
+                    )
         noted = {s.note for s in sources if s.note is not None}
         for note in sorted(parsed.notes - noted):
-            warnings.append(LoadIssue(display, f"footnote {note} has no [[sources]] entry",
-                                      severity="warning"))
+            warnings.append(
+                LoadIssue(display, f"footnote {note} has no [[sources]] entry", severity="warning")
+            )
     else:
-        warnings.append(LoadIssue(display, "uncurated: no curated file; title, summary and "
-                                  "quote speakers are guesses", severity="warning"))
+        warnings.append(
+            LoadIssue(
+                display,
+                "uncurated: no curated file; title, summary and quote speakers are guesses",
+                severity="warning",
+            )
+        )
     if curated is None:
         sources = [
-            Source(f"note-{n}", document_id, f"note {n}", "footnote", n, None,
-                   tuple(p.id for p in passages if n in p.citations))
+            Source(
+                f"note-{n}",
+                document_id,
+                f"note {n}",
+                "footnote",
+                n,
+                None,
+                tuple(p.id for p in passages if n in p.citations),
+            )
             for n in sorted(parsed.notes)
         ]
 
@@ -327,14 +387,30 @@ def _build_document(
         if override is None and curated is not None:
             unconfirmed.add(found_quote.text)
         passage = passages[found_quote.passage]
-        quotes.append(_quote(document_id, len(quotes), found_quote.text, kind, speaker, passage,
-                             override is not None))
+        quotes.append(
+            _quote(
+                document_id,
+                len(quotes),
+                found_quote.text,
+                kind,
+                speaker,
+                passage,
+                override is not None,
+            )
+        )
     for text_, ordinal, kind, speaker in extra_quotes:
-        quotes.append(_quote(document_id, len(quotes), text_, kind, speaker, passages[ordinal],
-                             True))
+        quotes.append(
+            _quote(document_id, len(quotes), text_, kind, speaker, passages[ordinal], True)
+        )
     for text_ in sorted(unconfirmed):
-        warnings.append(LoadIssue(display, f"quote {_shorten(text_)!r} is not in the curated "
-                                  "file; its kind and speaker are guesses", severity="warning"))
+        warnings.append(
+            LoadIssue(
+                display,
+                f"quote {_shorten(text_)!r} is not in the curated "
+                "file; its kind and speaker are guesses",
+                severity="warning",
+            )
+        )
 
     errors.extend(own_errors)
     if own_errors:
@@ -363,8 +439,15 @@ def _build_document(
     )
 
 
-def _quote(document_id: str, index: int, text: str, kind: QuoteKind, speaker: str | None,
-           passage: Passage, curated: bool) -> Quote:
+def _quote(
+    document_id: str,
+    index: int,
+    text: str,
+    kind: QuoteKind,
+    speaker: str | None,
+    passage: Passage,
+    curated: bool,
+) -> Quote:
     return Quote(
         id=f"{document_id}:q{index}",
         document_id=document_id,
@@ -389,8 +472,13 @@ def _read_article(path: Path, display: str, errors: list[LoadIssue]) -> tuple[by
     try:
         size = path.stat().st_size
         if size > MAX_DOCUMENT_BYTES:
-            errors.append(LoadIssue(display, f"file is {size / 1048576:.1f} MB; the limit is "
-                                    f"{MAX_DOCUMENT_BYTES // 1048576} MB per article"))
+            errors.append(
+                LoadIssue(
+                    display,
+                    f"file is {size / 1048576:.1f} MB; the limit is "
+                    f"{MAX_DOCUMENT_BYTES // 1048576} MB per article",
+                )
+            )
             return None
         raw = path.read_bytes()
     except OSError as exc:
@@ -435,10 +523,15 @@ def load_document_set(folder: Path | str, *, parse_workers: int = 0) -> LoadResu
     curated_files = {p.stem: p for p in entries if p.suffix == CURATED_SUFFIX}
     if not articles:
         errors.append(
-            LoadIssue(str(folder), f"no articles (*{ARTICLE_SUFFIX} files) in the folder"))
+            LoadIssue(str(folder), f"no articles (*{ARTICLE_SUFFIX} files) in the folder")
+        )
     for stem in sorted(set(curated_files) - set(articles)):
-        errors.append(LoadIssue(str(curated_files[stem]), f"curated file for unknown document "
-                                f"{stem!r}: there is no {stem}{ARTICLE_SUFFIX}"))
+        errors.append(
+            LoadIssue(
+                str(curated_files[stem]),
+                f"curated file for unknown document {stem!r}: there is no {stem}{ARTICLE_SUFFIX}",
+            )
+        )
     # Every article is read once, up front, so that the ones not parsed before can be
     # parsed together in worker processes; its errors are reported in the usual order.
     contents: dict[str, tuple[bytes, str] | None] = {}
@@ -447,15 +540,26 @@ def load_document_set(folder: Path | str, *, parse_workers: int = 0) -> LoadResu
         if _DOCUMENT_ID.match(stem):
             read_errors[stem] = []
             contents[stem] = _read_article(path, str(path), read_errors[stem])
-    _parse_in_processes([(stem, hashlib.sha256(c[0]).hexdigest(), c[1])
-                         for stem, c in contents.items() if c is not None], parse_workers)
+    _parse_in_processes(
+        [
+            (stem, hashlib.sha256(c[0]).hexdigest(), c[1])
+            for stem, c in contents.items()
+            if c is not None
+        ],
+        parse_workers,
+    )
     digest = hashlib.sha256()
     documents: dict[str, Document] = {}
     for stem, path in articles.items():
         display = str(path)
         if not _DOCUMENT_ID.match(stem):
-            errors.append(LoadIssue(display, "file name must be letters, digits, '-', '_' or '.'"
-                                    " (it becomes the document id)"))
+            errors.append(
+                LoadIssue(
+                    display,
+                    "file name must be letters, digits, '-', '_' or '.'"
+                    " (it becomes the document id)",
+                )
+            )
             continue
         article = contents[stem]
         errors.extend(read_errors[stem])
@@ -467,11 +571,13 @@ def load_document_set(folder: Path | str, *, parse_workers: int = 0) -> LoadResu
                 # Read once: what is validated is exactly what the digest describes.
                 curated_bytes = curated_path.read_bytes()
             except OSError as exc:
-                errors.append(LoadIssue(str(curated_path),
-                                        f"cannot read file: {exc.strerror or exc}"))
+                errors.append(
+                    LoadIssue(str(curated_path), f"cannot read file: {exc.strerror or exc}")
+                )
                 continue
-            curated, locator, curated_issues = read_curated(curated_path, str(curated_path),
-                                                            curated_bytes)
+            curated, locator, curated_issues = read_curated(
+                curated_path, str(curated_path), curated_bytes
+            )
             errors.extend(curated_issues)
             if curated is None:
                 continue
@@ -481,8 +587,9 @@ def load_document_set(folder: Path | str, *, parse_workers: int = 0) -> LoadResu
             continue
         raw, text = article
         digest.update(path.name.encode() + b"\0" + raw)
-        document = _build_document(stem, path, raw, text, curated, curated_sha256, locator,
-                                   errors, warnings, display)
+        document = _build_document(
+            stem, path, raw, text, curated, curated_sha256, locator, errors, warnings, display
+        )
         if document is not None:
             documents[stem] = document
     if errors:
