@@ -128,6 +128,15 @@ class BM25Index:
         return dict(zip(self.doc_terms[start:end].tolist(), self.doc_tfs[start:end].tolist(),
                         strict=True))
 
+    @property
+    def _idf_floats(self) -> list[float]:
+        # Made on first use, not in __init__: a set built in the builder process arrives
+        # without it, and a list of Python floats is cheaper to rebuild than to ship.
+        floats = self.__dict__.get("_idf_list")
+        if floats is None:
+            floats = self.__dict__["_idf_list"] = self.idf.tolist()
+        return floats
+
     def span_score(self, spans: list[dict[int, float]], length: float,
                    groups: list[QueryGroup], context: Mapping[int, float] | None = None,
                    ) -> tuple[float, float, frozenset[int]]:
@@ -138,23 +147,30 @@ class BM25Index:
         hold the heading once, not twice. `context` is a further weak field (the rest of
         the paragraph) added on top of the score; it covers none of the question."""
         norm = self.k1 * (1.0 - self.b + self.b * length / self.avgdl)
+        k1_plus = self.k1 + 1.0
+        # Called ~100 times per question on small dicts: plain floats and one branch for the
+        # common single passage, since numpy scalar indexing costs more than the arithmetic.
+        idf = self._idf_floats
+        single = spans[0] if len(spans) == 1 else None
         score = 0.0
         covered = 0.0
         matched = set()
         for index, group in enumerate(groups):
             group_cover = 0.0
             for term_id, weight in group.terms.items():
-                if len(spans) == 1:
-                    tf = spans[0].get(term_id, 0.0)
+                if single is not None:
+                    tf = single.get(term_id, 0.0)
                 else:
                     tfs = [s.get(term_id, 0.0) for s in spans]
                     best = max(tfs)
                     tf = best + sum(t for t in tfs if t >= 1.0) - (best if best >= 1.0 else 0.0)
                 weak = context.get(term_id, 0.0) if context else 0.0
                 if tf > 0 or weak > 0:
-                    idf = float(self.idf[term_id])
-                    group_cover = max(group_cover, weight * idf * min(1.0, tf))
-                    score += weight * idf * (tf + weak) * (self.k1 + 1.0) / (tf + weak + norm)
+                    weighted_idf = weight * idf[term_id]
+                    if tf > 0:
+                        group_cover = max(group_cover, weighted_idf * min(1.0, tf))
+                    tf += weak
+                    score += weighted_idf * tf * k1_plus / (tf + norm)
             if group_cover > 0:
                 matched.add(index)
                 covered += min(group.mass, group_cover) if group.mass else 0.0
