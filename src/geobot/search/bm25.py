@@ -152,6 +152,7 @@ class BM25Index:
         # common single passage, since numpy scalar indexing costs more than the arithmetic.
         idf = self._idf_floats
         single = spans[0] if len(spans) == 1 else None
+        first, second = (spans[0], spans[1]) if len(spans) == 2 else (None, None)
         score = 0.0
         covered = 0.0
         matched = set()
@@ -160,6 +161,11 @@ class BM25Index:
             for term_id, weight in group.terms.items():
                 if single is not None:
                     tf = single.get(term_id, 0.0)
+                elif first is not None and second is not None:
+                    # The general rule below, for the usual two sentences: own words add
+                    # up, a weak field counts once.
+                    a, b = first.get(term_id, 0.0), second.get(term_id, 0.0)
+                    tf = a + b if a >= 1.0 and b >= 1.0 else max(a, b)
                 else:
                     tfs = [s.get(term_id, 0.0) for s in spans]
                     best = max(tfs)
