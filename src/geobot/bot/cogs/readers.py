@@ -7,6 +7,7 @@ library is read once per command: a reload during the command does not change it
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import discord
@@ -17,7 +18,7 @@ from geobot.bot import render
 from geobot.bot.client import compute
 from geobot.bot.replies import reply, show
 from geobot.bot.views import Pages, feedback_buttons
-from geobot.library import Library
+from geobot.library import Choice, Library
 from geobot.questions.writer import NewQuestion, QuestionLogError
 from geobot.search.passages import Answer
 
@@ -42,6 +43,11 @@ def _cooldown_key(interaction: discord.Interaction) -> int:
     return interaction.user.id
 
 
+
+def _choices(found: Iterable[Choice]) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=c.name, value=c.value) for c in found]
+
+
 class Readers(commands.Cog):
     """What any member (or a DM) can ask."""
 
@@ -61,26 +67,17 @@ class Readers(commands.Cog):
     async def document_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=c.name, value=c.value)
-            for c in self.bot.library.complete_documents(current)
-        ]
+        return _choices(self.bot.library.complete_documents(current))
 
     async def speaker_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=c.name, value=c.value)
-            for c in self.bot.library.complete_speakers(current)
-        ]
+        return _choices(self.bot.library.complete_speakers(current))
 
     async def quote_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=c.name, value=c.value)
-            for c in self.bot.library.complete_quotes(current)
-        ]
+        return _choices(self.bot.library.complete_quotes(current))
 
     # -- asking ---------------------------------------------------------------------------
 
