@@ -203,20 +203,19 @@ class Readers(commands.Cog):
         library = self.bot.library
         doc = library.resolve(document)
         heading = render.arguments_heading(doc, topic)
+
+        def pages() -> list[discord.Embed]:
+            found = library.find_arguments(doc.id if doc else None, topic)
+            return render.argument_pages(library, found, heading)
+
         if topic:
             # Matching a topic reads every argument's evidence: its cost grows with the
             # document set, so acknowledge first (see `answer`) and match off the loop.
             # Its pages are rendered there too (see `_answer_pages`).
             await interaction.response.defer(thinking=True)
-            pages = await compute(
-                lambda: render.argument_pages(
-                    library, library.find_arguments(doc.id if doc else None, topic), heading
-                )
-            )
+            await self._paged(interaction, await compute(pages))
         else:
-            found = library.find_arguments(doc.id if doc else None)  # a filter: microseconds
-            pages = render.argument_pages(library, found, heading)
-        await self._paged(interaction, pages)
+            await self._paged(interaction, pages())  # a filter: microseconds
 
     @app_commands.command(name="quote", description="Who said what, in the documents.")
     @app_commands.describe(text="Words of the quote", speaker="Who said it")
@@ -230,18 +229,16 @@ class Readers(commands.Cog):
     ) -> None:
         library = self.bot.library
         heading = render.quotes_heading(text, speaker)
+
+        def pages() -> list[discord.Embed]:
+            return render.quote_pages(library, library.find_quotes(text, speaker=speaker), heading)
+
         if text:
             # Fuzzy matching over every quote and its sentence: as for topics above.
             await interaction.response.defer(thinking=True)
-            pages = await compute(
-                lambda: render.quote_pages(
-                    library, library.find_quotes(text, speaker=speaker), heading
-                )
-            )
+            await self._paged(interaction, await compute(pages))
         else:
-            found = library.find_quotes(None, speaker=speaker)  # speakers: a short list
-            pages = render.quote_pages(library, found, heading)
-        await self._paged(interaction, pages)
+            await self._paged(interaction, pages())  # speakers: a short list
 
     @app_commands.command(name="sources", description="What the documents cite, and for what.")
     @app_commands.describe(document="Only this document")
