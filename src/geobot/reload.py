@@ -413,6 +413,16 @@ _CHUNKED: dict[type, str] = {
     Counter: "counter",
     defaultdict: "defaultdict",
 }
+# What a chunked container is rebuilt in while its parts arrive (tuples and frozensets
+# are made from it at the end).
+_FILLED_AS: dict[str, type] = {
+    "list": list,
+    "tuple": list,
+    "set": set,
+    "frozenset": set,
+    "dict": dict,
+    "counter": Counter,
+}
 _LEAVES = (str, bytes, int, float, complex, bool, type(None))
 
 
@@ -545,17 +555,7 @@ def receive(file: io.BufferedIOBase) -> Any:
                 dict.update(into, record[1])  # not Counter.update, which adds
         elif tag == "begin":
             kind, factory = record[1], record[2]
-            into = (
-                defaultdict(factory)
-                if kind == "defaultdict"
-                else Counter()
-                if kind == "counter"
-                else {}
-                if kind == "dict"
-                else set()
-                if kind in ("set", "frozenset")
-                else []
-            )
+            into = defaultdict(factory) if kind == "defaultdict" else _FILLED_AS[kind]()
         elif tag == "array":
             kind, into, filled = "array", np.empty(record[2], np.dtype(record[1])), 0
         elif tag == "end":
