@@ -36,7 +36,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from geobot.bot.runtime import IdleCollector
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -137,7 +140,12 @@ def child_sizes(size: str, workdir: Path, workers: int) -> dict[str, Any]:
 
 
 async def measure_loop(
-    holder: Any, questions: list[str], concurrency: int, reload: bool, seconds: float
+    holder: Any,
+    questions: list[str],
+    concurrency: int,
+    reload: bool,
+    seconds: float,
+    collector: IdleCollector,
 ) -> dict[str, Any]:
     stalls: list[float] = []
     latencies: list[float] = []
@@ -152,6 +160,7 @@ async def measure_loop(
     async def asker(n: int) -> None:
         i = n
         while not done.is_set():
+            collector.busy()  # as the bot does per interaction
             library = holder.library  # as a command does: one snapshot per ask
             t = time.perf_counter()
             await asyncio.to_thread(library.ask, questions[i % len(questions)])
@@ -184,6 +193,7 @@ async def measure_loop(
 
 
 def child_stall(size: str, workdir: Path, concurrency: int, workers: int) -> dict[str, Any]:
+    from geobot.bot.runtime import IdleCollector, tune_collector
     from geobot.library import Library
     from geobot.reload import LibraryHolder
 
@@ -195,14 +205,15 @@ def child_stall(size: str, workdir: Path, concurrency: int, workers: int) -> dic
 
     async def main() -> dict[str, Any]:
         holder = LibraryHolder(Library.load(REPO / "data"), folder, parse_workers=workers)
-        # The bot's runtime settings (geobot.bot.client.run), so stalls are the bot's.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(3_000, 3, 50)
-        sys.setswitchinterval(0.001)
-        idle = await measure_loop(holder, questions, concurrency, reload=False, seconds=3.0)
-        during = await measure_loop(holder, questions, concurrency, reload=True, seconds=0)
-        again = await measure_loop(holder, questions, concurrency, reload=True, seconds=0)
+        # The bot's runtime (geobot.bot.client.run), so stalls are the bot's: its collector
+        # settings, and full collections only between bursts of questions.
+        tune_collector()
+        collector = IdleCollector()
+        collecting = asyncio.create_task(collector.run())
+        idle = await measure_loop(holder, questions, concurrency, False, 3.0, collector)
+        during = await measure_loop(holder, questions, concurrency, True, 0, collector)
+        again = await measure_loop(holder, questions, concurrency, True, 0, collector)
+        collecting.cancel()
         holder.close()
         return {"size": size, "idle": idle, "reload": during, "reload 2": again}
 

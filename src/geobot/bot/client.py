@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import logging
 import os
-import sys
 import time
 import weakref
 from collections.abc import Callable
@@ -26,6 +24,7 @@ import yarl
 from discord.ext import commands
 
 from geobot.bot.observability import Metrics, log_interaction, observe_components
+from geobot.bot.runtime import IdleCollector, tune_collector
 from geobot.bot.tree import GeobotTree
 from geobot.fleet import Fleet, process_label
 from geobot.library import Library
@@ -211,6 +210,8 @@ class GeobotBot(commands.Bot):
         self.sync_commands = sync_commands
         self.started_at = discord.utils.utcnow()
         self.admin_ids: set[int] = set(settings.admin_ids)
+        self.collector = IdleCollector()
+        self._collecting: asyncio.Task[None] | None = None
 
     @property
     def library(self) -> Library:
@@ -234,6 +235,7 @@ class GeobotBot(commands.Bot):
             self.metrics.reloaded(report)
 
     async def setup_hook(self) -> None:
+        self._collecting = asyncio.create_task(self.collector.run(), name="geobot-gc")
         if self.metrics is not None:
             assert self.settings.metrics_port is not None
             self.metrics.serve(self.settings.metrics_addr, self.settings.metrics_port)
@@ -264,6 +266,9 @@ class GeobotBot(commands.Bot):
             getattr(self, "shard_ids", None) or "all",
         )
 
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        self.collector.busy()  # no full collection in the middle of a burst
+
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: object
     ) -> None:
@@ -274,6 +279,8 @@ class GeobotBot(commands.Bot):
         return user.id in self.admin_ids
 
     async def close(self) -> None:
+        if self._collecting is not None:
+            self._collecting.cancel()
         try:
             await super().close()
         finally:
@@ -309,27 +316,7 @@ async def run(
     """Log in and serve until stopped. Raises discord.LoginFailure on a rejected token."""
     assert settings.discord_token is not None
     bot = make_bot(settings, library, question_log, store=store)
-    # Start-up leaves ~100,000 long-lived objects (SQLAlchemy, pydantic, the library); a
-    # full collection walking them stalls the event loop 40-60 ms. Freezing moves them
-    # out of the collector's way.
-    gc.collect()
-    gc.freeze()
-    # What survives a young collection is mostly live views (paged answers keep their
-    # pages, message and interaction for PAGE_TIMEOUT), and every collection stops the
-    # loop for as long as it walks its generations. Measured in bench/bench_bot.py:
-    # - default thresholds: full collections of the live views every few seconds under
-    #   load, 20-60 ms each;
-    # - (20000, 20, 20): a young collection walks 20,000 objects, 15-35 ms, and every
-    #   20th one the survivors of all 20 (about half of them: views), 100+ ms;
-    # - (3000, 3, 50): young collections 2-8 ms, middle ones (three young generations'
-    #   survivors) 8-18 ms; a full collection at most every 150 young ones, as the
-    #   interpreter's own rule also requires its pending survivors to be 25% of the
-    #   long-lived ones. The same objects are walked, in shorter stops.
-    gc.set_threshold(3_000, 3, 50)
-    # Search runs on the core thread (`compute`) and holds the GIL; every socket call of the
-    # event loop then waits up to one switch interval (5 ms by default) to get it back, and
-    # a burst of interactions makes dozens of them. 1 ms keeps the loop's stalls short.
-    sys.setswitchinterval(0.001)
+    tune_collector()
     async with bot:
         await bot.start(settings.discord_token.get_secret_value())
 

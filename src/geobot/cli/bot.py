@@ -53,6 +53,7 @@ def _serve(data: Path | None) -> None:
 
     from geobot.bot.client import run
     from geobot.bot.observability import MetricsUnavailableError, require_metrics
+    from geobot.bot.runtime import run_event_loop
     from geobot.questions.db import upgrade
     from geobot.questions.store import QuestionStore
     from geobot.questions.writer import QuestionLog
@@ -73,7 +74,7 @@ def _serve(data: Path | None) -> None:
     question_log = QuestionLog(settings.database_url,
                                spool_path=settings.state_dir / "question-spool.jsonl")
     try:
-        asyncio.run(run(settings, library, question_log, store))
+        run_event_loop(run(settings, library, question_log, store))
     except discord.LoginFailure:
         fail("Discord rejected the token in DISCORD_TOKEN: reset it in the developer portal "
              "and set it again.", EXIT_UNAVAILABLE)
