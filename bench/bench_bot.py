@@ -1,9 +1,11 @@
 """Benchmark the Discord bot end to end: interaction acknowledgement latency and loop stalls.
 
-    .venv/bin/python bench/bench_bot.py                # the full run (about a minute)
-    .venv/bin/python bench/bench_bot.py --rounds 1     # a quicker one
+    .venv/bin/python bench/bench_bot.py                # the full run (about 15 s)
+    .venv/bin/python bench/bench_bot.py --rounds 3     # more samples per phase
+    .venv/bin/python bench/bench_bot.py --share-cpus   # no CPU pinning (see below)
 
-Two processes, as in production where Discord is on the other side of a network:
+Two processes, as in production where Discord is on the other side of a network, each on
+CPUs of its own where the machine has two or more (`separate_cpus`):
 
 * this process runs the local Discord API double (tests/discord_double) and drives it:
   it injects interactions and reads, per interaction, the time from INTERACTION_CREATE sent
@@ -217,7 +219,7 @@ class DeferredValidation:
 validate_later = DeferredValidation()
 
 
-async def drive(rounds: int) -> list[Phase]:
+async def drive(rounds: int, bot_cpus: list[int] | None) -> list[Phase]:
     from discord_double import DiscordDouble, build_world
 
     double = DiscordDouble()
@@ -239,8 +241,9 @@ async def drive(rounds: int) -> list[Phase]:
         "GEOBOT_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(REPO / "src"),
     }
+    pin = ["--bot-cpus", ",".join(map(str, bot_cpus))] if bot_cpus else []
     child = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--bot", str(ticks_path), env=env, cwd=workdir
+        sys.executable, __file__, "--bot", str(ticks_path), *pin, env=env, cwd=workdir
     )
     phases: list[Phase] = []
     try:
@@ -443,16 +446,49 @@ def main() -> None:
         default=1,
         help="multiply the runs per phase (40 one at a time, 4 x 50 at once)",
     )
+    parser.add_argument(
+        "--share-cpus",
+        action="store_true",
+        help="let the double and the bot run on any CPU (by default each gets its own)",
+    )
     parser.add_argument("--bot", metavar="TICKS", help=argparse.SUPPRESS)  # the child process
+    parser.add_argument("--bot-cpus", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bot:
+        if args.bot_cpus:
+            os.sched_setaffinity(0, {int(c) for c in args.bot_cpus.split(",")})
         from geobot.bot.runtime import run_event_loop
 
         run_event_loop(run_bot(Path(args.bot)))  # the loop `geobot start` runs
         return
+    bot_cpus = None if args.share_cpus else separate_cpus()
     with validate_later:
-        phases = asyncio.run(drive(args.rounds))
+        phases = asyncio.run(drive(args.rounds, bot_cpus))
+    print(
+        "cpus: shared by the double and the bot"
+        if bot_cpus is None
+        else f"cpus: the double on {sorted(os.sched_getaffinity(0))}, the bot on {bot_cpus}"
+    )
     sys.exit(0 if report(phases) else 1)
+
+
+def separate_cpus() -> list[int] | None:
+    """Pin this process (the double) to one CPU and leave the others to the bot.
+
+    The double stands in for Discord, whose servers do not share the bot's CPUs. On a
+    2-core machine, left to the scheduler, the double's burst work (50 gateway frames,
+    100+ REST requests) and the bot's two busy threads (event loop, core) are three
+    runnable threads on two cores: the bot's loop then waits for a CPU in the middle of
+    a burst, and that wait showed up as stalls. Returns the bot's CPUs, or None where
+    affinity is unsupported or there is one CPU.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None
+    os.sched_setaffinity(0, {cpus[0]})
+    return cpus[1:]
 
 
 if __name__ == "__main__":
