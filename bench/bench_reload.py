@@ -16,11 +16,12 @@ headings, glued footnote numbers, quotes, abbreviations; not timed), then:
 Stalls: in another child, a LibraryHolder serving the bundled set reloads the synthetic set
 of --stall-size documents (a cold build: every article is new; at 500 articles and more the
 holder builds in its builder process), then reloads it again ("reload 2": a warm build, and
-the large set it replaces is freed), with the bot's runtime
-settings (bot/client.py run(): gc frozen, thresholds (3000, 3, 50), a 1 ms GIL switch interval).
-Meanwhile a ticker coroutine sleeps 1 ms at a time and records how late it wakes (the
-longest stall is the longest the loop could not run), and --concurrency workers ask the dev
-questions through asyncio.to_thread without pause. The same runs for a few seconds without
+the large set it replaces is freed), with the bot's runtime (bot/runtime.py: start-up
+objects frozen, young collections only, full ones left to the idle collector, a 1 ms GIL
+switch interval). Meanwhile a ticker coroutine sleeps 1 ms at a time and records how late it
+wakes (the longest stall is the longest the loop could not run), and --concurrency tasks
+ask the dev questions without pause, through the bot's `compute` (one core thread), as the
+bot's commands do. The same runs for a few seconds without
 a reload, as the baseline. Target: no loop stall over 20 ms.
 """
 
@@ -147,6 +148,8 @@ async def measure_loop(
     seconds: float,
     collector: IdleCollector,
 ) -> dict[str, Any]:
+    from geobot.bot.client import compute
+
     stalls: list[float] = []
     latencies: list[float] = []
     done = asyncio.Event()
@@ -163,7 +166,7 @@ async def measure_loop(
             collector.busy()  # as the bot does per interaction
             library = holder.library  # as a command does: one snapshot per ask
             t = time.perf_counter()
-            await asyncio.to_thread(library.ask, questions[i % len(questions)])
+            await compute(library.ask, questions[i % len(questions)])
             latencies.append(time.perf_counter() - t)
             i += concurrency
 
@@ -310,7 +313,7 @@ def main() -> None:
             )
         print(
             f"\nThe event loop while LibraryHolder reloads {args.stall_size} new documents "
-            f"({args.concurrency} asks in flight via asyncio.to_thread, 1 ms ticker, "
+            f"({args.concurrency} asks in flight via the core thread, 1 ms ticker, "
             f"parse_workers={workers})"
         )
         head = (

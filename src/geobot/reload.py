@@ -11,6 +11,7 @@ event loop keeps answering either way.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import io
 import logging
@@ -38,6 +39,7 @@ from geobot.documents.loader import (
     load_document_set,
 )
 from geobot.documents.model import LoadIssue
+from geobot.gil import Steps
 from geobot.library import Library
 
 log = logging.getLogger("geobot.reload")
@@ -226,15 +228,18 @@ def _release(box: list[Library]) -> None:
     wherever its last reference drops. So, once the commands still reading it are done
     (it is only ours, or RELEASE_WAIT_S passed), everything in it is listed innermost
     first and the list is dropped from its end: each step frees SHIP_CHUNK objects whose
-    contents are still listed, so it frees them and no further.
+    contents are still listed, so it frees them and no further. All of it in turns
+    (geobot.gil), as searches run beside it.
     """
     deadline = time.monotonic() + RELEASE_WAIT_S
     # References: the box, and getrefcount's argument.
     while sys.getrefcount(box[0]) > 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    holders = _holders(box.pop())
-    while holders:
-        del holders[-SHIP_CHUNK:]
+    with Steps() as steps:
+        holders = _holders(box.pop(), steps.tick)
+        while holders:
+            del holders[-SHIP_CHUNK:]
+            steps.tick()
 
 
 def _count_articles(folder: Path) -> int:
@@ -265,7 +270,7 @@ def _build_quietly(
     during the build stays, once per reload. Processes that do not freeze (tests, the
     CLI) are left alone. The same holds for a set received from the builder process.
     """
-    if gc.get_freeze_count() == 0 or not gc.isenabled():
+    if not _process_freezes() or not gc.isenabled():
         return build(folder, current, source, parse_workers, builder)
     gc.disable()
     try:
@@ -273,6 +278,16 @@ def _build_quietly(
     finally:
         gc.freeze()
         gc.enable()
+
+
+@functools.cache
+def _process_freezes() -> bool:
+    """Whether this process froze its long-lived objects (the bot does, before serving).
+
+    Asked once: gc.get_freeze_count() walks every frozen object in one C loop, which held
+    the GIL for 30 ms once a 10,000-document set had been frozen.
+    """
+    return gc.get_freeze_count() > 0
 
 
 def build(
@@ -445,19 +460,31 @@ def _children(obj: Any) -> list[Any] | None:
     return values
 
 
-def _holders(root: Any) -> list[Any]:
-    """Every container and object of ours under root (root included), innermost first."""
-    seen: set[int] = set()
+_SEEN_SHARDS = 256
+
+
+def _holders(root: Any, tick: Callable[[], None] | None = None) -> list[Any]:
+    """Every container and object of ours under root (root included), innermost first;
+    `tick` is called every few hundred objects (`Steps.tick`)."""
+    # The ids seen, in many small sets rather than one: one set of 600,000 ids at 10,000
+    # articles rehashes in a single C call each time it doubles, 50-80 ms without a pause.
+    seen: list[set[int]] = [set() for _ in range(_SEEN_SHARDS)]
     found: list[Any] = []
     stack: list[tuple[Any, bool]] = [(root, False)]
+    visited = 0
     while stack:
+        visited += 1
+        if tick is not None and not visited & 255:
+            tick()
         obj, done = stack.pop()
         if done:
             found.append(obj)
             continue
-        if id(obj) in seen:
+        key = id(obj)
+        shard = seen[(key >> 4) % _SEEN_SHARDS]  # ids are addresses, 16-byte aligned
+        if key in shard:
             continue
-        seen.add(id(obj))
+        shard.add(key)
         children = _children(obj)
         if children is None:
             if isinstance(obj, np.ndarray) and obj.nbytes > SHIP_ARRAY_BYTES:
@@ -465,6 +492,10 @@ def _holders(root: Any) -> list[Any]:
             continue
         stack.append((obj, True))
         stack.extend((child, False) for child in children if not isinstance(child, _LEAVES))
+    while seen:  # 600,000 ids dropped at once would be one long step as well
+        seen.pop()
+        if tick is not None:
+            tick()
     return found
 
 
@@ -532,42 +563,50 @@ def receive(file: io.BufferedIOBase) -> Any:
     kind: str = ""
     into: Any = None
     filled = 0  # bytes of an array received so far
-    while True:
-        # One unpickler a record, as each record has its own memo (a pickler's cleared memo
-        # numbers from 0 again; an unpickler's would go on counting).
-        unpickler = pickle.Unpickler(file)
-        unpickler.persistent_load = objects.__getitem__  # type: ignore[method-assign]
-        record = unpickler.load()
-        del unpickler
-        tag = record[0]
-        if tag == "objects":
-            objects.extend(record[1])
-        elif tag == "part":
-            if isinstance(into, np.ndarray):
-                part = np.frombuffer(record[1], np.uint8)
-                into.reshape(-1).view(np.uint8)[filled : filled + len(part)] = part
-                filled += len(part)
-            elif isinstance(into, list):
-                into.extend(record[1])
-            elif isinstance(into, set):
-                into.update(record[1])
+    with Steps() as steps:  # in turns (geobot.gil), as searches run beside it
+        while True:
+            steps.tick()
+            # One unpickler a record, as each record has its own memo (a pickler's cleared
+            # memo numbers from 0 again; an unpickler's would go on counting).
+            unpickler = pickle.Unpickler(file)
+            unpickler.persistent_load = objects.__getitem__  # type: ignore[method-assign]
+            record = unpickler.load()
+            del unpickler
+            tag = record[0]
+            if tag == "objects":
+                objects.extend(record[1])
+            elif tag == "part":
+                if isinstance(into, np.ndarray):
+                    part = np.frombuffer(record[1], np.uint8)
+                    into.reshape(-1).view(np.uint8)[filled : filled + len(part)] = part
+                    filled += len(part)
+                elif isinstance(into, list):
+                    into.extend(record[1])
+                elif isinstance(into, set):
+                    into.update(record[1])
+                else:
+                    dict.update(into, record[1])  # not Counter.update, which adds
+            elif tag == "begin":
+                kind, factory = record[1], record[2]
+                into = defaultdict(factory) if kind == "defaultdict" else _FILLED_AS[kind]()
+            elif tag == "array":
+                kind, into, filled = "array", np.empty(record[2], np.dtype(record[1])), 0
+            elif tag == "end":
+                objects.append(
+                    tuple(into)
+                    if kind == "tuple"
+                    else frozenset(into)
+                    if kind == "frozenset"
+                    else into
+                )
+                kind, into = "", None
+            elif tag == "done":
+                result = record[1]
+                del record
+                # Dropping millions of references at once would be one long step.
+                while objects:
+                    del objects[-SHIP_CHUNK:]
+                    steps.tick()
+                return result
             else:
-                dict.update(into, record[1])  # not Counter.update, which adds
-        elif tag == "begin":
-            kind, factory = record[1], record[2]
-            into = defaultdict(factory) if kind == "defaultdict" else _FILLED_AS[kind]()
-        elif tag == "array":
-            kind, into, filled = "array", np.empty(record[2], np.dtype(record[1])), 0
-        elif tag == "end":
-            objects.append(
-                tuple(into) if kind == "tuple" else frozenset(into) if kind == "frozenset" else into
-            )
-            kind, into = "", None
-        elif tag == "done":
-            result = record[1]
-            del record
-            while objects:  # dropping millions of references at once would be one long step
-                del objects[-SHIP_CHUNK:]
-            return result
-        else:
-            raise ValueError(f"unexpected record {tag!r} in a shipped library")
+                raise ValueError(f"unexpected record {tag!r} in a shipped library")

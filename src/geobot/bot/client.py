@@ -27,6 +27,7 @@ from geobot.bot.observability import Metrics, log_interaction, observe_component
 from geobot.bot.runtime import IdleCollector, tune_collector
 from geobot.bot.tree import GeobotTree
 from geobot.fleet import Fleet, process_label
+from geobot.gil import turn
 from geobot.library import Library
 from geobot.questions.faq import FaqMatcher
 from geobot.questions.store import QuestionStore
@@ -343,4 +344,9 @@ async def compute(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     once the gateway backlog is read (`acknowledgements_first`)."""
     await acknowledgements_first()
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_CORE, functools.partial(func, *args, **kwargs))
+    return await loop.run_in_executor(_CORE, functools.partial(_in_turn, func, *args, **kwargs))
+
+
+def _in_turn(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    with turn():  # one CPU-bound thread beside the loop at a time: see geobot.gil
+        return func(*args, **kwargs)
