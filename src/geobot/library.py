@@ -9,7 +9,7 @@ This is the core API the CLI, the shell and the Discord bot call; none of it kno
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,9 +66,13 @@ def _clip(text: str, limit: int = CHOICE_CHARS) -> str:
 
 
 class Library:
-    def __init__(self, documents: DocumentSet) -> None:
+    def __init__(
+        self, documents: DocumentSet, tick: Callable[[], None] | None = None
+    ) -> None:
+        """Index a document set. `tick`, if given, is called between steps of the work
+        (geobot.gil.Steps.tick, when a reload builds beside searches)."""
         self.documents = documents
-        self.search = PassageSearch(documents)
+        self.search = PassageSearch(documents, tick)
         docs = list(documents)
         self._titles: FuzzyIndex[str] = FuzzyIndex(
             [(d.title, d.id) for d in docs] + [(d.id, d.id) for d in docs]

@@ -331,7 +331,9 @@ def build(
             warnings=tuple(result.warnings),
         ), None
     if library is None:
-        library = Library(result.documents)
+        # Indexing here runs beside searches: in turns, a document at a time.
+        with Steps() as steps:
+            library = Library(result.documents, steps.tick)
     added, removed, changed = diff(current, library)
     report = ReloadReport(
         True,

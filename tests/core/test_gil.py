@@ -76,3 +76,21 @@ def test_steps_release_the_turn_at_the_end() -> None:
     t.start()
     t.join(timeout=5)
     assert done.is_set()
+
+
+def test_indexing_ticks_once_per_document() -> None:
+    """A reload building in a thread gives searches a turn between documents."""
+    from pathlib import Path
+
+    from geobot.library import Library
+
+    documents = Library.load(Path(__file__).resolve().parents[2] / "data").documents
+    ticks = 0
+
+    def tick() -> None:
+        nonlocal ticks
+        ticks += 1
+
+    library = Library(documents, tick)
+    assert ticks == len(list(documents)) >= 2
+    assert library.ask("What did Senator Mike Lee say about NATO?").hits

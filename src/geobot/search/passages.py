@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -132,7 +132,11 @@ def _add(tfs: dict[str, float], text: str | None, weight: float) -> None:
 
 
 class PassageSearch:
-    def __init__(self, documents: DocumentSet) -> None:
+    def __init__(
+        self, documents: DocumentSet, tick: Callable[[], None] | None = None
+    ) -> None:
+        """`tick`, if given, is called after each document is indexed: a build in a thread
+        beside the event loop uses it to take turns with searches (geobot.gil)."""
         self.passages: list[Passage] = []
         self._documents: dict[str, Document] = documents.documents
         counts: Counter[str] = Counter()
@@ -142,6 +146,8 @@ class PassageSearch:
         def rows() -> Iterator[tuple[dict[str, float], float]]:
             # A generator, so that per-passage term dicts never all exist at once.
             for document in documents:
+                if tick is not None:
+                    tick()
                 offsets[document.id] = len(self.passages)
                 glossary.extend(document.glossary.items())
                 self.passages.extend(document.passages)
