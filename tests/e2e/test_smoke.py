@@ -12,3 +12,16 @@ async def test_ask_round_trip(geobot: Any, discord_double: Any, discord_world: A
     message = await handle.reply()
     embed = message.embeds[0]
     assert "a great deal for Europe" in embed["fields"][0]["value"]
+
+
+async def test_an_interaction_holds_off_full_collections(
+    geobot: Any, discord_double: Any, discord_world: Any
+) -> None:
+    """Every interaction tells the idle collector the bot is busy (GeobotBot.dispatch)."""
+    geobot.collector.every = 0.0  # a full collection would be due, but for the interaction
+    assert geobot.collector.due()
+    before = geobot.collector.last_busy
+    handle = await discord_double.slash("help", user=discord_world.alice, guild=discord_world.guild)
+    await handle.response(timeout=3)
+    assert geobot.collector.last_busy > before
+    assert not geobot.collector.due()  # busy less than a second ago: not now

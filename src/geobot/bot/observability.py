@@ -213,9 +213,9 @@ def log_interaction(interaction: discord.Interaction, outcome: str, *,
                     error: BaseException | None = None) -> None:
     """Log how a command or click ended, once per interaction, and count it.
 
-    Success comes from `on_app_command_completion`, failure from the tree's error handler;
-    the guard keeps it to one line should both paths, or a context menu's own handler and
-    the tree's, ever see the same interaction.
+    Success comes from the `app_command_completion` event (GeobotBot.dispatch), failure
+    from the tree's error handler; the guard keeps it to one line should both paths, or a
+    context menu's own handler and the tree's, ever see the same interaction.
     """
     extras = interaction.extras
     if extras.get(_LOGGED):

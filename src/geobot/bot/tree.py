@@ -50,7 +50,7 @@ class GeobotTree(app_commands.CommandTree):
             message = ("Sorry, something went wrong on my side. The moderators can find "
                        "the details in the bot's log.")
         outcome = outcome_of(error)
-        # One line per failure (successes: GeobotBot.on_app_command_completion).
+        # One line per failure (successes: GeobotBot.dispatch).
         log_interaction(interaction, outcome, reason=reason,
                         error=original if outcome == "error" else None)
         try:
