@@ -311,10 +311,13 @@ def build(
         try:
             result, library = builder.build(folder)
         except Exception as exc:
+            # Strings, not the exception: a log record that is kept (a test's capture, a
+            # buffering handler) would keep its traceback, this frame, and through it the
+            # library being replaced, which _release then waits for in vain.
             log.warning(
                 "building in the builder process failed (%s: %s); building here instead",
                 type(exc).__name__,
-                exc,
+                str(exc),
             )
             builder.broken = True
     if result is None:

@@ -227,3 +227,19 @@ async def test_a_replaced_large_set_is_released(
     assert report.ok
     await builder_holder.settled()
     assert gone() is None
+
+
+def test_background_workers_run_at_the_lowest_priority() -> None:
+    """Parse workers and the builder give way to the bot's threads on a busy machine."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from geobot.documents.loader import background_priority
+
+    with ProcessPoolExecutor(
+        1, mp_context=multiprocessing.get_context("spawn"), initializer=background_priority
+    ) as pool:
+        worker_nice = pool.submit(os.nice, 0).result(timeout=60)
+    assert worker_nice == 19
+    assert os.nice(0) < 19  # this process is left alone

@@ -152,10 +152,12 @@ def default_parse_workers() -> int:
     return 0 if (cores or 1) < 2 else min(cores or 1, 4)
 
 
-# Worker processes run at a lower CPU priority than the bot: on a machine with few cores
-# the kernel would otherwise share a core between a worker and the event loop's thread,
-# and the loop would wait for its turn (tens of milliseconds) while answering.
-BACKGROUND_NICE = 10
+# Worker processes run at the lowest CPU priority: on a machine with few cores the kernel
+# would otherwise share a core between a worker and the event loop's thread, and the loop
+# would wait for its turn (tens of milliseconds) while answering. At nice 10 a 10,000-
+# document reload still left the loop unscheduled for 28-40 ms now and then
+# (bench/bench_reload.py, 2 cores); at 19 less often, and the reload took no longer.
+BACKGROUND_NICE = 19
 
 
 def background_priority() -> None:
