@@ -62,6 +62,13 @@ def test_typos_are_tolerated(library: Library) -> None:
     assert answer.corrections.get("abut") == "about"
 
 
+def test_general_synonyms_find_the_article_s_own_words(library: Library) -> None:
+    """thesaurus.txt: "fail" finds "unraveled", the word the article uses."""
+    result = library.ask("why did the alliance fail")
+    assert result.answered
+    assert "unravel" in result.hits[0].text.lower()
+
+
 def test_results_carry_where_they_come_from(library: Library) -> None:
     answer = library.ask("When did Trump first visit Moscow?")
     hit = answer.hits[0]
