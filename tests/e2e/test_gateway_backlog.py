@@ -118,3 +118,43 @@ async def test_the_reader_takes_frames_back_to_back_within_its_budget(monkeypatc
     await poll_event(ws)  # the buffer is empty: the next receive() would suspend
     await task
     assert ran == [5]
+
+
+async def test_each_interaction_read_counts_the_work_it_starts(monkeypatch: Any) -> None:
+    """Forty cheap frames read in one go used to start forty command tasks whose first
+    steps then ran back to back (a 20-25 ms stall); each interaction now counts its task's
+    expected first step against the budget, so the reader yields after a few."""
+    yield_between_gateway_frames()
+    monkeypatch.setattr(client, "FRAME_BUDGET", 60.0)  # parsing alone never uses it up
+    monkeypatch.setattr(client, "INTERACTION_COST", 25.0)  # the third interaction does
+    ws = FakeWebSocket(frames=8)
+    interactions = {2, 3, 5}  # which frames (counted from 1) are INTERACTION_CREATEs
+
+    async def received_message(msg: Any) -> None:
+        ws.received += 1
+        if ws.received in interactions:
+            client.charge_interaction()  # what GeobotBot.dispatch("interaction") does
+
+    ws.received_message = received_message  # type: ignore[method-assign]
+    ran: list[int] = []
+
+    async def other() -> None:
+        ran.append(ws.received)
+
+    task = asyncio.create_task(other())
+    for _ in range(4):
+        await poll_event(ws)
+    assert ran == []  # two interactions so far: 50 s of expected work, within the budget
+    await poll_event(ws)  # the third: over budget, so the reader yields
+    assert ran == [5]
+    await task
+
+    # The charge starts again after a yield: three more frames, none an interaction.
+    ran.clear()
+    task = asyncio.create_task(other())
+    for _ in range(2):
+        await poll_event(ws)
+    assert ran == []
+    await poll_event(ws)  # the buffer is empty
+    await task
+    assert ran == [8]

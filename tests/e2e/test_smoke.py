@@ -25,3 +25,20 @@ async def test_an_interaction_holds_off_full_collections(
     await handle.response(timeout=3)
     assert geobot.collector.last_busy > before
     assert not geobot.collector.due()  # busy less than a second ago: not now
+
+
+async def test_every_interaction_is_charged_to_the_gateway_reader(
+    geobot: Any, discord_double: Any, discord_world: Any, monkeypatch: Any
+) -> None:
+    """GeobotBot.dispatch counts each interaction against the reader's frame budget
+    (geobot.bot.client.charge_interaction); other events are not charged."""
+    from geobot.bot import client
+
+    charged: list[int] = []
+    charge = client.charge_interaction
+    monkeypatch.setattr(client, "charge_interaction", lambda: (charged.append(1), charge()))
+    for _ in range(3):
+        handle = await discord_double.slash(
+            "help", user=discord_world.alice, guild=discord_world.guild)
+        await handle.response(timeout=3)
+    assert len(charged) == 3

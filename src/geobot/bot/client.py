@@ -62,6 +62,9 @@ class _Backlog:
         self.running: dict[int, float] = {}  # id() -> when it began reading without a yield
         self.drained = asyncio.Event()
         self.drained.set()
+        # Estimated loop time that the frames read since the last yield have started but
+        # that has not run yet (`charge_interaction`).
+        self.spawned = 0.0
 
 
 _BACKLOGS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Backlog] = (
@@ -71,8 +74,12 @@ _BACKLOGS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Backlog] = (
 # backlog that never drains (an overloaded bot) the work still goes ahead.
 BACKLOG_WAIT = 0.25
 # Longest the reader goes on taking buffered frames before it lets the loop run (each frame
-# is ~0.5 ms of parsing and dispatch).
+# is ~0.1 ms of parsing and dispatch) ...
 FRAME_BUDGET = 0.004
+# ... counting, for each interaction read, the first step of the task it starts: parsing
+# the options, checks, the command up to its acknowledgement request (0.3-0.6 ms measured
+# in bench/bench_bot.py). Those steps run together in the next loop iteration.
+INTERACTION_COST = 0.0005
 
 
 def _backlog() -> _Backlog:
@@ -137,17 +144,31 @@ def yield_between_gateway_frames() -> None:
                     backlog.drained.set()
         if not buffered:
             backlog.running.pop(id(self), None)  # the next receive() suspends: a yield anyway
+            backlog.spawned = 0.0
             return
         # Frames are waiting: read on for up to FRAME_BUDGET, then yield. (A loop iteration
         # per frame costs a selector call each, which a CPU-starved process pays in wall
         # time; the budget still bounds how long the loop goes without running anything else.)
         started = backlog.running.setdefault(id(self), time.monotonic())
-        if time.monotonic() - started >= FRAME_BUDGET:
+        if time.monotonic() - started + backlog.spawned >= FRAME_BUDGET:
             backlog.running.pop(id(self), None)
+            backlog.spawned = 0.0
             await asyncio.sleep(0)
 
     poll_event_then_yield._geobot_yields = True  # type: ignore[attr-defined]
     ws_class.poll_event = poll_event_then_yield  # type: ignore[method-assign]
+
+
+def charge_interaction() -> None:
+    """Count an interaction just read against the reader's FRAME_BUDGET.
+
+    Parsing an INTERACTION_CREATE is cheap, but it starts a task whose first step costs
+    several times as much, and all the steps started between two yields of the reader run
+    back to back in the next loop iteration: 40 frames read in 4 ms made a 20-25 ms stall
+    there. Charging each its expected cost bounds that iteration by FRAME_BUDGET too.
+    """
+    with contextlib.suppress(RuntimeError):  # no running loop: nothing to pace
+        _backlog().spawned += INTERACTION_COST
 
 
 async def acknowledgements_first() -> None:
@@ -273,6 +294,7 @@ class GeobotBot(commands.Bot):
         # first steps of those tasks ran together in one loop iteration (bench_bot).
         if event_name == "interaction":
             self.collector.busy()  # no full collection in the middle of a burst
+            charge_interaction()
         elif event_name == "app_command_completion":
             # The one log line of a command that succeeded (failures: GeobotTree.on_error).
             log_interaction(args[0], "ok")
