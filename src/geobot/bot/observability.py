@@ -193,11 +193,16 @@ def outcome_of(error: BaseException) -> str:
     return "error"
 
 
+# A value that needs quoting in logfmt. (A regex, not a per-character test: this runs for
+# every interaction, and bench_bot's profile showed the per-character one among its costs.)
+_NEEDS_QUOTES = re.compile(r'[\s"=]')
+
+
 def _logfmt(fields: dict[str, Any]) -> str:
     parts = []
     for key, value in fields.items():
         text = "?" if value is None else str(value)
-        if not text or any(c.isspace() or c in '"=' for c in text):
+        if not text or _NEEDS_QUOTES.search(text):
             text = json.dumps(text, ensure_ascii=False)  # quoted, one line, still parseable
         parts.append(f"{key}={text}")
     return " ".join(parts)
