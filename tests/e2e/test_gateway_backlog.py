@@ -158,3 +158,42 @@ async def test_each_interaction_read_counts_the_work_it_starts(monkeypatch: Any)
     await poll_event(ws)  # the buffer is empty
     await task
     assert ran == [8]
+
+
+async def test_an_acknowledgements_reply_is_parsed_once_the_backlog_is_read() -> None:
+    """discord.py builds a message from each acknowledgement's reply; while interactions
+    are still unread, that waits, so that their acknowledgements go first."""
+    yield_between_gateway_frames()
+    parsed: list[str] = []
+
+    async def create(adapter: object, interaction_id: int, token: str) -> dict[str, str]:
+        return {"id": str(interaction_id)}  # the reply discord.py would build a message from
+
+    wrapped = client._parse_after_backlog(create)
+    assert getattr(wrapped, "_geobot_waits", False)
+
+    async def respond(n: int) -> None:
+        parsed.append((await wrapped(object(), n, "token"))["id"])
+
+    # Nothing unread: the reply goes straight back.
+    await asyncio.wait_for(respond(1), 1)
+    assert parsed == ["1"]
+
+    ws = FakeWebSocket(frames=3)
+    await poll_event(ws)  # two interactions still buffered
+    waiting = asyncio.create_task(respond(2))
+    await asyncio.sleep(0.01)
+    assert parsed == ["1"]  # acknowledged, but its reply waits for the backlog
+    await poll_event(ws)
+    await poll_event(ws)  # the buffer is empty
+    await asyncio.wait_for(waiting, 1)
+    assert parsed == ["1", "2"]
+
+
+def test_the_reply_wrapper_is_installed_once() -> None:
+    client.acknowledge_before_parsing_replies()
+    adapter = discord.webhook.async_.AsyncWebhookAdapter
+    wrapped = adapter.create_interaction_response
+    client.acknowledge_before_parsing_replies()
+    assert adapter.create_interaction_response is wrapped
+    assert getattr(wrapped, "_geobot_waits", False)
