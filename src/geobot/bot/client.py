@@ -105,12 +105,13 @@ def yield_between_gateway_frames() -> None:
     discord.py's reader (`Client.connect`) is `while True: await ws.poll_event()`, and
     `poll_event` only suspends when aiohttp has no frame buffered. Fifty INTERACTION_CREATEs
     arriving together are therefore parsed and dispatched back to back in one step of the
-    loop (~0.5 ms each, 25+ ms in all): no timer, no HTTP response, no handler runs
+    loop (0.1-0.5 ms each, by machine): no timer, no HTTP response, no handler runs
     meanwhile, and the first reader's acknowledgement waits for the fiftieth's parsing.
-    Yielding whenever the reader has spent FRAME_BUDGET on buffered frames lets the
-    handlers those frames started (and timers, and HTTP responses) run before more are
-    read. Frames are still read one at a time and in order, so sequence numbers,
-    heartbeats and RESUME behave as before.
+    Yielding whenever the reader has spent FRAME_BUDGET on buffered frames, counting the
+    expected first step of each command it started (`charge_interaction`), lets those
+    handlers (and timers, and HTTP responses) run before more are read. Frames are still
+    read one at a time and in order, so sequence numbers, heartbeats and RESUME behave as
+    before.
 
     It also notes whether frames are still buffered after each one, for
     `acknowledgements_first`: once frames are read a few per loop iteration, the work of
@@ -157,7 +158,6 @@ def yield_between_gateway_frames() -> None:
 
     poll_event_then_yield._geobot_yields = True  # type: ignore[attr-defined]
     ws_class.poll_event = poll_event_then_yield  # type: ignore[method-assign]
-
 
 
 def _parse_after_backlog(
