@@ -71,33 +71,28 @@ def current_rss_mb() -> float:
         return int(f.read().split()[1]) * resource.getpagesize() / 1048576
 
 
-def machine_ticks() -> tuple[int, int] | None:
-    """(busy, steal) CPU clock ticks of the whole machine since boot; None off Linux."""
+def cpu_ticks() -> tuple[int, int, int] | None:
+    """CPU clock ticks since boot: the whole machine's busy time, the host's steal, and
+    this process's with its children's (the builder, with the parse workers it reaped).
+    None where there is no /proc (off Linux)."""
     try:
         with open("/proc/stat") as f:
             user, nice, system, _idle, _iowait, irq, softirq, steal = (
                 int(x) for x in f.readline().split()[1:9]
             )
+        pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
     except (OSError, ValueError):
         return None
-    return user + nice + system + irq + softirq, steal
-
-
-def own_ticks() -> int:
-    """CPU clock ticks of this process and its children (the builder), each with the
-    children it has reaped (parse workers)."""
-    me, total = str(os.getpid()), 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+    me, own = str(os.getpid()), 0
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue  # gone meanwhile
         if pid == me or fields[1] == me:
-            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-    return total
+            own += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return user + nice + system + irq + softirq, steal, own
 
 
 def prepare(size: str, workdir: Path, seed: int = 0) -> Path:
@@ -205,7 +200,7 @@ async def measure_loop(
             latencies.append(time.perf_counter() - t)
             i += concurrency
 
-    machine_before, own_before = machine_ticks(), own_ticks()
+    before = cpu_ticks()
     tasks = [asyncio.create_task(ticker())]
     tasks += [asyncio.create_task(asker(n)) for n in range(concurrency)]
     start = time.perf_counter()
@@ -218,13 +213,12 @@ async def measure_loop(
     elapsed = time.perf_counter() - start
     done.set()
     await asyncio.gather(*tasks)
-    machine_after, own_after = machine_ticks(), own_ticks()
+    after = cpu_ticks()
     other_s = steal_s = float("nan")
-    if machine_before is not None and machine_after is not None:
+    if before is not None and after is not None:
+        busy, steal, own = (b - a for a, b in zip(before, after, strict=True))
         tick = os.sysconf("SC_CLK_TCK")
-        busy = machine_after[0] - machine_before[0]
-        other_s = max(0, busy - (own_after - own_before)) / tick
-        steal_s = (machine_after[1] - machine_before[1]) / tick
+        other_s, steal_s = max(0, busy - own) / tick, steal / tick
     return {
         "other_cpu_s": other_s,
         "steal_s": steal_s,
