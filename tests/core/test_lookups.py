@@ -67,3 +67,22 @@ def test_autocomplete_respects_discord_limits(library: Library) -> None:
                 assert 1 <= len(choice.name) <= 100
                 assert 1 <= len(choice.value) <= 100
     assert library.complete_speakers("mi")[0].value == "Mike Lee"
+
+
+def test_stats_count_the_set_and_cannot_be_changed_through_a_copy(library: Library) -> None:
+    docs = list(library.documents)
+    stats = library.stats()
+    assert stats == {
+        "documents": len(docs),
+        "curated": sum(d.curated for d in docs),
+        "passages": sum(len(d.passages) for d in docs),
+        "sections": sum(len(d.sections) for d in docs),
+        "quotes": sum(len(d.quotes) for d in docs),
+        "arguments": sum(len(d.arguments) for d in docs),
+        "sources": sum(len(d.sources) for d in docs),
+    }
+    assert stats["documents"] == 2
+    assert stats["passages"] > 100
+    # Counted once when the library is built; a caller's edit must not reach the others.
+    stats["documents"] = 0
+    assert library.stats()["documents"] == 2
