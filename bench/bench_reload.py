@@ -47,6 +47,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,7 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests" / "core"))
 
 STALL_TARGET_MS = 20.0
+LIST_STALLS = 12  # stalls over the target listed per phase
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -191,6 +193,7 @@ async def measure_loop(
 
     stalls: list[float] = []
     late: list[tuple[float, float]] = []  # (when the ticker slept, how late it woke)
+    wall_offset = time.time() - time.perf_counter()
     latencies: list[float] = []
     done = asyncio.Event()
 
@@ -247,7 +250,10 @@ async def measure_loop(
         "stall_p99_ms": percentile(stalls, 99) * 1000,
         "stalls_over_target": sum(s * 1000 > STALL_TARGET_MS for s in stalls),
         "steps": steps_of(marks),
-        "late": [(t - start, stall * 1000, step_at(marks, t)) for t, stall in late],
+        # The wall-clock time too, which the parent process matches with its CPU samples.
+        "late": [
+            (t - start, stall * 1000, step_at(marks, t), t + wall_offset) for t, stall in late
+        ],
     }
 
 
@@ -334,13 +340,92 @@ def child_stall(
 # -- parent ---------------------------------------------------------------------------------------
 
 
-def run_child(*args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+def tree_ticks(root: int) -> tuple[int, int, int] | None:
+    """As cpu_ticks, for the process tree under `root` (its live descendants too, such as
+    the builder's parse workers): machine busy, steal, and the tree's own ticks."""
+    try:
+        with open("/proc/stat") as f:
+            user, nice, system, _idle, _iowait, irq, softirq, steal = (
+                int(x) for x in f.readline().split()[1:9]
+            )
+        pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
+    except (OSError, ValueError):
+        return None
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # A reaped child's time is in its parent's cutime/cstime; a live one counts itself.
+        parents[int(pid)] = int(fields[1])
+        ticks[int(pid)] = sum(int(x) for x in fields[11:15])
+    own = 0
+    for pid, count in ticks.items():
+        p, hops = pid, 0
+        while p not in (root, 0, 1) and hops < 64:
+            p, hops = parents.get(p, 0), hops + 1
+        if p == root:
+            own += count
+    return user + nice + system + irq + softirq, steal, own
+
+
+class CpuSampler(threading.Thread):
+    """Samples, in the parent process (so the child's GIL never sees it), the machine's CPU
+    use, the host's steal and the child's tree every SAMPLE_S, to say for each stall how
+    busy the rest of the machine was around it."""
+
+    SAMPLE_S = 0.25
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root = root
+        self.samples: list[tuple[float, int, int, int]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(self.SAMPLE_S):
+            ticks = tree_ticks(self.root)
+            if ticks is not None:
+                self.samples.append((time.time(), *ticks))
+
+    def around(self, when: float, half: float = 0.5) -> tuple[float, float] | None:
+        """Other software's and the host's share of the machine's CPUs, in percent, from
+        `half` seconds before `when` to `half` after."""
+        before = [s for s in self.samples if s[0] <= when - half]
+        after = [s for s in self.samples if s[0] >= when + half]
+        if not before or not after:
+            return None
+        (t0, busy0, steal0, own0), (t1, busy1, steal1, own1) = before[-1], after[0]
+        capacity = (t1 - t0) * os.sysconf("SC_CLK_TCK") * (os.cpu_count() or 1) / 100
+        other = max(0, (busy1 - busy0) - (own1 - own0))
+        return other / capacity, (steal1 - steal0) / capacity
+
+
+def run_child(*args: str, sampler: bool = False) -> dict[str, Any]:
+    child = subprocess.Popen(
+        [sys.executable, __file__, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    if out.returncode != 0:
-        raise SystemExit(f"child {args} failed:\n{out.stderr[-3000:]}")
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    cpu = CpuSampler(child.pid) if sampler and sys.platform == "linux" else None
+    if cpu is not None:
+        cpu.start()
+    stdout, stderr = child.communicate()
+    if cpu is not None:
+        cpu.stop.set()
+        cpu.join()
+    if child.returncode != 0:
+        raise SystemExit(f"child {args} failed:\n{stderr[-3000:]}")
+    result = dict(json.loads(stdout.strip().splitlines()[-1]))
+    if cpu is not None:
+        for phase in result.values():
+            if isinstance(phase, dict) and "late" in phase:
+                phase["late"] = [(*stall[:3], cpu.around(stall[3])) for stall in phase["late"]]
+    return result
 
 
 def main() -> None:
@@ -427,6 +512,7 @@ def main() -> None:
                 str(args.idle_seconds),
                 "--parse-workers",
                 str(workers),
+                sampler=True,
             )
         print(
             f"\nThe event loop while LibraryHolder reloads {args.stall_size} new documents "
@@ -447,11 +533,22 @@ def main() -> None:
                 f"{p['ask_p99_ms']:>10.1f} {p['stall_max_ms']:>12.1f} {p['stall_p99_ms']:>12.2f} "
                 f"{p['stalls_over_target']:>8} {p['other_cpu_s']:>11.1f} {p['steal_s']:>7.1f}"
             )
-        print("\nWhere the time went, and each stall over the target (seconds into the phase)")
+        print(
+            "\nWhere the time went, and each stall over the target: seconds into the phase, "
+            "step, and the share of the machine's CPUs that other software and the host took "
+            "in the second around it"
+        )
         for phase in ("idle", "reload", "reload 2"):
             p = r[phase]
             steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in p["steps"])
-            late = ", ".join(f"{ms:.1f} ms at {at:.1f} s ({step})" for at, ms, step in p["late"])
+            late = ", ".join(
+                f"{ms:.1f} ms at {at:.1f} s ({step}"
+                + (f"; other {cpu[0]:.0f}%, steal {cpu[1]:.0f}%" if cpu else "")
+                + ")"
+                for at, ms, step, cpu in p["late"][:LIST_STALLS]
+            )
+            if len(p["late"]) > LIST_STALLS:
+                late += f", and {len(p['late']) - LIST_STALLS} more"
             print(f"{phase:>8}: {steps}; stalls: {late or 'none'}")
         worst = max(r["reload"]["stall_max_ms"], r["reload 2"]["stall_max_ms"])
         verdict = "met" if worst <= STALL_TARGET_MS else "MISSED"
