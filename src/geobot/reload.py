@@ -145,7 +145,7 @@ class LibraryHolder:
         # Large sets build whole in a builder process (by default wherever parsing may use
         # processes); the builder lives on between reloads, so its parse cache stays warm.
         self.build_in_process = (
-            self.parse_workers >= 2 if build_in_process is None else build_in_process
+            self.parse_workers >= 1 if build_in_process is None else build_in_process
         )
         self._builder: Builder | None = None
         self._release: asyncio.Task[None] | None = None  # the last large set replaced

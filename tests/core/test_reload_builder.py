@@ -186,6 +186,14 @@ async def test_a_failing_builder_leaves_the_build_to_the_thread(
     assert builder_holder._builder is None  # closed; the next large reload starts afresh
 
 
+def test_any_parse_process_means_a_builder_process(data_copy: Path) -> None:
+    # With even one parse worker the set is built out of the bot's process: built in the
+    # thread, a 10,000-document set held the GIL against the loop for up to 218 ms.
+    library = Library.load(data_copy)
+    assert LibraryHolder(library, data_copy, parse_workers=1).build_in_process
+    assert not LibraryHolder(library, data_copy, parse_workers=0).build_in_process
+
+
 async def test_small_sets_stay_in_the_thread(data_copy: Path) -> None:
     holder = LibraryHolder(Library.load(data_copy), data_copy, parse_workers=2)
     assert holder.build_in_process
