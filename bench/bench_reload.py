@@ -274,17 +274,22 @@ def steps_of(marks: dict[str, float]) -> list[tuple[str, float]]:
     if "swap" not in marks:
         return [("idle", marks["end"] - marks["start"])]
     out, since = [], marks["start"]
-    for name, until in STEPS:
-        if until in marks:
-            out.append((name, marks[until] - since))
-            since = marks[until]
+    for name, until in _steps(marks):
+        out.append((name, marks[until] - since))
+        since = marks[until]
     return out
+
+
+def _steps(marks: dict[str, float]) -> list[tuple[str, str]]:
+    if "receive start" not in marks:  # built in the thread: no builder process to wait for
+        return [("build", "swap"), ("release", "end")]
+    return [(name, until) for name, until in STEPS if until in marks]
 
 
 def step_at(marks: dict[str, float], t: float) -> str:
     if "swap" not in marks:
         return "idle"
-    return next((name for name, until in STEPS if until in marks and t < marks[until]), "release")
+    return next((name for name, until in _steps(marks) if t < marks[until]), "release")
 
 
 def child_stall(
