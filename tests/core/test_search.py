@@ -55,6 +55,17 @@ def test_off_topic_is_not_answered(library: Library, question: str) -> None:
     assert not library.ask(question).answered
 
 
+def test_a_name_answers_who_only_beside_the_question_s_words(library: Library) -> None:
+    # "Who" asks for a person. Senator Mike Lee is named in a sentence about NATO's cost,
+    # beside one that shares only "negotiating" with the question: not an answer to it.
+    hits = library.ask("Who negotiated with Russia for the Trump administration?", limit=10).hits
+    texts = [hit.text for hit in hits]
+    negotiators = next(i for i, t in enumerate(texts) if "Secretary of State Marco" in t)
+    lee = next((i for i, t in enumerate(texts) if "Mike Lee" in t), len(texts))
+    assert negotiators < lee
+    assert negotiators <= 1
+
+
 def test_typos_are_tolerated(library: Library) -> None:
     answer = library.ask("wat did elon musk say abut the UN")
     assert answer.answered

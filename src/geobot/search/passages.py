@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from geobot.documents.model import Document, DocumentSet, Passage
-from geobot.search.answer_types import answer_type, has_answer_type
+from geobot.search.answer_types import AnswerType, answer_type, has_answer_type
 from geobot.search.bm25 import BM25Index, QueryGroup
 from geobot.search.query import Glossary, QueryTerm, Vocabulary, analyse, clean_question
 from geobot.text.analysis import synonyms, terms, terms_of_words, words
@@ -54,6 +54,12 @@ CONTEXT_SENTENCES = 2
 CONTEXT_AFTER = 0
 W_CONTEXT = 0.15
 ANSWER_TYPE_BONUS = 0.5  # a passage of the kind the question asks for: a name for "who"…
+# Kinds answered by something the passage names (a person, a time, a number, a place): it
+# counts only in a sentence that has some of the question's own words, or a two-sentence
+# span would earn the bonus for a name in the neighbour, about something else. A reason or
+# a consequence links sentences, so for those the span as a whole counts.
+NAMED_ANSWERS = frozenset(
+    {AnswerType.PERSON, AnswerType.TIME, AnswerType.QUANTITY, AnswerType.PLACE})
 
 
 # A sentence opening with a pronoun or a demonstrative leans on the one before it.
@@ -284,11 +290,19 @@ class PassageSearch:
             return forward[i]
 
         wanted = answer_type(question)
+        # The question's own words (not synonyms, not word families), as index terms.
+        own = {self.index.vocabulary[qt.term] for qt in query_terms
+               if qt.origin != "synonym" and qt.term in self.index.vocabulary}
+
+        def answers(i: int) -> bool:
+            if wanted is None or not has_answer_type(self.passages[i].text, wanted):
+                return False
+            return wanted not in NAMED_ANSWERS or any(
+                terms_of(i).get(t, 0.0) >= 1.0 for t in own)
 
         def rank(score: float, covered: float, key: tuple[int, ...]) -> float:
             boost = 1.0 + COVERAGE_BOOST * covered / total_mass
-            if wanted is not None and any(has_answer_type(self.passages[i].text, wanted)
-                                          for i in key):
+            if any(answers(i) for i in key):
                 boost *= 1.0 + ANSWER_TYPE_BONUS
             return score * boost
 
