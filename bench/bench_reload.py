@@ -81,26 +81,9 @@ def current_rss_mb() -> float:
 
 def cpu_ticks() -> tuple[int, int, int] | None:
     """CPU clock ticks since boot: the whole machine's busy time, the host's steal, and
-    this process's with its children's (the builder, with the parse workers it reaped).
-    None where there is no /proc (off Linux)."""
-    try:
-        with open("/proc/stat") as f:
-            user, nice, system, _idle, _iowait, irq, softirq, steal = (
-                int(x) for x in f.readline().split()[1:9]
-            )
-        pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
-    except (OSError, ValueError):
-        return None
-    me, own = str(os.getpid()), 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # gone meanwhile
-        if pid == me or fields[1] == me:
-            own += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-    return user + nice + system + irq + softirq, steal, own
+    this process's with its children's (the builder, with its parse workers). None where
+    there is no /proc (off Linux)."""
+    return tree_ticks(os.getpid())
 
 
 def prepare(size: str, workdir: Path, seed: int = 0) -> Path:

@@ -1,0 +1,82 @@
+"""bench/bench_reload.py's attribution of stalls: the reload step each fell in, and the CPU
+the rest of the machine took around it. Benchmarks are not run here; their logic is."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench_reload.py"
+spec = importlib.util.spec_from_file_location("bench_reload", BENCH)
+assert spec is not None
+assert spec.loader is not None
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+BUILDER = {"start": 10.0, "receive start": 100.0, "receive end": 102.0, "swap": 102.5,
+           "end": 107.0}
+
+
+def test_a_reload_through_the_builder_has_four_steps() -> None:
+    assert bench.steps_of(BUILDER) == [
+        ("build", 90.0), ("receive", 2.0), ("finish", 0.5), ("release", 4.5)]
+    assert bench.step_at(BUILDER, 50.0) == "build"
+    assert bench.step_at(BUILDER, 101.0) == "receive"
+    assert bench.step_at(BUILDER, 102.2) == "finish"
+    assert bench.step_at(BUILDER, 103.0) == "release"
+
+
+def test_a_reload_in_the_thread_and_a_phase_without_one() -> None:
+    thread = {"start": 0.0, "swap": 12.0, "end": 12.5}
+    assert bench.steps_of(thread) == [("build", 12.0), ("release", 0.5)]
+    assert bench.step_at(thread, 11.9) == "build"
+    assert bench.step_at(thread, 12.1) == "release"
+    idle = {"start": 0.0, "end": 3.0}
+    assert bench.steps_of(idle) == [("idle", 3.0)]
+    assert bench.step_at(idle, 1.0) == "idle"
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads /proc (Linux)")
+def test_a_live_grandchild_s_cpu_counts_as_the_bench_s_own() -> None:
+    # The builder's parse workers are live grandchildren of the bench child while they
+    # work: their CPU time must not be reported as "other software".
+    burn = ("import time\nend = time.process_time() + 0.4\n"
+            "while time.process_time() < end: pass\ntime.sleep(30)")
+    spawn = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {burn!r}])"
+    before = bench.tree_ticks(os.getpid())
+    assert before is not None
+    child = subprocess.Popen([sys.executable, "-c", spawn], start_new_session=True)
+    ms_per_tick = 1000 / os.sysconf("SC_CLK_TCK")
+    try:
+        deadline = time.monotonic() + 10
+        own = 0.0
+        while time.monotonic() < deadline and own < 300:
+            time.sleep(0.05)
+            after = bench.tree_ticks(os.getpid())
+            assert after is not None
+            own = (after[2] - before[2]) * ms_per_tick
+        assert own >= 300  # of the grandchild's 400 ms
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+
+
+def test_cpu_share_around_a_moment() -> None:
+    sampler = bench.CpuSampler(os.getpid())
+    tick = os.sysconf("SC_CLK_TCK")
+    cpus = os.cpu_count() or 1
+    # One second in which the machine was busy for half its capacity, a quarter of it ours,
+    # and the host took a tenth.
+    sampler.samples = [(100.0, 0, 0, 0),
+                       (101.0, tick * cpus // 2, tick * cpus // 10, tick * cpus // 4)]
+    other, steal = sampler.around(100.5)
+    assert other == pytest.approx(25, abs=1)
+    assert steal == pytest.approx(10, abs=1)
+    assert sampler.around(100.2) is None  # no sample half a second before
