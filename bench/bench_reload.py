@@ -79,10 +79,41 @@ def current_rss_mb() -> float:
         return int(f.read().split()[1]) * resource.getpagesize() / 1048576
 
 
+def tree_ticks(root: int) -> tuple[int, int, int] | None:
+    """CPU clock ticks since boot: the whole machine's busy time, the host's steal, and the
+    process tree under `root`'s (live descendants too, such as the builder's parse
+    workers). None where there is no /proc (off Linux)."""
+    try:
+        with open("/proc/stat") as f:
+            user, nice, system, _idle, _iowait, irq, softirq, steal = (
+                int(x) for x in f.readline().split()[1:9]
+            )
+        pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
+    except (OSError, ValueError):
+        return None
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # A reaped child's time is in its parent's cutime/cstime; a live one counts itself.
+        parents[int(pid)] = int(fields[1])
+        ticks[int(pid)] = sum(int(x) for x in fields[11:15])
+    own = 0
+    for pid, count in ticks.items():
+        p, hops = pid, 0
+        while p not in (root, 0, 1) and hops < 64:
+            p, hops = parents.get(p, 0), hops + 1
+        if p == root:
+            own += count
+    return user + nice + system + irq + softirq, steal, own
+
+
 def cpu_ticks() -> tuple[int, int, int] | None:
-    """CPU clock ticks since boot: the whole machine's busy time, the host's steal, and
-    this process's with its children's (the builder, with its parse workers). None where
-    there is no /proc (off Linux)."""
+    """tree_ticks for this process: itself, the builder and the builder's parse workers."""
     return tree_ticks(os.getpid())
 
 
@@ -326,38 +357,6 @@ def child_stall(
 
 
 # -- parent ---------------------------------------------------------------------------------------
-
-
-def tree_ticks(root: int) -> tuple[int, int, int] | None:
-    """As cpu_ticks, for the process tree under `root` (its live descendants too, such as
-    the builder's parse workers): machine busy, steal, and the tree's own ticks."""
-    try:
-        with open("/proc/stat") as f:
-            user, nice, system, _idle, _iowait, irq, softirq, steal = (
-                int(x) for x in f.readline().split()[1:9]
-            )
-        pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
-    except (OSError, ValueError):
-        return None
-    parents: dict[int, int] = {}
-    ticks: dict[int, int] = {}
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # A reaped child's time is in its parent's cutime/cstime; a live one counts itself.
-        parents[int(pid)] = int(fields[1])
-        ticks[int(pid)] = sum(int(x) for x in fields[11:15])
-    own = 0
-    for pid, count in ticks.items():
-        p, hops = pid, 0
-        while p not in (root, 0, 1) and hops < 64:
-            p, hops = parents.get(p, 0), hops + 1
-        if p == root:
-            own += count
-    return user + nice + system + irq + softirq, steal, own
 
 
 class CpuSampler(threading.Thread):
