@@ -120,6 +120,18 @@ def test_tune_collector_freezes_and_leaves_full_collections_to_the_idle_collecto
     assert out == "True (3000, 3) True 0.001"
 
 
+def test_tune_collector_counts_the_frozen_objects_before_serving() -> None:
+    # Counting them walks every one in one C call: done here, at start-up, and not by the
+    # first reload, where it held the GIL against the event loop.
+    out = _python(
+        "from geobot.bot.runtime import tune_collector\n"
+        "from geobot.reload import process_freezes\n"
+        "tune_collector()\n"
+        "print(process_freezes.cache_info().currsize, process_freezes())\n"
+    )
+    assert out == "1 True"
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="uvloop has no Windows build")
 def test_run_event_loop_uses_uvloop() -> None:
     out = _python(

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from geobot.reload import process_freezes
+
 log = logging.getLogger("geobot.bot")
 T = TypeVar("T")
 
@@ -60,6 +62,7 @@ def tune_collector() -> None:
     """
     gc.collect()
     gc.freeze()
+    process_freezes()  # counted now, before serving, not by the first reload
     gc.set_threshold(3_000, 3, _NEVER)
     sys.setswitchinterval(0.001)
 
