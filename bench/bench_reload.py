@@ -33,7 +33,8 @@ is busy, is not one the swap caused.
 A stall can also come from outside: other processes busy on the same CPUs, or a virtual
 machine's host taking CPU time. So each phase also shows the CPU time the rest of the
 machine used ("other CPU s": all busy time less this process and its children's; Linux
-only) and the time the host took ("steal s").
+only) and the time the host took ("steal s"); each stall over the target names the busiest
+of the rest of the machine in the second around it.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,10 +81,20 @@ def current_rss_mb() -> float:
         return int(f.read().split()[1]) * resource.getpagesize() / 1048576
 
 
-def tree_ticks(root: int) -> tuple[int, int, int] | None:
-    """CPU clock ticks since boot: the whole machine's busy time, the host's steal, and the
-    process tree under `root`'s (live descendants too, such as the builder's parse
-    workers). None where there is no /proc (off Linux)."""
+@dataclass
+class Sample:
+    """One reading of /proc, in CPU clock ticks since boot."""
+
+    busy: int  # the whole machine's busy time
+    steal: int  # the time the host took from the guest's CPUs
+    own: int  # the process tree under the root (live descendants too)
+    interrupts: int  # irq and softirq: busy time no process is charged with
+    # Every other process: pid -> (name, ticks), to name what ran beside a stall.
+    others: dict[int, tuple[str, int]] = field(default_factory=dict)
+
+
+def sample_machine(root: int) -> Sample | None:
+    """Read the machine's and every process's CPU time; None where there is no /proc."""
     try:
         with open("/proc/stat") as f:
             user, nice, system, _idle, _iowait, irq, softirq, steal = (
@@ -93,23 +105,37 @@ def tree_ticks(root: int) -> tuple[int, int, int] | None:
         return None
     parents: dict[int, int] = {}
     ticks: dict[int, int] = {}
+    names: dict[int, str] = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
+                name, rest = f.read().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, ValueError, IndexError):
             continue
+        fields = rest.split()
         # A reaped child's time is in its parent's cutime/cstime; a live one counts itself.
         parents[int(pid)] = int(fields[1])
         ticks[int(pid)] = sum(int(x) for x in fields[11:15])
+        names[int(pid)] = name
     own = 0
+    others: dict[int, tuple[str, int]] = {}
     for pid, count in ticks.items():
         p, hops = pid, 0
         while p not in (root, 0, 1) and hops < 64:
             p, hops = parents.get(p, 0), hops + 1
         if p == root:
             own += count
-    return user + nice + system + irq + softirq, steal, own
+        else:
+            others[pid] = (names[pid], count)
+    return Sample(user + nice + system + irq + softirq, steal, own, irq + softirq, others)
+
+
+def tree_ticks(root: int) -> tuple[int, int, int] | None:
+    """CPU clock ticks since boot: the whole machine's busy time, the host's steal, and the
+    process tree under `root`'s (live descendants too, such as the builder's parse
+    workers). None where there is no /proc (off Linux)."""
+    sample = sample_machine(root)
+    return None if sample is None else (sample.busy, sample.steal, sample.own)
 
 
 def cpu_ticks() -> tuple[int, int, int] | None:
@@ -359,36 +385,72 @@ def child_stall(
 # -- parent ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Around:
+    """The rest of the machine in the second around a stall, in percent of its CPUs."""
+
+    other: float  # busy time not the bench's: other processes and interrupts
+    steal: float  # time the host took
+    # The busiest of the rest by name (processes of one name summed), interrupts included.
+    top: tuple[tuple[str, float], ...] = ()
+
+    def describe(self) -> str:
+        named = ", ".join(f"{name} {share:.0f}%" for name, share in self.top)
+        return (
+            f"other {self.other:.0f}%"
+            + (f" [{named}]" if named else "")
+            + (f", steal {self.steal:.0f}%")
+        )
+
+
 class CpuSampler(threading.Thread):
     """Samples, in the parent process (so the child's GIL never sees it), the machine's CPU
-    use, the host's steal and the child's tree every SAMPLE_S, to say for each stall how
-    busy the rest of the machine was around it."""
+    use, the host's steal, the child's tree and every other process every SAMPLE_S, to say
+    for each stall how busy the rest of the machine was around it, and with what."""
 
     SAMPLE_S = 0.25
+    TOP = 3  # names listed per stall
+    MIN_SHARE = 1.0  # percent of the machine's CPUs a name needs to be listed
 
     def __init__(self, root: int) -> None:
         super().__init__(daemon=True)
         self.root = root
-        self.samples: list[tuple[float, int, int, int]] = []
+        self.samples: list[tuple[float, Sample]] = []
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.wait(self.SAMPLE_S):
-            ticks = tree_ticks(self.root)
-            if ticks is not None:
-                self.samples.append((time.time(), *ticks))
+            sample = sample_machine(self.root)
+            if sample is not None:
+                self.samples.append((time.time(), sample))
 
-    def around(self, when: float, half: float = 0.5) -> tuple[float, float] | None:
+    def around(self, when: float, half: float = 0.5) -> Around | None:
         """Other software's and the host's share of the machine's CPUs, in percent, from
-        `half` seconds before `when` to `half` after."""
+        `half` seconds before `when` to `half` after, and the busiest of the rest."""
         before = [s for s in self.samples if s[0] <= when - half]
         after = [s for s in self.samples if s[0] >= when + half]
         if not before or not after:
             return None
-        (t0, busy0, steal0, own0), (t1, busy1, steal1, own1) = before[-1], after[0]
+        (t0, a), (t1, b) = before[-1], after[0]
         capacity = (t1 - t0) * os.sysconf("SC_CLK_TCK") * (os.cpu_count() or 1) / 100
-        other = max(0, (busy1 - busy0) - (own1 - own0))
-        return other / capacity, (steal1 - steal0) / capacity
+        other = max(0, (b.busy - a.busy) - (b.own - a.own))
+        by_name: dict[str, int] = {"interrupts": b.interrupts - a.interrupts}
+        # A process that ended in the window shows in its parent, which reaped it (an
+        # Erlang VM RabbitMQ starts and stops shows as its erl_child_setup).
+        for pid, (name, ticks) in b.others.items():
+            # A process started inside the window used all its ticks there.
+            used = ticks - a.others[pid][1] if pid in a.others else ticks
+            if used > 0:
+                by_name[name] = by_name.get(name, 0) + used
+        top = sorted(
+            ((name, used / capacity) for name, used in by_name.items()),
+            key=lambda item: -item[1],
+        )
+        return Around(
+            other / capacity,
+            (b.steal - a.steal) / capacity,
+            tuple((n, share) for n, share in top[: self.TOP] if share >= self.MIN_SHARE),
+        )
 
 
 def run_child(*args: str, sampler: bool = False) -> dict[str, Any]:
@@ -529,9 +591,7 @@ def main() -> None:
             p = r[phase]
             steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in p["steps"])
             late = ", ".join(
-                f"{ms:.1f} ms at {at:.1f} s ({step}"
-                + (f"; other {cpu[0]:.0f}%, steal {cpu[1]:.0f}%" if cpu else "")
-                + ")"
+                f"{ms:.1f} ms at {at:.1f} s ({step}" + (f"; {cpu.describe()}" if cpu else "") + ")"
                 for at, ms, step, cpu in p["late"][:LIST_STALLS]
             )
             if len(p["late"]) > LIST_STALLS:

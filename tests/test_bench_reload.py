@@ -18,6 +18,7 @@ spec = importlib.util.spec_from_file_location("bench_reload", BENCH)
 assert spec is not None
 assert spec.loader is not None
 bench = importlib.util.module_from_spec(spec)
+sys.modules["bench_reload"] = bench  # dataclasses look their module up while being made
 spec.loader.exec_module(bench)
 
 BUILDER = {"start": 10.0, "receive start": 100.0, "receive end": 102.0, "swap": 102.5,
@@ -72,11 +73,34 @@ def test_cpu_share_around_a_moment() -> None:
     sampler = bench.CpuSampler(os.getpid())
     tick = os.sysconf("SC_CLK_TCK")
     cpus = os.cpu_count() or 1
+    capacity = tick * cpus  # ticks in one second
     # One second in which the machine was busy for half its capacity, a quarter of it ours,
-    # and the host took a tenth.
-    sampler.samples = [(100.0, 0, 0, 0),
-                       (101.0, tick * cpus // 2, tick * cpus // 10, tick * cpus // 4)]
-    other, steal = sampler.around(100.5)
-    assert other == pytest.approx(25, abs=1)
-    assert steal == pytest.approx(10, abs=1)
+    # and the host took a tenth. Of the rest: a database 15% (two processes of one name),
+    # interrupts 5%, a daemon under the listing threshold, and a process started mid-way.
+    first = bench.Sample(0, 0, 0, 0, {10: ("postgres", 100), 11: ("postgres", 50),
+                                      12: ("cron", 7), 13: ("gone", 5)})
+    second = bench.Sample(capacity // 2, capacity // 10, capacity // 4, capacity // 20,
+                          {10: ("postgres", 100 + capacity // 10),
+                           11: ("postgres", 50 + capacity // 20),
+                           12: ("cron", 7), 14: ("beam.smp", capacity * 3 // 100)})
+    sampler.samples = [(100.0, first), (101.0, second)]
+    around = sampler.around(100.5)
+    assert around is not None
+    assert around.other == pytest.approx(25, abs=1)
+    assert around.steal == pytest.approx(10, abs=1)
+    assert [name for name, _ in around.top] == ["postgres", "interrupts", "beam.smp"]
+    assert [round(share) for _, share in around.top] == [15, 5, 3]
+    assert around.describe() == (
+        "other 25% [postgres 15%, interrupts 5%, beam.smp 3%], steal 10%")
     assert sampler.around(100.2) is None  # no sample half a second before
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads /proc (Linux)")
+def test_a_sample_names_the_processes_outside_the_tree() -> None:
+    sample = bench.sample_machine(os.getpid())
+    assert sample is not None
+    assert os.getpid() not in sample.others  # ours
+    assert os.getppid() in sample.others  # not ours: whoever started pytest
+    name, ticks = sample.others[os.getppid()]
+    assert name
+    assert ticks >= 0
