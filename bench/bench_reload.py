@@ -401,11 +401,8 @@ class Around:
 
     def describe(self) -> str:
         named = ", ".join(f"{name} {share:.0f}%" for name, share in self.top)
-        return (
-            f"other {self.other:.0f}%"
-            + (f" [{named}]" if named else "")
-            + (f", steal {self.steal:.0f}%")
-        )
+        listed = f" [{named}]" if named else ""
+        return f"other {self.other:.0f}%{listed}, steal {self.steal:.0f}%"
 
 
 class CpuSampler(threading.Thread):
