@@ -2,7 +2,8 @@
 
 Words are folded, acronyms written with dots are joined ("U.S." is "usa"), nationality
 adjectives are mapped to their country ("Russian" matches "Russia"), a few multi-word names
-become one term ("United Nations" is "un"), stop words are dropped and the rest is stemmed
+become one term ("United Nations" is "un"), common phrasal verbs become the verb they mean
+("come back" is "return"), stop words are dropped and the rest is stemmed
 with the Snowball English stemmer (PyStemmer, a C extension: fast enough for a million
 passages). These tables are general English and geopolitics vocabulary, not tuned to any
 question; per-document names belong in the curated glossary.
@@ -86,12 +87,29 @@ PHRASES = {
     ("cold", "war"): "coldwar",
     ("world", "war"): "worldwar",
 }
+# Phrasal verbs, read as the one verb that means the same, so that "coming back from
+# Moscow" finds "returning from Moscow". Keyed by the verb's stem, so every form of it
+# counts ("pulled out", "pulling out"); the particle must follow the verb directly.
+PHRASAL_VERBS = {
+    ("come", "back"): "return", ("go", "back"): "return", ("give", "back"): "return",
+    ("bring", "back"): "restore", ("pull", "out"): "withdraw", ("pull", "back"): "withdraw",
+    ("back", "out"): "withdraw", ("drop", "out"): "withdraw", ("get", "out"): "leave",
+    ("walk", "away"): "abandon", ("give", "up"): "abandon", ("set", "up"): "establish",
+    ("carry", "out"): "conduct", ("find", "out"): "discover", ("look", "into"): "investigate",
+    ("point", "out"): "note", ("break", "down"): "collapse", ("fall", "apart"): "collapse",
+    ("break", "up"): "dissolve", ("step", "down"): "resign", ("back", "down"): "retreat",
+    ("take", "over"): "seize", ("turn", "down"): "reject", ("call", "off"): "cancel",
+    ("cut", "off"): "sever", ("hand", "over"): "transfer", ("prop", "up"): "support",
+    ("shore", "up"): "strengthen", ("side", "with"): "support", ("team", "up"): "cooperate",
+    ("wind", "down"): "end", ("sign", "up"): "join", ("cozy", "up"): "align",
+}
 # Acronyms that collide with an English word once lower-cased: written "US", they are the
 # country; written "us", the pronoun. Decided before case is folded.
 CASE_SENSITIVE = {"US": "usa", "USA": "usa", "UN": "un", "EU": "eu", "UK": "uk", "IT": "it"}
 
 _DOTTED_ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}(?![A-Za-z])")
 _RAW_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
+_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}s")
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -110,6 +128,8 @@ def words(text: str) -> list[str]:
         if raw in CASE_SENSITIVE:
             out.append(CASE_SENSITIVE[raw])
             continue
+        if _ACRONYM_PLURAL.fullmatch(raw):
+            raw = raw[:-1]  # "TVs", "NGOs": the acronym, which the stemmer would not find
         word = raw.lower()
         if word.endswith("'s"):
             word = word[:-2]
@@ -127,6 +147,10 @@ def words(text: str) -> list[str]:
             if pair in PHRASES:
                 merged.append(PHRASES[pair])  # type: ignore[index]
                 i += 2
+            elif (pair is not None and pair[1] in _PARTICLES
+                  and (stem(pair[0]), pair[1]) in _PHRASAL_STEMS):
+                merged.append(_PHRASAL_STEMS[stem(pair[0]), pair[1]])
+                i += 2
             else:
                 merged.append(out[i])
                 i += 1
@@ -137,6 +161,12 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     return _stemmer.stemWord(word)
+
+
+_PHRASAL_STEMS = {(stem(verb), particle): word
+                  for (verb, particle), word in PHRASAL_VERBS.items()}
+# Checked first, as a set lookup, so that most words never reach the stemmer here.
+_PARTICLES = frozenset(particle for _, particle in PHRASAL_VERBS)
 
 
 def is_stop_word(word: str) -> bool:

@@ -1,0 +1,36 @@
+"""The text analysis shared by the articles and the questions: one word, one term."""
+
+from __future__ import annotations
+
+import pytest
+
+from geobot.text.analysis import terms, words
+
+
+@pytest.mark.parametrize(("phrase", "single"), [
+    ("after coming back from Moscow", "upon returning from Moscow"),
+    ("they pulled out of NATO", "they withdrew from NATO"),
+    ("relations fell apart", "relations collapsed"),
+    ("the special counsel looked into it", "the special counsel investigated it"),
+    ("Europe carried out exercises", "Europe conducted exercises"),
+])
+def test_a_phrasal_verb_is_the_verb_it_means(phrase: str, single: str) -> None:
+    # Readers write "coming back" where the article writes "returning": both must give
+    # the same search term, in every form of the verb.
+    shared = set(terms(phrase)) & set(terms(single))
+    assert shared - set(terms("Moscow NATO relations special counsel Europe exercises it"))
+
+
+def test_a_particle_counts_only_right_after_its_verb() -> None:
+    # "back" after a noun is no phrasal verb, and "up" alone stays a stop word.
+    assert words("the back office") == ["the", "back", "office"]
+    assert "establish" not in words("they set the table up")
+
+
+def test_acronym_plurals_are_the_acronym() -> None:
+    # The stemmer leaves "tvs" alone: without this, "TVs" never finds "TV".
+    assert terms("the TVs") == terms("a TV")
+    assert terms("NGOs and MPs") == terms("NGO and MP")
+    # A capitalised word that merely ends in s is not a plural acronym.
+    assert terms("Texas") == ["texa"]
+    assert words("US") == ["usa"]
