@@ -45,7 +45,9 @@ def test_our_broader_sample_stays_good(library: Library) -> None:
     report = evaluate(lambda q: library.ask(q, limit=5),
                       read_jsonl(EVAL / "questions-extra.jsonl"),
                       read_jsonl(EVAL / "offtopic-extra.jsonl"))
-    assert report.recall_at_3 >= 0.80, report.misses
+    # Floors just under where it stands (r@1 0.875, r@3 0.938), so a regression shows.
+    assert report.recall_at_1 >= 0.85, report.misses
+    assert report.recall_at_3 >= 0.90, report.misses
     assert report.offtopic_flagged >= 0.90, report.misses
 
 
@@ -117,3 +119,13 @@ def test_restricting_to_a_document(library: Library) -> None:
     assert {h.document_id for h in answer.hits} == {"trump-putin-alliance-unravels"}
     with pytest.raises(UnknownDocumentError):
         library.ask("alliance", document="football almanac")
+
+
+def test_colloquial_verbs_find_the_article_s_words(library: Library) -> None:
+    """A phrasal verb finds the single verb the article uses ("returning from Moscow"),
+    and a plural acronym finds its thesaurus synonym ("TVs", "television sets")."""
+    answer = library.ask("what did trump do after coming back from moscow")
+    assert answer.answered
+    assert "upon returning from Moscow" in answer.hits[0].text
+    answer = library.ask("who sold Trump the TVs for his hotel")
+    assert "Joy Lud Electronics" in answer.hits[0].text
