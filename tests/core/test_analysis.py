@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from geobot.search.answer_types import AnswerType, answer_type
 from geobot.text.analysis import terms, words
 
 
@@ -34,3 +35,24 @@ def test_acronym_plurals_are_the_acronym() -> None:
     # A capitalised word that merely ends in s is not a plural acronym.
     assert terms("Texas") == ["texa"]
     assert words("US") == ["usa"]
+    # Typed in lower case, a plural with no vowel before its s is still one.
+    assert terms("the tvs") == terms("a TV")
+    assert terms("the 1990s") != terms("1990")  # a decade is not its first year
+
+
+def test_every_form_of_a_stop_verb_is_a_stop_word() -> None:
+    # "how big has BRICS gotten": "gotten" is no more a topic than "got".
+    assert terms("how big has BRICS gotten") == terms("how big has BRICS got") == ["big", "bric"]
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Who negotiated with Russia?", AnswerType.PERSON),
+    ("When did Trump first visit Moscow?", AnswerType.TIME),
+    ("how many sanctions has russia faced", AnswerType.QUANTITY),
+    ("how big has brics gotten", AnswerType.QUANTITY),
+    ("how far has NATO expanded", AnswerType.QUANTITY),
+    ("How has Russia's economy survived sanctions?", AnswerType.MANNER),
+    ("why did the alliance fail", AnswerType.REASON),
+])
+def test_the_kind_of_answer_a_question_asks_for(question: str, kind: AnswerType) -> None:
+    assert answer_type(question) is kind

@@ -35,7 +35,7 @@ STOP_WORDS = frozenset(
     weren't what what's when when's where where's whether which while who who's whom whose
     why why's will with within without won't would wouldn't yet you you'd you'll you're
     you've your yours yourself yourselves tell told explain explained describe described
-    please know think mean meant get got give gave like
+    please know think mean meant get gets getting got gotten give gives gave like
     """.split()
 )
 
@@ -89,11 +89,13 @@ PHRASES = {
 }
 # Phrasal verbs, read as the one verb that means the same, so that "coming back from
 # Moscow" finds "returning from Moscow". Keyed by the verb's stem, so every form of it
-# counts ("pulled out", "pulling out"); the particle must follow the verb directly.
+# counts ("pulled out", "pulling out"); the particle must follow the verb directly. Only
+# verbs with one everyday sense: not "get out", which is "leave" or "gain" ("what did
+# Putin get out of it").
 PHRASAL_VERBS = {
     ("come", "back"): "return", ("go", "back"): "return", ("give", "back"): "return",
     ("bring", "back"): "restore", ("pull", "out"): "withdraw", ("pull", "back"): "withdraw",
-    ("back", "out"): "withdraw", ("drop", "out"): "withdraw", ("get", "out"): "leave",
+    ("back", "out"): "withdraw", ("drop", "out"): "withdraw", ("get", "back"): "return",
     ("walk", "away"): "abandon", ("give", "up"): "abandon", ("set", "up"): "establish",
     ("carry", "out"): "conduct", ("find", "out"): "discover", ("look", "into"): "investigate",
     ("point", "out"): "note", ("break", "down"): "collapse", ("fall", "apart"): "collapse",
@@ -110,6 +112,7 @@ CASE_SENSITIVE = {"US": "usa", "USA": "usa", "UN": "un", "EU": "eu", "UK": "uk",
 _DOTTED_ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}(?![A-Za-z])")
 _RAW_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}s")
+_VOWELS = frozenset("aeiouy")
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -131,6 +134,9 @@ def words(text: str) -> list[str]:
         if _ACRONYM_PLURAL.fullmatch(raw):
             raw = raw[:-1]  # "TVs", "NGOs": the acronym, which the stemmer would not find
         word = raw.lower()
+        if (len(word) > 2 and word[-1] == "s" and word.isalpha()
+                and not _VOWELS.intersection(word[:-1])):
+            word = word[:-1]  # "tvs", "mps": typed in lower case, still acronym plurals
         if word.endswith("'s"):
             word = word[:-2]
         elif word.endswith("'"):
