@@ -57,6 +57,18 @@ def test_off_topic_is_not_answered(library: Library, question: str) -> None:
     assert not library.ask(question).answered
 
 
+@pytest.mark.parametrize(("question", "answered"), [
+    ("when was donald trump born", False),  # every word matches; no date does
+    ("how many nuclear warheads does russia have", False),
+    ("When did Trump first visit Moscow?", True),
+    ("how many sanctions has russia faced", True),
+    ("how big has BRICS got", True),  # a size, which the article gives as a number
+])
+def test_when_and_how_many_need_a_date_or_a_number(library: Library, question: str,
+                                                   answered: bool) -> None:
+    assert library.ask(question).answered is answered
+
+
 def test_a_name_answers_who_only_beside_the_question_s_words(library: Library) -> None:
     # "Who" asks for a person. Senator Mike Lee is named in a sentence about NATO's cost,
     # beside one that shares only "negotiating" with the question: not an answer to it.

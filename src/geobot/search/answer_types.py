@@ -30,7 +30,9 @@ _QUESTION_TYPES: tuple[tuple[re.Pattern[str], AnswerType], ...] = tuple(
          AnswerType.PERSON),
         (r"^\s*when\b|\b(what|which) (year|month|date|decade)\b|\bhow long ago\b",
          AnswerType.TIME),
-        (r"\bhow (many|much)\b|\bwhat (number|amount|percentage|share)\b", AnswerType.QUANTITY),
+        # "How big has BRICS got" asks for a size, which the article gives as a number.
+        (r"\bhow (many|much|big|large|small|far|often)\b"
+         r"|\bwhat (number|amount|percentage|share|size)\b", AnswerType.QUANTITY),
         (r"^\s*where\b|\bwhich (countries|country|regions?|places?|nations?)\b",
          AnswerType.PLACE),
         (r"^\s*why\b|\bwhat (caused|causes|led to)\b|\bfor what reason\b", AnswerType.REASON),

@@ -60,6 +60,9 @@ ANSWER_TYPE_BONUS = 0.5  # a passage of the kind the question asks for: a name f
 # a consequence links sentences, so for those the span as a whole counts.
 NAMED_ANSWERS = frozenset(
     {AnswerType.PERSON, AnswerType.TIME, AnswerType.QUANTITY, AnswerType.PLACE})
+# Kinds no passage can answer without: a date or a number is recognisable in any sentence,
+# while a person or a place may be named only in a neighbouring one.
+MEASURED_ANSWERS = frozenset({AnswerType.TIME, AnswerType.QUANTITY})
 
 
 # A sentence opening with a pronoun or a demonstrative leans on the one before it.
@@ -102,10 +105,15 @@ class Verdict:
     unknown_specific: bool = False  # a number or a name among the unknown words
     matched: int = 0  # content words the best passage contains
     matched_specific: bool = False  # of which a name the reader capitalised ("BRICS")
+    lacks_kind: bool = False  # a "when" or "how many" whose best passage has no date or number
 
     def answered(self, coverage: float) -> bool:
         if self.unknown_specific:
             return False  # the question is about something the documents never mention
+        if self.lacks_kind:
+            # "When was Donald Trump born?" shares every word with a sentence about his
+            # presidency, but a time or a number is what it asks for, and that has none.
+            return False
         if self.matched < min(2, self.words) and not self.matched_specific:
             # One shared common word ("world", "rule") is a coincidence, not an answer; one
             # shared name ("What is BRICS and how big is it?") is what the question is about.
@@ -390,6 +398,8 @@ class PassageSearch:
                 [terms_of(i) for i in keys[0]], 1.0, groups)
             verdict.matched = sum(1 for g in best_groups if groups[g].mass > 0)
             verdict.matched_specific = any(specific[g] for g in best_groups)
+            verdict.lacks_kind = wanted in MEASURED_ANSWERS and not any(
+                has_answer_type(p.text, wanted) for p in hits[0].passages)
         answered = bool(hits) and verdict.answered(best_coverage)
         return Answer(
             question=question,
