@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from geobot.library import Library
 from geobot.search.answer_types import AnswerType, answer_type
 from geobot.text.analysis import terms, words
+from geobot.text.english import is_common
 
 
 @pytest.mark.parametrize(("phrase", "single"), [
@@ -56,3 +58,22 @@ def test_every_form_of_a_stop_verb_is_a_stop_word() -> None:
 ])
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
+
+
+def test_common_english_words_are_not_typos(library: Library) -> None:
+    # "learning" is one edit from "leaving" and "home" from "some", both in the articles:
+    # a reader who types a common word meant it. A rare near-word ("abut") is a typo.
+    assert all(map(is_common, ["learning", "home", "overnight"]))
+    assert not any(map(is_common, ["abut", "wat", "sanctoins"]))
+    answer = library.ask("what is china learning from watching russia")
+    assert "learning" not in answer.corrections
+    assert "Taiwan" in answer.hits[0].text
+    assert library.ask("wat did elon musk say abut the UN").corrections["abut"] == "about"
+
+
+def test_chat_filler_is_not_what_a_question_is_about(library: Library) -> None:
+    plain = library.ask("whats putin getting out of a US president who bashes nato")
+    chatty = library.ask("whats putin getting out of a US president who bashes nato lol tbh")
+    assert [t.term for t in chatty.terms] == [t.term for t in plain.terms]
+    assert (chatty.answered, chatty.coverage) == (plain.answered, plain.coverage)
+    assert chatty.hits[0].text == plain.hits[0].text

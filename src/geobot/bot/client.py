@@ -34,6 +34,7 @@ from geobot.questions.store import QuestionStore
 from geobot.questions.writer import QuestionLog
 from geobot.reload import LibraryHolder, ReloadReport
 from geobot.settings import Settings
+from geobot.text import english
 
 log = logging.getLogger("geobot.bot")
 T = TypeVar("T")
@@ -306,6 +307,9 @@ class GeobotBot(commands.Bot):
             self.question_log.start()
         if self.store is not None:
             self.faq = await to_thread(FaqMatcher.from_store, self.store)
+        # Searches run on the event loop; the first question with a word the articles lack
+        # would otherwise read the English word list there (~0.2 s).
+        await to_thread(english.warm)
         for extension in COGS:
             await self.load_extension(extension)
         if self.sync_commands:

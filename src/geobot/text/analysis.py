@@ -17,6 +17,7 @@ from pathlib import Path
 
 import Stemmer
 
+from geobot.text.english import is_common
 from geobot.text.normalize import straighten, strip_accents
 
 STOP_WORDS = frozenset(
@@ -104,6 +105,8 @@ PHRASAL_VERBS = {
     ("cut", "off"): "sever", ("hand", "over"): "transfer", ("prop", "up"): "support",
     ("shore", "up"): "strengthen", ("side", "with"): "support", ("team", "up"): "cooperate",
     ("wind", "down"): "end", ("sign", "up"): "join", ("cozy", "up"): "align",
+    ("work", "with"): "cooperate", ("go", "south"): "deteriorate",
+    ("turn", "sour"): "deteriorate",
 }
 # Acronyms that collide with an English word once lower-cased: written "US", they are the
 # country; written "us", the pronoun. Decided before case is folded.
@@ -217,9 +220,9 @@ _KNOWN_WORDS = frozenset(
 
 
 def is_known_word(word: str) -> bool:
-    """Whether a word is in the general vocabulary tables here: an English word for sure,
-    even when no document uses it."""
-    return stem(word) in _KNOWN_WORDS
+    """Whether a word is an English word for sure, even when no document uses it: in the
+    general vocabulary tables here, or a common word of English (geobot.text.english)."""
+    return stem(word) in _KNOWN_WORDS or is_common(word)
 
 
 def synonyms(term: str) -> frozenset[str]:
