@@ -32,7 +32,10 @@ SHORT_WORD = 4  # up to this length, substituting one letter mostly makes anothe
 QUESTION_WORDS = frozenset(
     "role roles play played plays happen happened happens happening main article articles "
     "author authors writer text document documents mention mentioned mentions according "
-    "example examples thing things kind way ways".split()
+    "example examples thing things kind way ways argue argues argued "
+    # Chat filler, as typed in Discord ("whats putin getting out of this lol").
+    "lol lmao rofl pls plz tbh imo imho btw idk ok okay hey hi hello hmm um uh yeah yep ya "
+    "bro guys anyone basically actually literally".split()
 )
 
 
