@@ -77,3 +77,11 @@ def test_chat_filler_is_not_what_a_question_is_about(library: Library) -> None:
     assert [t.term for t in chatty.terms] == [t.term for t in plain.terms]
     assert (chatty.answered, chatty.coverage) == (plain.answered, plain.coverage)
     assert chatty.hits[0].text == plain.hits[0].text
+
+
+def test_short_decades_and_chat_shorthand_are_spelled_out() -> None:
+    assert terms("the triad idea from the 80s") == terms("the Triad idea from the 1980s")
+    assert terms("the '90s and the 00s") == terms("the 1990s and the 2000s")
+    assert terms("how many ppl w mob ties") == terms("how many people with mob ties")
+    assert terms("the prez and his admin") == terms("the president and his administration")
+    assert terms("$6 mil") != terms("$6 military")  # "mil" is as often a million

@@ -52,6 +52,13 @@ CANONICAL_WORDS = {
     "britain": "uk", "soviet": "ussr", "soviets": "ussr", "taiwanese": "taiwan",
     "african": "africa", "asian": "asia", "nato's": "nato", "brazilian": "brazil",
 }
+# Chat shorthand, as readers type it in Discord.
+SHORTHAND = {
+    "ppl": "people", "govt": "government", "gov": "government", "admin": "administration",
+    "prez": "president", "potus": "president", "intl": "international", "econ": "economy",
+    "bc": "because", "cuz": "because", "abt": "about", "w": "with",
+    "thru": "through", "tho": "though", "ur": "your", "u": "you", "r": "are",
+}
 # Irregular verb forms the stemmer cannot join to their base form ("led" and "lead").
 IRREGULAR = {
     form: base
@@ -104,7 +111,7 @@ PHRASAL_VERBS = {
     ("take", "over"): "seize", ("turn", "down"): "reject", ("call", "off"): "cancel",
     ("cut", "off"): "sever", ("hand", "over"): "transfer", ("prop", "up"): "support",
     ("shore", "up"): "strengthen", ("side", "with"): "support", ("team", "up"): "cooperate",
-    ("wind", "down"): "end", ("sign", "up"): "join", ("cozy", "up"): "align",
+    ("wind", "down"): "end", ("sign", "up"): "join", ("cut", "back"): "reduce",
     ("work", "with"): "cooperate", ("go", "south"): "deteriorate",
     ("turn", "sour"): "deteriorate",
 }
@@ -116,6 +123,7 @@ _DOTTED_ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}(?![A-Za-z])")
 _RAW_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}s")
 _VOWELS = frozenset("aeiouy")
+_DECADE = re.compile(r"\d0s")
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -147,6 +155,9 @@ def words(text: str) -> list[str]:
         if word == "us" and out and out[-1] == "the":
             out.append("usa")  # "the us" is never the pronoun
             continue
+        if word[0].isdigit() and _DECADE.fullmatch(word):
+            word = ("20" if word[0] in "01" else "19") + word  # "80s" is "1980s"
+        word = SHORTHAND.get(word, word)
         out.append(CANONICAL_WORDS.get(word) or IRREGULAR.get(word, word))
     if len(out) > 1:
         merged: list[str] = []
