@@ -20,6 +20,7 @@ import Stemmer
 from geobot.text.english import is_common
 from geobot.text.normalize import straighten, strip_accents
 
+# The last lines are contractions typed without their apostrophe, as in chat ("whats").
 STOP_WORDS = frozenset(
     """
     a about above after again against all almost also am among an and any are aren't as at
@@ -37,6 +38,8 @@ STOP_WORDS = frozenset(
     why why's will with within without won't would wouldn't yet you you'd you'll you're
     you've your yours yourself yourselves tell told explain explained describe described
     please know think mean meant get gets getting got gotten give gives gave like
+    whats whos hows wheres whens whys thats theres dont doesnt didnt isnt wasnt arent
+    werent cant couldnt wouldnt shouldnt wont im ive youre theyre hes shes lets
     """.split()
 )
 
