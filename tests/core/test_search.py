@@ -141,3 +141,16 @@ def test_colloquial_verbs_find_the_article_s_words(library: Library) -> None:
     assert "upon returning from Moscow" in answer.hits[0].text
     answer = library.ask("who sold Trump the TVs for his hotel")
     assert "Joy Lud Electronics" in answer.hits[0].text
+
+
+def test_a_curated_name_is_a_name_in_lower_case(library: Library) -> None:
+    # One shared name is enough to answer ("What is BRICS…"); typed "brics" it is the same
+    # name. A common word in a curated title ("Rule the World") is not made a name.
+    assert library.ask("how big has brics gotten").answered
+    assert {"bric", "unger"} <= library.search.names
+    assert not {"world", "rule"} & library.search.names
+
+
+def test_chat_contractions_are_stop_words(library: Library) -> None:
+    assert ([t.term for t in library.ask("whats putins long game").terms]
+            == [t.term for t in library.ask("what is putins long game").terms])

@@ -17,13 +17,14 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from geobot.documents.model import Document, DocumentSet, Passage
 from geobot.search.answer_types import AnswerType, answer_type, has_answer_type
 from geobot.search.bm25 import BM25Index, QueryGroup
 from geobot.search.query import Glossary, QueryTerm, Vocabulary, analyse, clean_question
 from geobot.text.analysis import synonyms, terms, terms_of_words, words
+from geobot.text.english import is_common
 
 # Field weights: how much a term seen in the sentence's context counts against one in the
 # sentence itself.
@@ -138,6 +139,34 @@ def _field_terms(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z]+\b")
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
+
+
+def _names_in(document: Document) -> set[str]:
+    """Capitalised words of the names the curated layer gives (speakers, named sources,
+    glossary entries) that the article never writes in lower case: "Unger", "BRICS", not
+    the "state" of "Secretary of State" when the article also speaks of a state."""
+    texts = [q.speaker for q in document.quotes if q.speaker]
+    texts += [s.label for s in document.sources if s.is_named]
+    for key, targets in document.glossary.items():
+        texts.append(key)
+        texts.extend(targets)
+    candidates = {w for text in texts for w in _CAPITALISED_WORD.findall(text)}
+    if not candidates:
+        return set()
+    lower = set(_LOWER_WORD.findall(" ".join(p.text for p in document.passages)))
+    return {word for word in candidates if word.lower() not in lower}
+
+
+def _name_terms(candidates: set[str]) -> frozenset[str]:
+    # A common English word is a name only in its capitals ("Rule the World", "White
+    # House"): typed in lower case it is that word. Done at the first question, not while
+    # building, so that a reload never waits for the English word list.
+    return frozenset(t for word in candidates
+                     if word.isupper() or not is_common(word.lower()) for t in terms(word))
+
+
 def _add(tfs: dict[str, float], text: str | None, weight: float) -> None:
     if not text:
         return
@@ -156,6 +185,7 @@ class PassageSearch:
         counts: Counter[str] = Counter()
         glossary: list[tuple[str, tuple[str, ...]]] = []
         offsets: dict[str, int] = {}
+        names: set[str] = set()
 
         def rows() -> Iterator[tuple[dict[str, float], float]]:
             # A generator, so that per-passage term dicts never all exist at once.
@@ -164,6 +194,7 @@ class PassageSearch:
                     tick()
                 offsets[document.id] = len(self.passages)
                 glossary.extend(document.glossary.items())
+                names.update(_names_in(document))
                 self.passages.extend(document.passages)
                 yield from self._rows(document, counts)
 
@@ -172,6 +203,7 @@ class PassageSearch:
         self._sorted_terms = sorted(self.index.vocabulary)
         self.vocabulary = Vocabulary(counts)
         self.glossary = Glossary(glossary)
+        self._name_words = names
 
     @staticmethod
     def _rows(document: Document, counts: Counter[str]) -> Iterator[tuple[dict[str, float], float]]:
@@ -203,6 +235,11 @@ class PassageSearch:
             for label in sources.get(passage.id, ()):
                 _add(tfs, label, W_SOURCE)
             yield tfs, float(max(1, len(body)))
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """Terms that name something, whatever case the reader types them in ("brics")."""
+        return _name_terms(self._name_words)
 
     def _neighbour(self, index: int, step: int) -> int | None:
         other = index + step
@@ -270,7 +307,8 @@ class PassageSearch:
             total_mass += mass
             if members:
                 groups.append(QueryGroup(members, mass))
-                specific.append(qt.specific and stats is not None)
+                # A name the curated layer knows is one however it is typed ("brics").
+                specific.append((qt.specific or qt.term in self.names) and stats is not None)
         return groups, total_mass, verdict, specific
 
     def ask(self, question: str, limit: int = 5, offset: int = 0,
