@@ -154,3 +154,13 @@ def test_a_curated_name_is_a_name_in_lower_case(library: Library) -> None:
 def test_chat_contractions_are_stop_words(library: Library) -> None:
     assert ([t.term for t in library.ask("whats putins long game").terms]
             == [t.term for t in library.ask("what is putins long game").terms])
+
+
+def test_a_sentence_comes_with_the_one_that_carries_it_on(library: Library) -> None:
+    # "…did not break down due to an isolated incident. It was a political alignment that
+    # … was unsustainable": the second sentence is the answer, and leans on the first.
+    top = library.ask("why did the relationship between trump and putin break down").hits[0]
+    assert len(top.passages) == 2
+    assert "did not break down" in top.text
+    assert "unsustainable" in top.text
+    assert len(top.text) <= 700

@@ -45,6 +45,10 @@ UNKNOWN_IDF_SHARE = 0.6
 COVERAGE_BOOST = 1.0
 SPAN_LENGTH_SHARE = 0.5
 SPAN_MIN_GAIN = 0.08  # the share of the question a neighbour must add to join a span
+# A following sentence that leans on this one ("It was…") joins it when it holds at least
+# this share of the question; the pair then ranks just above the sentence alone.
+CONTINUATION_SHARE = 0.1
+CONTINUATION_EDGE = 0.001
 # Word families: terms sharing a stem prefix of 5+ letters, at most 4 letters longer.
 MIN_FAMILY_PREFIX = 5
 MAX_FAMILY_SUFFIX = 4
@@ -414,9 +418,16 @@ class PassageSearch:
                 # Only a neighbour that adds question words earns the longer span, or one
                 # the later sentence leans on ("They compete…" needs who "they" are).
                 gain = SPAN_MIN_GAIN * total_mass
-                if ((cov >= single_cov + gain and cov >= other_cov + gain)
-                        or _ANAPHOR.match(self.passages[key[1]].text)):
-                    spans[key] = (rank(score, cov, key), cov)
+                leans = bool(_ANAPHOR.match(self.passages[key[1]].text))
+                if (cov >= single_cov + gain and cov >= other_cov + gain) or leans:
+                    span_rank = rank(score, cov, key)
+                    if leans and key[0] == i and other_cov >= CONTINUATION_SHARE * total_mass:
+                        # The next sentence carries on from this one ("…did not break down
+                        # over an incident. It was an alignment that was unsustainable…")
+                        # and speaks to the question too: the pair is the better answer,
+                        # and ranks at least where the sentence alone would.
+                        span_rank = max(span_rank, spans[(i,)][0] * (1.0 + CONTINUATION_EDGE))
+                    spans[key] = (span_rank, cov)
         ranked = sorted(spans.items(), key=lambda item: (-item[1][0], item[0]))
         used: set[int] = set()
         hits: list[Hit] = []
