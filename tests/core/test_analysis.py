@@ -6,6 +6,7 @@ import pytest
 
 from geobot.library import Library
 from geobot.search.answer_types import AnswerType, answer_type
+from geobot.search.query import premise_words
 from geobot.text.analysis import terms, words
 from geobot.text.english import is_common
 
@@ -85,3 +86,25 @@ def test_short_decades_and_chat_shorthand_are_spelled_out() -> None:
     assert terms("how many ppl w mob ties") == terms("how many people with mob ties")
     assert terms("the prez and his admin") == terms("the president and his administration")
     assert terms("$6 mil") != terms("$6 military")  # "mil" is as often a million
+
+
+@pytest.mark.parametrize(("question", "premise"), [
+    ("what happens to the UN if america leaves", {"usa", "leaves"}),
+    ("if the us ditches nato, what would europe have to do", {"the", "usa", "ditches", "nato"}),
+    ("How would Europe respond if the US left NATO?", {"the", "usa", "leave", "nato"}),
+    ("what did Musk say about NATO", set()),
+])
+def test_the_premise_of_a_conditional_question(question: str, premise: set[str]) -> None:
+    assert premise_words(question) == premise
+
+
+def test_a_premise_counts_less_than_what_is_asked(library: Library) -> None:
+    # The sentence that restates the premise (Musk endorsing a withdrawal) must not outrank
+    # the one that says what would happen to the UN.
+    answer = library.ask("what happens to the UN if america pulls out")
+    weights = {t.term: t.weight for t in answer.terms}
+    assert weights["un"] == 1.0
+    assert weights["usa"] < 1.0
+    assert weights["withdraw"] < 1.0
+    top = answer.hits[0].text
+    assert "UN would face" in top or "United Nations would" in top, top

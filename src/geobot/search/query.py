@@ -24,6 +24,10 @@ MAX_QUESTION_CHARS = 1000
 CORRECTED_WEIGHT = 0.8
 SYNONYM_WEIGHT = 0.6
 SHORT_WORD = 4  # up to this length, substituting one letter mostly makes another real word
+# "What happens to the UN if America leaves?" asks about the UN; America leaving is given.
+# A sentence that only restates the premise ("Musk endorsed leaving the UN") must not win
+# on it, so the premise's words count for less.
+PREMISE_WEIGHT = 0.5
 
 
 # Words that frame a reader's question rather than say what it is about ("what role did
@@ -60,6 +64,18 @@ def specific_words(question: str) -> set[str]:
     found = {w.lower() for w in _CAPITALISED.findall(question.strip())}
     found |= set(re.findall(r"\b\d{2,}\b", question))
     return found
+
+
+# From "if" to the end of its clause: a comma, the main clause's question word, or the end.
+_PREMISE = re.compile(
+    r"\b(?:if|unless|once)\b(.*?)(?=,|;|\b(?:what|how|who|which|would|will|could)\b|$)",
+    re.IGNORECASE,
+)
+
+
+def premise_words(question: str) -> set[str]:
+    """Words of the question's conditions ("if the US leaves NATO"), folded."""
+    return {w for match in _PREMISE.finditer(question) for w in words(match.group(1))}
 
 
 def clean_question(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
@@ -158,6 +174,7 @@ def analyse(question: str, known_terms: set[str] | dict[str, int], vocabulary: V
     """Weighted terms of a question, and the corrections made ({typed: corrected})."""
     typed = words(question)
     specific = specific_words(question)
+    premise = premise_words(question)
     corrected_words: list[str] = []
     corrections: dict[str, str] = {}
     result: dict[str, QueryTerm] = {}
@@ -181,6 +198,8 @@ def analyse(question: str, known_terms: set[str] | dict[str, int], vocabulary: V
         corrected_words.append(word)
         if len(word) < 2 and not word.isdigit():
             continue
+        if word in premise and origin == "word":
+            weight *= PREMISE_WEIGHT
         previous = result.get(term)
         if previous is None or previous.weight < weight:
             result[term] = QueryTerm(term, weight, word, origin, word in specific)
