@@ -122,6 +122,15 @@ PHRASAL_VERBS = {
 # country; written "us", the pronoun. Decided before case is folded.
 CASE_SENSITIVE = {"US": "usa", "USA": "usa", "UN": "un", "EU": "eu", "UK": "uk", "IT": "it"}
 
+
+def _canonical(word: str) -> str:
+    word = SHORTHAND.get(word, word)
+    return CANONICAL_WORDS.get(word) or IRREGULAR.get(word, word)
+
+
+# Every word the tables above change, to what it becomes: one lookup per word of a text.
+_CANONICAL = {w: _canonical(w) for w in (*SHORTHAND, *CANONICAL_WORDS, *IRREGULAR)}
+
 _DOTTED_ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}(?![A-Za-z])")
 _RAW_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 _ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}s")
@@ -145,12 +154,13 @@ def words(text: str) -> list[str]:
         if raw in CASE_SENSITIVE:
             out.append(CASE_SENSITIVE[raw])
             continue
-        if _ACRONYM_PLURAL.fullmatch(raw):
-            raw = raw[:-1]  # "TVs", "NGOs": the acronym, which the stemmer would not find
         word = raw.lower()
-        if (len(word) > 2 and word[-1] == "s" and word.isalpha()
-                and not _VOWELS.intersection(word[:-1])):
-            word = word[:-1]  # "tvs", "mps": typed in lower case, still acronym plurals
+        if raw[-1] == "s" and len(raw) > 2 and (
+                _ACRONYM_PLURAL.fullmatch(raw)
+                or (raw.isalpha() and not _VOWELS.intersection(word[:-1]))):
+            # The plural of an acronym, which the stemmer leaves alone: "TVs", "NGOs", and
+            # in lower case where no vowel comes before the s ("tvs", "mps").
+            word = word[:-1]
         if word.endswith("'s"):
             word = word[:-2]
         elif word.endswith("'"):
@@ -160,8 +170,7 @@ def words(text: str) -> list[str]:
             continue
         if word[0].isdigit() and _DECADE.fullmatch(word):
             word = ("20" if word[0] in "01" else "19") + word  # "80s" is "1980s"
-        word = SHORTHAND.get(word, word)
-        out.append(CANONICAL_WORDS.get(word) or IRREGULAR.get(word, word))
+        out.append(_CANONICAL.get(word, word))
     if len(out) > 1:
         merged: list[str] = []
         i = 0
