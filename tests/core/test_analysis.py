@@ -108,3 +108,10 @@ def test_a_premise_counts_less_than_what_is_asked(library: Library) -> None:
     assert weights["withdraw"] < 1.0
     top = answer.hits[0].text
     assert "UN would face" in top or "United Nations would" in top, top
+
+
+def test_filler_idioms_are_not_searched(library: Library) -> None:
+    answer = library.ask("why did trump want to be friends with putin in the first place")
+    assert not {"first", "place"} & {t.term for t in answer.terms}
+    assert answer.answered
+    assert "For Trump, the relationship with Putin" in answer.hits[0].text

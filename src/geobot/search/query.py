@@ -43,6 +43,14 @@ QUESTION_WORDS = frozenset(
 )
 
 
+# Idioms that only pad a question ("why did he want it in the first place").
+FILLER_PHRASES = re.compile(
+    r"\b(?:in the first place|at the end of the day|at all|these days|by the way|"
+    r"to be honest|kind of|sort of|or something|or what)\b",
+    re.IGNORECASE,
+)
+
+
 class QueryError(ValueError):
     """A question that cannot be searched; the message is meant for the reader."""
 
@@ -172,6 +180,7 @@ class Glossary:
 def analyse(question: str, known_terms: set[str] | dict[str, int], vocabulary: Vocabulary,
             glossary: Glossary | None = None) -> tuple[list[QueryTerm], dict[str, str]]:
     """Weighted terms of a question, and the corrections made ({typed: corrected})."""
+    question = FILLER_PHRASES.sub(" ", question)
     typed = words(question)
     specific = specific_words(question)
     premise = premise_words(question)
