@@ -57,6 +57,9 @@ class Admin(commands.Cog):
     async def cog_load(self) -> None:
         if self.fleet is not None:
             self._last_request = await to_thread(self.fleet.latest_request)
+            # The first beat before any command can arrive, not at the loop's first tick in
+            # a thread: /status and /reload must count this process from the start.
+            await self._beat()
             self.bus_loop.start()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             # Unix only; SIGHUP is the operator's "reload" for a daemon.
@@ -73,12 +76,22 @@ class Admin(commands.Cog):
 
     # -- the bus -------------------------------------------------------------------------
 
+    async def _beat(self) -> bool:
+        assert self.fleet is not None
+        try:
+            await to_thread(self.fleet.heartbeat, self.bot.library.documents.digest,
+                            getattr(self.bot, "shard_ids", None))
+        except Exception as exc:
+            log.warning("reload bus heartbeat failed: %s", exc)
+            return False
+        return True
+
     async def _bus_tick(self) -> None:
         assert self.fleet is not None
         fleet = self.fleet
+        if not await self._beat():
+            return
         try:
-            await to_thread(fleet.heartbeat, self.bot.library.documents.digest,
-                            getattr(self.bot, "shard_ids", None))
             requests = await to_thread(fleet.requests_after, self._last_request)
         except Exception as exc:
             log.warning("reload bus poll failed: %s", exc)
