@@ -44,11 +44,13 @@ def test_dev_set_holds_what_it_has_reached(library: Library) -> None:
 
 # Floors just under where each set stands (README, "Quality"), so that a regression shows.
 # "readers" was written blind, by writers who saw only the articles, and then used while
-# improving the search; "unseen" was written the same way and only ever measured.
+# improving the search; "unseen" and "unseen2" were written the same way and only ever
+# measured.
 @pytest.mark.parametrize(("name", "recall_1", "recall_3", "flagged"), [
     ("extra", 0.90, 0.95, 0.95),
     ("readers", 0.75, 0.88, 0.90),
     ("unseen", 0.85, 0.95, 0.95),
+    ("unseen2", 0.775, 0.925, 0.85),
 ])
 def test_broader_samples_stay_good(library: Library, name: str, recall_1: float,
                                    recall_3: float, flagged: float) -> None:
