@@ -2,8 +2,10 @@
 forget`` and ``/questions faq list|delete``, the notice for flagged questions, and the daily
 retention clean-up.
 
-Who may use them: members with Manage Messages (``default_permissions`` hides the group from
-everyone else) or the server's configured moderator role, and the bot's admins
+Who may use them: members with Manage Messages server-wide, from their roles
+(``default_permissions`` hides the group from everyone else; an overwrite that grants it in
+one channel does not count, since the scope is the whole server) or the server's configured
+moderator role, and the bot's admins
 (GEOBOT_ADMIN_IDS and the application's owner or team). Guild admins can change who sees
 the group in Server Settings → Integrations, so every command and every autocomplete checks
 again at run time; autocomplete callbacks get no command checks from discord.py, hence the
@@ -352,6 +354,12 @@ def postable(guild: discord.Guild, channel_id: int, *, embeds: bool = False) -> 
     return channel
 
 
+def server_permissions(member: discord.Member) -> discord.Permissions:
+    """What the member may do server-wide: their roles' permissions, all of them for the
+    owner and administrators. Channel overwrites play no part."""
+    return member.guild_permissions
+
+
 def chart_png(stats: Stats, title: str) -> bytes:
     # Imported here: matplotlib is slow to import and only this command needs it.
     from geobot.questions.charts import questions_per_day_png
@@ -400,11 +408,14 @@ class Moderators(commands.Cog):
         guild_id = interaction.guild_id
         if self.bot.is_bot_admin(user):
             return Scope.bot_admin(guild_id)
-        # The member's permissions in this channel, as Discord computed them (administrators
-        # have every permission).
-        if interaction.permissions.manage_messages:
+        if not isinstance(user, discord.Member):
+            return None
+        # Server-wide permissions, from the member's roles (administrators and the owner
+        # have all): the scope is the whole server, so Manage Messages granted by one
+        # channel's overwrite (interaction.permissions) must not open it.
+        if server_permissions(user).manage_messages:
             return Scope.moderator(guild_id)
-        if isinstance(user, discord.Member) and self.bot.store is not None:
+        if self.bot.store is not None:
             settings = await to_thread(self.bot.store.get_guild_settings,
                                        Scope.moderator(guild_id))
             role_id = settings.moderator_role_id if settings else None
@@ -722,7 +733,8 @@ class Moderators(commands.Cog):
     ) -> None:
         if interaction.guild_id is None or interaction.guild is None:
             raise UserFacingError("Settings belong to a server: run this in the server.")
-        if not interaction.permissions.manage_guild:
+        user = interaction.user
+        if not (isinstance(user, discord.Member) and server_permissions(user).manage_guild):
             raise NotPermitted(NOT_AN_ADMIN)
         scope = Scope.moderator(interaction.guild_id)
         changes: dict[str, int | None] = {}
