@@ -111,6 +111,13 @@ def parse_since(text: str, now: datetime) -> datetime | None:
         if parsed is not None:
             # Moderators type dates in UTC; Discord shows them in local time afterwards.
             parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            try:
+                # In UTC, as the database compares it: just after 0001-01-01 in a zone east
+                # of UTC has no UTC equivalent (an OverflowError later, a "bug" reply).
+                parsed = parsed.astimezone(UTC)
+            except OverflowError:
+                raise UserFacingError(f"`since:{text}` is before the earliest "
+                                      "date I can use.") from None
             if parsed > now:
                 raise UserFacingError(f"`since:{text}` is in the future.")
             return parsed
