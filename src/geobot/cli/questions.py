@@ -40,7 +40,7 @@ DatabaseUrlOption = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        help="Database URL [default: DATABASE_URL, or sqlite:///var/geobot.db]",
+        help="Database URL [default: DATABASE_URL, or geobot.db in the state folder]",
         show_default=False,
     ),
 ]
