@@ -434,13 +434,19 @@ def stats_command(
     chart: Annotated[
         Path | None,
         typer.Option(
-            "--chart", help="Also write a questions-per-day PNG here.", show_default=False
+            "--chart",
+            help="Also write a questions-per-day PNG here (needs geobot[charts]).",
+            show_default=False,
         ),
     ] = None,
     as_json: JsonOption = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Counts by status and by day, helpful rate, and the commonest unanswered themes."""
+    from geobot.questions.charts import CHARTS_MISSING, png_available, questions_per_day_png
+
+    if chart is not None and not png_available():
+        raise ValueError(CHARTS_MISSING)
     scope = _scope(guild, dms)
     when = parse_when("--since", since) if since else None
     store = _open_store(database_url)
@@ -449,8 +455,6 @@ def stats_command(
     finally:
         store.close()
     if chart is not None:
-        from geobot.questions.charts import questions_per_day_png
-
         chart.write_bytes(questions_per_day_png(stats))
     if as_json:
         _emit(stats.to_dict())

@@ -48,6 +48,7 @@ from geobot.bot.cogs.privacy import (
 )
 from geobot.bot.tree import NotPermitted, UserFacingError
 from geobot.bot.views import Pages
+from geobot.questions.charts import png_available, questions_per_day_png, questions_per_day_text
 from geobot.questions.export import export_filename, export_questions
 from geobot.questions.faq import FaqEntry
 from geobot.questions.models import Question, QuestionStatus, utcnow
@@ -313,7 +314,9 @@ def notification_embed(question: Question, updated: bool) -> discord.Embed:
     return render.fit(embed)
 
 
-def stats_embed(stats: Stats, where: str, period: str) -> discord.Embed:
+def stats_embed(stats: Stats, where: str, period: str, *, chart: bool = True) -> discord.Embed:
+    """The numbers, and the chart: the attached PNG, or (``chart`` False: no matplotlib)
+    the same per-day counts drawn in text."""
     status = stats.by_status
     bot_answered = status.get("open", 0) - stats.waiting
     embed = discord.Embed(title=render.clip(f"Questions in {where}", render.TITLE_LIMIT),
@@ -346,7 +349,12 @@ def stats_embed(stats: Stats, where: str, period: str) -> discord.Embed:
         embed.add_field(name="Most-asked unanswered themes",
                         value=render.clip("\n".join(lines), render.FIELD_VALUE_LIMIT),
                         inline=False)
-    embed.set_image(url=f"attachment://{CHART_FILENAME}")
+    if chart:
+        embed.set_image(url=f"attachment://{CHART_FILENAME}")
+    else:
+        embed.add_field(name="Questions per day (UTC; ▒ waiting for a moderator)",
+                        value=render.clip(f"```\n{questions_per_day_text(stats)}\n```",
+                                          render.FIELD_VALUE_LIMIT), inline=False)
     return render.fit(embed)
 
 
@@ -374,9 +382,7 @@ def server_permissions(member: discord.Member) -> discord.Permissions:
 
 
 def chart_png(stats: Stats, title: str) -> bytes:
-    # Imported here: matplotlib is slow to import and only this command needs it.
-    from geobot.questions.charts import questions_per_day_png
-
+    # matplotlib is imported inside: it is slow to import and only this command needs it.
     return questions_per_day_png(stats, title=title)
 
 
@@ -686,8 +692,11 @@ class Moderators(commands.Cog):
         where = _where(self.bot, scope)
         period = ("All time" if start is None
                   else f"Since {discord.utils.format_dt(start, 'D')} ({render.escape(since)})")
+        if not png_available():
+            await self._say(interaction, embed=stats_embed(stats, where, period, chart=False))
+            return
         png = await log_call(chart_png, stats,
-                              f"Questions per day in {_where(self.bot, scope, markdown=False)}")
+                             f"Questions per day in {_where(self.bot, scope, markdown=False)}")
         await self._say(interaction, embed=stats_embed(stats, where, period),
                         attachments=[discord.File(io.BytesIO(png), CHART_FILENAME)])
 
