@@ -198,3 +198,35 @@ def test_success_and_failure_lines_have_the_same_fields(
     entry = json.loads(observability.JsonFormatter().format(caplog.records[0]))
     assert {f: entry[f] for f in fields} == {"command": "ask", "guild": "123", "user": "456",
                                              "latency_ms": 12.3, "outcome": "ok"}
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_colours_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    # discord.py alone also colours a pipe inside a container (this test machine is one):
+    # escape codes then fill journald and log files.
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    for stream, coloured in ((io.StringIO(), False), (Terminal(), True)):
+        setup_logging(settings("abcd1234"), stream)
+        logging.getLogger("geobot.test").warning("a line")
+        assert ("\x1b[" in stream.getvalue()) is coloured, stream.getvalue()
+    monkeypatch.setenv("NO_COLOR", "1")
+    terminal = Terminal()
+    setup_logging(settings("abcd1234"), terminal)
+    logging.getLogger("geobot.test").warning("a line")
+    assert "\x1b[" not in terminal.getvalue()
+    assert "WARNING" in terminal.getvalue()
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_no_voice_warnings_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    import discord
+
+    # discord.py warns once per process; make this client the first.
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True, raising=False)
+    stream = io.StringIO()
+    setup_logging(settings("abcd1234"), stream)
+    discord.Client(intents=discord.Intents.none())
+    logging.getLogger("discord.client").warning("other warnings still show")
+    assert "voice" not in stream.getvalue()
+    assert "other warnings still show" in stream.getvalue()

@@ -16,12 +16,13 @@ from geobot.reload import ReloadReport
 REPO = Path(__file__).resolve().parents[1]
 
 
-def geobot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def geobot(*args: str, env: dict[str, str],
+           cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("GEOBOT_", "DISCORD_",
                                                                       "DATABASE_"))}
     full.update(env)
     run = subprocess.run([sys.executable, "-m", "geobot", *args], capture_output=True,
-                         text=True, timeout=120, env=full, cwd=REPO)
+                         text=True, timeout=120, env=full, cwd=cwd)
     assert "Traceback" not in run.stderr, run.stderr
     return run
 
@@ -29,11 +30,12 @@ def geobot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def test_doctor_says_what_to_fix(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'g.db'}"
     env = {"DATABASE_URL": url, "GEOBOT_STATE_DIR": str(tmp_path / "state")}
-    run = geobot("doctor", env=env)
+    (tmp_path / "g.db").write_bytes(b"")  # a file that is there but never migrated
+    run = geobot("doctor", env={**env, "DISCORD_TOKEN": "not-a-token"})
     assert run.returncode == 1
-    assert "[FAIL] token: DISCORD_TOKEN is not set" in run.stdout
-    assert "[FAIL] database" in run.stdout
-    assert "fix: run `geobot db upgrade`" in run.stdout
+    assert "[FAIL] token: DISCORD_TOKEN does not look like a bot token" in run.stdout
+    assert "[note] database" in run.stdout
+    assert "the bot migrates it to" in run.stdout
     assert "[ok ] documents" in run.stdout
     upgrade(url)
     secret = "MTIz.NDU2.Nzg5-secret-value"
@@ -41,6 +43,39 @@ def test_doctor_says_what_to_fix(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout
     assert secret not in run.stdout + run.stderr
     assert "DISCORD_TOKEN is set (not shown)" in run.stdout
+    broken = geobot("doctor", env={"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/x",
+                                   "GEOBOT_STATE_DIR": str(tmp_path / "state")})
+    assert broken.returncode == 1
+    assert "[FAIL] database" in broken.stdout
+
+
+def tree(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_doctor_on_day_one_fails_nothing_and_creates_nothing(tmp_path: Path) -> None:
+    # Right after the quick start: no token, no database, no state folder yet, and run
+    # from some other folder.
+    elsewhere = tmp_path / "home"
+    elsewhere.mkdir()
+    state = tmp_path / "state"
+    env = {"GEOBOT_STATE_DIR": str(state)}
+    run = geobot("doctor", env=env, cwd=elsewhere)
+    assert run.returncode == 0, run.stdout
+    assert "[FAIL]" not in run.stdout
+    assert "[note] token: DISCORD_TOKEN is not set" in run.stdout
+    assert "not created yet: created on first start" in run.stdout
+    assert f"[note] state folder: {state}: created on first start" in run.stdout
+    assert f"[ok ] documents: {REPO / 'data'}" in run.stdout
+    assert tree(tmp_path) == ["home"]  # doctor wrote nothing anywhere
+
+
+def test_the_bundled_set_is_found_from_any_folder(tmp_path: Path) -> None:
+    run = geobot("ask", "What did Senator Mike Lee say about NATO?", env={}, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "a great deal for Europe" in run.stdout
+    run = geobot("documents", env={}, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
 
 
 def test_reload_without_a_running_bot(tmp_path: Path) -> None:

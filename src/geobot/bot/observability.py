@@ -16,6 +16,7 @@ import asyncio
 import functools
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -165,10 +166,26 @@ def setup_logging(level: str, fmt: str = "text", secrets: Iterable[str] = (),
     for old in [h for h in root.handlers if isinstance(h, RedactingStreamHandler)]:
         root.removeHandler(old)
     handler = RedactingStreamHandler(stream, secrets)
-    # MISSING lets discord.py pick its coloured formatter on a terminal, plain otherwise.
     formatter: logging.Formatter = JsonFormatter() if fmt == "json" else discord.utils.MISSING
+    if fmt != "json" and not _colour_terminal(handler.stream):
+        # discord.py also colours any stream inside a container (is_docker()): escape
+        # codes in journald and log files. Plain lines there, in discord.py's own layout.
+        formatter = logging.Formatter("[{asctime}] [{levelname:<8}] {name}: {message}",
+                                      "%Y-%m-%d %H:%M:%S", style="{")
     discord.utils.setup_logging(handler=handler, formatter=formatter, level=levelno, root=True)
+    logging.getLogger("discord.client").addFilter(_no_voice_warnings)
     return handler
+
+
+def _colour_terminal(stream: IO[str]) -> bool:
+    """Colours only on a terminal, and never with NO_COLOR set (no-color.org)."""
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def _no_voice_warnings(record: logging.LogRecord) -> bool:
+    # discord.py warns at every start that PyNaCl and davey (voice) are missing; the bot
+    # has no voice features, so for its operators the lines are noise that looks like a fault.
+    return "voice will NOT be supported" not in str(record.msg)
 
 
 # --- one line per command or click --------------------------------------------------------

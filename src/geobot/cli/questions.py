@@ -14,6 +14,7 @@ import functools
 import json
 import re
 import shutil
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -39,7 +40,7 @@ DatabaseUrlOption = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        help="Database URL [default: DATABASE_URL, or sqlite:///var/geobot.db]",
+        help="Database URL [default: DATABASE_URL, or geobot.db in the state folder]",
         show_default=False,
     ),
 ]
@@ -168,18 +169,23 @@ def parse_when(option: str, value: str, now: datetime | None = None) -> datetime
     """'7d', '24h', '30m', an ISO date (UTC midnight) or datetime (UTC unless it says)."""
     now = now or datetime.now(UTC)
     match = _RELATIVE.match(value)
-    if match:
-        amount, unit = int(match[1]), match[2]
-        return now - {"d": timedelta(days=amount), "h": timedelta(hours=amount)}.get(
-            unit, timedelta(minutes=amount)
-        )
     try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(
-            f"{option}: cannot read {value!r}; use 2025-01-31, 2025-01-31T12:00 or 7d/24h/30m"
-        ) from None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+        if match:
+            amount, unit = int(match[1]), match[2]
+            return now - {"d": timedelta(days=amount), "h": timedelta(hours=amount)}.get(
+                unit, timedelta(minutes=amount)
+            )
+        try:
+            when = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"{option}: cannot read {value!r}; use 2025-01-31, 2025-01-31T12:00 or 7d/24h/30m"
+            ) from None
+        # In UTC here, as the database compares it: a time just after 0001-01-01 in a zone
+        # east of UTC has no UTC equivalent, and must fail here as bad input.
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{option}: {value!r} is outside the dates I can use") from None
 
 
 def _filters(
@@ -384,12 +390,18 @@ def export_command(
     text: TextOption = None,
     guild: GuildOption = None,
     dms: DmsOption = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the --output file if it exists.")
+    ] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Questions as CSV (safe to open in a spreadsheet) or JSON lines."""
     fmt = format.strip().lower()
     if fmt not in ("csv", "jsonl"):
         raise ValueError(f"--format: expected csv or jsonl, not {format!r}")
+    if output is not None and output.exists() and not force:
+        # As `db backup`: an export never replaces a file by surprise.
+        raise ValueError(f"{output} already exists: choose a new file, or add --force")
     scope = _scope(guild, dms)
     filters = _filters(status, flagged, user, since, until, text)
     store = _open_store(database_url)
@@ -401,8 +413,16 @@ def export_command(
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    output.write_bytes(data)
+    _write_aside(output, data)
     typer.echo(f"wrote {len(data)} bytes to {output}", err=True)
+
+
+def _write_aside(target: Path, data: bytes) -> None:
+    """Write a whole file beside `target` and rename it into place: `target` is never
+    left half-written (an export over the old one that fails midway keeps the old one)."""
+    part = target.with_name(f".{target.name}.part")
+    part.write_bytes(data)
+    part.replace(target)
 
 
 @questions_app.command("stats")
@@ -414,13 +434,19 @@ def stats_command(
     chart: Annotated[
         Path | None,
         typer.Option(
-            "--chart", help="Also write a questions-per-day PNG here.", show_default=False
+            "--chart",
+            help="Also write a questions-per-day PNG here (needs geobot[charts]).",
+            show_default=False,
         ),
     ] = None,
     as_json: JsonOption = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Counts by status and by day, helpful rate, and the commonest unanswered themes."""
+    from geobot.questions.charts import CHARTS_MISSING, png_available, questions_per_day_png
+
+    if chart is not None and not png_available():
+        raise ValueError(CHARTS_MISSING)
     scope = _scope(guild, dms)
     when = parse_when("--since", since) if since else None
     store = _open_store(database_url)
@@ -429,8 +455,6 @@ def stats_command(
     finally:
         store.close()
     if chart is not None:
-        from geobot.questions.charts import questions_per_day_png
-
         chart.write_bytes(questions_per_day_png(stats))
     if as_json:
         _emit(stats.to_dict())
@@ -588,7 +612,12 @@ def backup_command(
         fail(f"no database file at {source}")
     if path.exists():
         fail(f"{path} already exists: choose a new file (a backup never overwrites)")
-    size, pages = _sqlite_backup(source, path)
+    try:
+        size, pages = _sqlite_backup(source, path)
+    except sqlite3.Error as exc:
+        # sqlite3 names no file: the one it could not open is the copy (the source was
+        # checked above), e.g. a folder that cannot hold files such as /proc.
+        fail(f"cannot write the backup to {path}: {exc}")
     typer.echo(f"backed up {source} to {path}: {pages} pages, {size / 1048576:.1f} MB, "
                "integrity ok")
 
@@ -601,8 +630,6 @@ def _sqlite_backup(source: Path, target: Path) -> tuple[int, int]:
     changes a page it has already copied. The copy is written aside and renamed into
     place, so `target` is either absent or complete.
     """
-    import sqlite3
-
     part = target.with_name(f".{target.name}.part")
     part.unlink(missing_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,9 +6,10 @@ one, the line of the offending entry, because admins fix these files by hand.
 
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,8 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from geobot.documents.model import LoadIssue
 
+# The longest text a curated value may hold: ten times a long paragraph (2,300 characters
+# in the articles and the house-style corpus). Anything longer is not a summary, claim or
+# quoted passage, and is refused with its line before it is searched for in the article.
+MAX_FIELD_CHARS = 25_000
+
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+NonEmpty = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_FIELD_CHARS)
+]
 
 
 class _Strict(BaseModel):
@@ -74,14 +82,29 @@ class CuratedFile(_Strict):
 
 @dataclass(slots=True)
 class Locator:
-    """Finds the line of an entry in a TOML file, which tomllib does not report."""
+    """Finds the line of an entry in a TOML file, which tomllib does not report.
+
+    The headers and line starts are found once per file: a file with thousands of faulty
+    entries gets thousands of lookups, and scanning the whole file for each was quadratic.
+    """
 
     path: str
     raw: str
+    _headers: dict[str, list[int]] = field(default_factory=dict)
+    _line_starts: list[int] | None = None
 
     def _header_offsets(self, table: str) -> list[int]:
-        pattern = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]", re.MULTILINE)
-        return [m.start() for m in pattern.finditer(self.raw)]
+        if table not in self._headers:
+            # [ \t]*, not \s*: a header is on one line, and \s* at every start of a long run
+            # of blank lines rescans the whole run.
+            pattern = re.compile(rf"^[ \t]*\[\[[ \t]*{re.escape(table)}[ \t]*\]\]", re.MULTILINE)
+            self._headers[table] = [m.start() for m in pattern.finditer(self.raw)]
+        return self._headers[table]
+
+    def _line_at(self, offset: int) -> int:
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.raw)]
+        return bisect.bisect_right(self._line_starts, offset)
 
     def line_of(self, table: str | None, index: int | None = None,
                 value: str | None = None) -> int | None:
@@ -92,7 +115,8 @@ class Locator:
                 if index < len(headers):
                     start = headers[index]
             else:
-                match = re.search(rf"^\s*\[\s*{re.escape(table)}\s*\]", self.raw, re.MULTILINE)
+                match = re.search(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", self.raw,
+                                  re.MULTILINE)
                 if match:
                     start = match.start()
         if value:
@@ -104,7 +128,7 @@ class Locator:
                 start = found
         if start == 0 and table is None and not value:
             return None
-        return self.raw.count("\n", 0, start) + 1
+        return self._line_at(start)
 
     def issue(self, message: str, table: str | None = None, index: int | None = None,
               value: str | None = None, severity: str = "error") -> LoadIssue:

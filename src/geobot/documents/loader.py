@@ -8,11 +8,13 @@ lists are validated the same way before they are used).
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import multiprocessing
 import os
 import re
+import stat
 import threading
 import time
 from collections import OrderedDict
@@ -42,6 +44,9 @@ from geobot.text.segment import sentence_spans
 ARTICLE_SUFFIX = ".txt"
 CURATED_SUFFIX = ".toml"
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+# A curated file is written by hand and quotes only a part of its article, so one larger
+# than this is not a curated file; refused by its size before any of it is parsed.
+MAX_CURATED_BYTES = 1024 * 1024
 log = logging.getLogger("geobot.documents")
 _DOCUMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -470,21 +475,46 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class _Refused(Exception):
+    """A file that is not read, and why (the message names no path: the caller does)."""
+
+
+def _limit_text(size: int, limit: int, what: str) -> str:
+    return f"file is {size / 1048576:.1f} MB; the limit is {limit // 1048576} MB per {what}"
+
+
+def _read_bounded(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, or _Refused.
+
+    Opened without following a symlink and without blocking, then checked on the open
+    file: a file swapped for a symlink or a FIFO after `_check_entry` looked at it is
+    refused here rather than followed or waited on.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise _Refused(f"cannot read file: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _Refused("not a regular file")
+        if info.st_size > limit:
+            raise _Refused(_limit_text(info.st_size, limit, what))
+        try:
+            raw = file.read(limit + 1)
+        except OSError as exc:
+            raise _Refused(f"cannot read file: {exc.strerror or exc}") from None
+    if len(raw) > limit:  # it grew after fstat
+        raise _Refused(_limit_text(len(raw), limit, what))
+    return raw
+
+
 def _read_article(path: Path, display: str, errors: list[LoadIssue]) -> tuple[bytes, str] | None:
     try:
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            errors.append(
-                LoadIssue(
-                    display,
-                    f"file is {size / 1048576:.1f} MB; the limit is "
-                    f"{MAX_DOCUMENT_BYTES // 1048576} MB per article",
-                )
-            )
-            return None
-        raw = path.read_bytes()
-    except OSError as exc:
-        errors.append(LoadIssue(display, f"cannot read file: {exc.strerror or exc}"))
+        raw = _read_bounded(path, MAX_DOCUMENT_BYTES, "article")
+    except _Refused as exc:
+        errors.append(LoadIssue(display, str(exc)))
         return None
     if not raw.strip():
         errors.append(LoadIssue(display, "file is empty"))
@@ -504,7 +534,71 @@ def _read_article(path: Path, display: str, errors: list[LoadIssue]) -> tuple[by
 def _is_candidate(path: Path) -> bool:
     # Editors and half-finished copies leave hidden and backup files beside the real ones.
     name = path.name
-    return path.is_file() and not name.startswith((".", "~", "#")) and not name.endswith("~")
+    return (
+        path.suffix in (ARTICLE_SUFFIX, CURATED_SUFFIX)
+        and not name.startswith((".", "~", "#"))
+        and not name.endswith("~")
+    )
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder, not a file"),
+    (stat.S_ISFIFO, "a FIFO (named pipe), not a file"),
+    (stat.S_ISCHR, "a character device, not a file"),
+    (stat.S_ISBLK, "a block device, not a file"),
+    (stat.S_ISSOCK, "a socket, not a file"),
+)
+
+
+def _check_entry(path: Path, root: Path) -> tuple[Path | None, str | None]:
+    """The real file to read for a data folder entry, or why it is refused.
+
+    A symlink is followed only to a file inside the data folder: whoever can write to the
+    folder could otherwise publish any file the bot can read (an .env with the token) to
+    every reader, and a symlink survives a git pull. Dangling links, link loops, folders
+    and special files named like articles are reported, never skipped in silence.
+    """
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            target = os.readlink(path)
+            try:
+                real = path.resolve(strict=True)
+            except FileNotFoundError:
+                return None, f"dangling symlink: its target {target} does not exist"
+            except (RuntimeError, OSError) as exc:  # a loop: RuntimeError up to 3.12
+                if isinstance(exc, OSError) and exc.errno != errno.ELOOP:
+                    raise
+                return None, "symlink loop: it never reaches a file"
+            if not real.is_relative_to(root):
+                return None, (
+                    f"symlink to {target}, outside the data folder: refused (only files "
+                    "inside the data folder are loaded)"
+                )
+            info = real.stat()
+        else:
+            real = path
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror or exc}"
+    for is_kind, reason in _FILE_KINDS:
+        if is_kind(info.st_mode):
+            return None, reason
+    if not stat.S_ISREG(info.st_mode):
+        return None, "not a regular file"
+    return real, None
+
+
+def _scan(folder: Path, errors: list[LoadIssue]) -> dict[Path, Path]:
+    """The folder's article and curated entries, each with the real file to read."""
+    root = folder.resolve()
+    found: dict[Path, Path] = {}
+    for path in sorted(p for p in folder.iterdir() if _is_candidate(p)):
+        real, problem = _check_entry(path, root)
+        if real is None:
+            errors.append(LoadIssue(str(path), problem or "not a regular file"))
+        else:
+            found[path] = real
+    return found
 
 
 def load_document_set(folder: Path | str, *, parse_workers: int = 0) -> LoadResult:
@@ -518,9 +612,10 @@ def load_document_set(folder: Path | str, *, parse_workers: int = 0) -> LoadResu
     if not folder.is_dir():
         return LoadResult(None, [LoadIssue(str(folder), "not a folder")])
     try:
-        entries = sorted(p for p in folder.iterdir() if _is_candidate(p))
+        real_files = _scan(folder, errors)
     except OSError as exc:
         return LoadResult(None, [LoadIssue(str(folder), f"cannot list folder: {exc}")])
+    entries = list(real_files)
     articles = {p.stem: p for p in entries if p.suffix == ARTICLE_SUFFIX}
     curated_files = {p.stem: p for p in entries if p.suffix == CURATED_SUFFIX}
     if not articles:
@@ -541,7 +636,7 @@ def load_document_set(folder: Path | str, *, parse_workers: int = 0) -> LoadResu
     for stem, path in articles.items():
         if _DOCUMENT_ID.match(stem):
             read_errors[stem] = []
-            contents[stem] = _read_article(path, str(path), read_errors[stem])
+            contents[stem] = _read_article(real_files[path], str(path), read_errors[stem])
     _parse_in_processes(
         [
             (stem, hashlib.sha256(c[0]).hexdigest(), c[1])
@@ -571,11 +666,11 @@ def load_document_set(folder: Path | str, *, parse_workers: int = 0) -> LoadResu
             curated_path = curated_files[stem]
             try:
                 # Read once: what is validated is exactly what the digest describes.
-                curated_bytes = curated_path.read_bytes()
-            except OSError as exc:
-                errors.append(
-                    LoadIssue(str(curated_path), f"cannot read file: {exc.strerror or exc}")
+                curated_bytes = _read_bounded(
+                    real_files[curated_path], MAX_CURATED_BYTES, "curated file"
                 )
+            except _Refused as exc:
+                errors.append(LoadIssue(str(curated_path), str(exc)))
                 continue
             curated, locator, curated_issues = read_curated(
                 curated_path, str(curated_path), curated_bytes

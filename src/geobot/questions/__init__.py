@@ -8,7 +8,7 @@ The bot's entry points:
 * ``FaqMatcher`` (faq.py): answers already written by moderators.
 * ``upgrade(database_url)`` (db.py): run the migrations at start.
 
-Charts (charts.py) are not imported here, to keep matplotlib off the import path.
+Charts (charts.py) are not imported here; matplotlib, for the PNG, is an optional extra.
 """
 
 from geobot.questions.db import current_revision, head_revision, make_engine, upgrade

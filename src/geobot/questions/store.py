@@ -306,8 +306,11 @@ EXPORT_COLUMNS = (
     "helpful_votes",
     "unhelpful_votes",
 )
-# Spreadsheets run a cell starting with one of these as a formula ("=HYPERLINK(...)").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets run a cell starting with one of these as a formula ("=HYPERLINK(...)"), and
+# skip leading spaces and line breaks to find it (" =1+1" is a formula in LibreOffice and
+# Excel alike); a tab or carriage return first is a formula start of its own (OWASP).
+_FORMULA_START = ("=", "+", "-", "@")
+_FORMULA_CONTROL = ("\t", "\r")
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -978,7 +981,7 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False)
     text = str(value)
-    if text.startswith(_FORMULA_START):
+    if text.startswith(_FORMULA_CONTROL) or text.lstrip().startswith(_FORMULA_START):
         return "'" + text
     return text
 

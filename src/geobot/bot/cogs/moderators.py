@@ -2,8 +2,10 @@
 forget`` and ``/questions faq list|delete``, the notice for flagged questions, and the daily
 retention clean-up.
 
-Who may use them: members with Manage Messages (``default_permissions`` hides the group from
-everyone else) or the server's configured moderator role, and the bot's admins
+Who may use them: members with Manage Messages server-wide, from their roles
+(``default_permissions`` hides the group from everyone else; an overwrite that grants it in
+one channel does not count, since the scope is the whole server) or the server's configured
+moderator role, and the bot's admins
 (GEOBOT_ADMIN_IDS and the application's owner or team). Guild admins can change who sees
 the group in Server Settings → Integrations, so every command and every autocomplete checks
 again at run time; autocomplete callbacks get no command checks from discord.py, hence the
@@ -19,8 +21,9 @@ inside every query):
 So no option, id, button or file ever reaches across servers, and an id from another server
 gets exactly the answer an unknown id gets.
 
-Every store call is blocking database I/O and runs in a worker thread (``to_thread``).
-Every reply is ephemeral.
+Every store call is blocking database I/O and runs in a worker thread (``log_call``); a
+database that is away gets "the question log isn't available right now". Every reply is
+ephemeral.
 """
 
 from __future__ import annotations
@@ -36,10 +39,16 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from geobot.bot import render
-from geobot.bot.client import to_thread
-from geobot.bot.cogs.privacy import Confirm, report_view_error, require_store
+from geobot.bot.cogs.privacy import (
+    Confirm,
+    LogUnavailable,
+    log_call,
+    report_view_error,
+    require_store,
+)
 from geobot.bot.tree import NotPermitted, UserFacingError
 from geobot.bot.views import Pages
+from geobot.questions.charts import png_available, questions_per_day_png, questions_per_day_text
 from geobot.questions.export import export_filename, export_questions
 from geobot.questions.faq import FaqEntry
 from geobot.questions.models import Question, QuestionStatus, utcnow
@@ -109,6 +118,13 @@ def parse_since(text: str, now: datetime) -> datetime | None:
         if parsed is not None:
             # Moderators type dates in UTC; Discord shows them in local time afterwards.
             parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            try:
+                # In UTC, as the database compares it: just after 0001-01-01 in a zone east
+                # of UTC has no UTC equivalent (an OverflowError later, a "bug" reply).
+                parsed = parsed.astimezone(UTC)
+            except OverflowError:
+                raise UserFacingError(f"`since:{text}` is before the earliest "
+                                      "date I can use.") from None
             if parsed > now:
                 raise UserFacingError(f"`since:{text}` is in the future.")
             return parsed
@@ -298,7 +314,9 @@ def notification_embed(question: Question, updated: bool) -> discord.Embed:
     return render.fit(embed)
 
 
-def stats_embed(stats: Stats, where: str, period: str) -> discord.Embed:
+def stats_embed(stats: Stats, where: str, period: str, *, chart: bool = True) -> discord.Embed:
+    """The numbers, and the chart: the attached PNG, or (``chart`` False: no matplotlib)
+    the same per-day counts drawn in text."""
     status = stats.by_status
     bot_answered = status.get("open", 0) - stats.waiting
     embed = discord.Embed(title=render.clip(f"Questions in {where}", render.TITLE_LIMIT),
@@ -331,7 +349,12 @@ def stats_embed(stats: Stats, where: str, period: str) -> discord.Embed:
         embed.add_field(name="Most-asked unanswered themes",
                         value=render.clip("\n".join(lines), render.FIELD_VALUE_LIMIT),
                         inline=False)
-    embed.set_image(url=f"attachment://{CHART_FILENAME}")
+    if chart:
+        embed.set_image(url=f"attachment://{CHART_FILENAME}")
+    else:
+        embed.add_field(name="Questions per day (UTC; ▒ waiting for a moderator)",
+                        value=render.clip(f"```\n{questions_per_day_text(stats)}\n```",
+                                          render.FIELD_VALUE_LIMIT), inline=False)
     return render.fit(embed)
 
 
@@ -352,10 +375,14 @@ def postable(guild: discord.Guild, channel_id: int, *, embeds: bool = False) -> 
     return channel
 
 
-def chart_png(stats: Stats, title: str) -> bytes:
-    # Imported here: matplotlib is slow to import and only this command needs it.
-    from geobot.questions.charts import questions_per_day_png
+def server_permissions(member: discord.Member) -> discord.Permissions:
+    """What the member may do server-wide: their roles' permissions, all of them for the
+    owner and administrators. Channel overwrites play no part."""
+    return member.guild_permissions
 
+
+def chart_png(stats: Stats, title: str) -> bytes:
+    # matplotlib is imported inside: it is slow to import and only this command needs it.
     return questions_per_day_png(stats, title=title)
 
 
@@ -400,12 +427,15 @@ class Moderators(commands.Cog):
         guild_id = interaction.guild_id
         if self.bot.is_bot_admin(user):
             return Scope.bot_admin(guild_id)
-        # The member's permissions in this channel, as Discord computed them (administrators
-        # have every permission).
-        if interaction.permissions.manage_messages:
+        if not isinstance(user, discord.Member):
+            return None
+        # Server-wide permissions, from the member's roles (administrators and the owner
+        # have all): the scope is the whole server, so Manage Messages granted by one
+        # channel's overwrite (interaction.permissions) must not open it.
+        if server_permissions(user).manage_messages:
             return Scope.moderator(guild_id)
-        if isinstance(user, discord.Member) and self.bot.store is not None:
-            settings = await to_thread(self.bot.store.get_guild_settings,
+        if self.bot.store is not None:
+            settings = await log_call(self.bot.store.get_guild_settings,
                                        Scope.moderator(guild_id))
             role_id = settings.moderator_role_id if settings else None
             if role_id is not None and user.get_role(role_id) is not None:
@@ -427,10 +457,13 @@ class Moderators(commands.Cog):
                               current: str) -> list[app_commands.Choice[str]]:
         # Command checks do not run for autocomplete: without this, anyone who can type the
         # command could read question texts from the suggestions.
-        scope = await self.moderator_scope(interaction)
-        if scope is None or self.bot.store is None:
-            return []
-        rows = await to_thread(self.bot.store.id_autocomplete, scope, current)
+        try:
+            scope = await self.moderator_scope(interaction)
+            if scope is None or self.bot.store is None:
+                return []
+            rows = await log_call(self.bot.store.id_autocomplete, scope, current)
+        except LogUnavailable:
+            return []  # suggestions cannot say why; the command itself will
         return [app_commands.Choice(name=label, value=str(qid)) for qid, label in rows]
 
     def _filters(self, status: str | None, flagged: bool | None, asker: discord.abc.User | None,
@@ -483,7 +516,7 @@ class Moderators(commands.Cog):
         scope = await self.require_moderator(interaction)
         filters = self._filters(status, flagged, asker, since, text)
         await self._defer(interaction)
-        page = await to_thread(self.store.list_questions, scope, filters, limit=LIST_LIMIT)
+        page = await log_call(self.store.list_questions, scope, filters, limit=LIST_LIMIT)
         pages = list_pages(page.items, page.total, f"Questions in {_where(self.bot, scope)}",
                            describe_filters(filters, since))
         await self._say_pages(interaction, pages)
@@ -497,11 +530,11 @@ class Moderators(commands.Cog):
         scope = await self.require_moderator(interaction)
         qid = parse_question_id(question_id)
         await self._defer(interaction)
-        question = await to_thread(self.store.get_question, scope, qid)
+        question = await log_call(self.store.get_question, scope, qid)
         if question is None:
             raise not_found(qid)
         try:
-            votes = await to_thread(self.store.get_votes, scope, qid)
+            votes = await log_call(self.store.get_votes, scope, qid)
         except QuestionNotFound:
             raise not_found(qid) from None  # deleted between the two reads
         await self._say(interaction, embed=question_embed(question, votes.helpful,
@@ -525,7 +558,7 @@ class Moderators(commands.Cog):
         qid = parse_question_id(question_id)
         if text is None:
             # A form allows line breaks, which a slash command option does not.
-            question = await to_thread(self.store.get_question, scope, qid)
+            question = await log_call(self.store.get_question, scope, qid)
             if question is None:
                 raise not_found(qid)
             await interaction.response.send_modal(AnswerForm(self, question, add_to_faq))
@@ -535,11 +568,11 @@ class Moderators(commands.Cog):
 
     async def record_answer(self, interaction: discord.Interaction, scope: Scope, qid: int,
                             text: str, add_to_faq: bool) -> None:
-        before = await to_thread(self.store.get_question, scope, qid)
+        before = await log_call(self.store.get_question, scope, qid)
         if before is None:
             raise not_found(qid)
         try:
-            result = await to_thread(self.store.answer_question, scope, qid, text,
+            result = await log_call(self.store.answer_question, scope, qid, text,
                                      interaction.user.id, add_to_faq)
         except QuestionNotFound:
             raise not_found(qid) from None
@@ -613,7 +646,7 @@ class Moderators(commands.Cog):
         qid = parse_question_id(question_id)
         await self._defer(interaction)
         try:
-            await to_thread(self.store.dismiss, scope, qid, interaction.user.id, reason)
+            await log_call(self.store.dismiss, scope, qid, interaction.user.id, reason)
         except QuestionNotFound:
             raise not_found(qid) from None
         except InvalidTransition as exc:
@@ -633,7 +666,7 @@ class Moderators(commands.Cog):
         qid = parse_question_id(question_id)
         await self._defer(interaction)
         try:
-            await to_thread(self.store.reopen, scope, qid)
+            await log_call(self.store.reopen, scope, qid)
         except QuestionNotFound:
             raise not_found(qid) from None
         except InvalidTransition:
@@ -655,12 +688,15 @@ class Moderators(commands.Cog):
         since = since or f"{STATS_DEFAULT_DAYS}d"
         start = parse_since(since, now)
         await self._defer(interaction)
-        stats = await to_thread(self.store.stats, scope, start)
+        stats = await log_call(self.store.stats, scope, start)
         where = _where(self.bot, scope)
         period = ("All time" if start is None
                   else f"Since {discord.utils.format_dt(start, 'D')} ({render.escape(since)})")
-        png = await to_thread(chart_png, stats,
-                              f"Questions per day in {_where(self.bot, scope, markdown=False)}")
+        if not png_available():
+            await self._say(interaction, embed=stats_embed(stats, where, period, chart=False))
+            return
+        png = await log_call(chart_png, stats,
+                             f"Questions per day in {_where(self.bot, scope, markdown=False)}")
         await self._say(interaction, embed=stats_embed(stats, where, period),
                         attachments=[discord.File(io.BytesIO(png), CHART_FILENAME)])
 
@@ -683,12 +719,12 @@ class Moderators(commands.Cog):
         scope = await self.require_moderator(interaction)
         filters = self._filters(status, flagged, asker, since, text)
         await self._defer(interaction)
-        count = (await to_thread(self.store.list_questions, scope, filters, limit=1)).total
+        count = (await log_call(self.store.list_questions, scope, filters, limit=1)).total
         if count == 0:
             await self._say(interaction, "No questions match "
                             f"({describe_filters(filters, since)}): nothing to export.")
             return
-        data = await to_thread(export_questions, self.store, scope, filters, format)
+        data = await log_call(export_questions, self.store, scope, filters, format)
         if len(data) > interaction.filesize_limit:
             raise UserFacingError(
                 f"The export is {len(data) / 1e6:.1f} MB, more than Discord lets me attach. "
@@ -722,7 +758,8 @@ class Moderators(commands.Cog):
     ) -> None:
         if interaction.guild_id is None or interaction.guild is None:
             raise UserFacingError("Settings belong to a server: run this in the server.")
-        if not interaction.permissions.manage_guild:
+        user = interaction.user
+        if not (isinstance(user, discord.Member) and server_permissions(user).manage_guild):
             raise NotPermitted(NOT_AN_ADMIN)
         scope = Scope.moderator(interaction.guild_id)
         changes: dict[str, int | None] = {}
@@ -743,9 +780,9 @@ class Moderators(commands.Cog):
         await self._defer(interaction)
         store = self.store
         if changes:
-            current = await to_thread(lambda: store.set_guild_settings(scope, **changes))
+            current = await log_call(lambda: store.set_guild_settings(scope, **changes))
         else:
-            current = await to_thread(store.get_guild_settings, scope)
+            current = await log_call(store.get_guild_settings, scope)
         role_id = current.moderator_role_id if current else None
         channel_id = current.notify_channel_id if current else None
         days = current.retention_days if current else None
@@ -761,7 +798,7 @@ class Moderators(commands.Cog):
         embed.add_field(name="Notify channel", value=notify, inline=False)
         if days:
             cutoff = utcnow() - timedelta(days=days)
-            older = (await to_thread(store.list_questions, scope,
+            older = (await log_call(store.list_questions, scope,
                                      QuestionFilter(until=cutoff), limit=1)).total
             retention = (f"{days} day(s): older questions are deleted once a day. "
                          f"{older} question(s) are older than that now.")
@@ -778,7 +815,7 @@ class Moderators(commands.Cog):
     async def forget(self, interaction: discord.Interaction, user: discord.User) -> None:
         scope = await self.require_moderator(interaction)
         target = user.id
-        count = (await to_thread(self.store.list_questions, scope,
+        count = (await log_call(self.store.list_questions, scope,
                                  QuestionFilter(user_id=target), limit=1)).total
         where = _where(self.bot, scope)
 
@@ -786,7 +823,7 @@ class Moderators(commands.Cog):
             # Checked again: the role may be gone since the command, and the scope is the
             # one of the click, which is the same server as the command.
             again = await self.require_moderator(confirmed)
-            result = await to_thread(self.store.forget_user, again, target)
+            result = await log_call(self.store.forget_user, again, target)
             log.info("command=questions forget guild=%s moderator=%s questions=%d votes=%d",
                      again.guild_id or "DM", confirmed.user.id, result.questions,
                      result.feedback)
@@ -804,10 +841,13 @@ class Moderators(commands.Cog):
 
     async def faq_autocomplete(self, interaction: discord.Interaction,
                                current: str) -> list[app_commands.Choice[str]]:
-        scope = await self.moderator_scope(interaction)  # no command checks here either
-        if scope is None or self.bot.store is None:
+        try:
+            scope = await self.moderator_scope(interaction)  # no command checks here either
+            if scope is None or self.bot.store is None:
+                return []
+            entries = await log_call(self.bot.store.list_faq, scope)
+        except LogUnavailable:
             return []
-        entries = await to_thread(self.bot.store.list_faq, scope)
         typed = current.strip().lstrip("#").casefold()
         found = [e for e in reversed(entries)  # newest first
                  if not typed or str(e.id).startswith(typed) or typed in e.question.casefold()
@@ -820,7 +860,7 @@ class Moderators(commands.Cog):
     async def faq_list(self, interaction: discord.Interaction) -> None:
         scope = await self.require_moderator(interaction)
         await self._defer(interaction)
-        entries = list(reversed(await to_thread(self.store.list_faq, scope)))
+        entries = list(reversed(await log_call(self.store.list_faq, scope)))
         pages = faq_pages(entries, f"FAQ of {_where(self.bot, scope)}")
         await self._say_pages(interaction, pages)
 
@@ -834,7 +874,7 @@ class Moderators(commands.Cog):
         fid = parse_question_id(entry_id)
         await self._defer(interaction)
         try:
-            entry = await to_thread(self.store.delete_faq, scope, fid)
+            entry = await log_call(self.store.delete_faq, scope, fid)
         except FaqNotFound:
             # As for questions: another server's entry reads exactly like a missing one.
             raise UserFacingError(f"There is no FAQ entry #{fid} here.") from None
@@ -855,10 +895,10 @@ class Moderators(commands.Cog):
             return  # DMs have no notify channel
         store, scope = self.bot.store, Scope.moderator(interaction.guild_id)
         try:
-            settings = await to_thread(store.get_guild_settings, scope)
+            settings = await log_call(store.get_guild_settings, scope)
             if settings is None or settings.notify_channel_id is None:
                 return
-            question = (await to_thread(store.get_question, scope, recorded.id)
+            question = (await log_call(store.get_question, scope, recorded.id)
                         if recorded.id is not None else None)
             channel = postable(guild, settings.notify_channel_id)
             if channel is None:
@@ -867,6 +907,8 @@ class Moderators(commands.Cog):
                 return
             await channel.send(self._notice(interaction, recorded, question),
                                allowed_mentions=discord.AllowedMentions.none())
+        except LogUnavailable:
+            return  # an outage, logged as one by log_call
         except Exception:
             # A notice is a convenience; it must never break anything else.
             log.exception("guild=%s could not post the flagged-question notice", guild.id)
@@ -897,7 +939,9 @@ class Moderators(commands.Cog):
         if self.bot.store is None:
             return
         try:
-            deleted = await to_thread(self.bot.store.apply_retention)
+            deleted = await log_call(self.bot.store.apply_retention)
+        except LogUnavailable:
+            return  # an outage, logged as one; the next daily run tries again
         except Exception:
             # An unhandled error would stop the loop for good; try again next time instead.
             log.exception("retention clean-up failed; retrying at the next run")

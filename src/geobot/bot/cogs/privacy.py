@@ -17,17 +17,19 @@ import io
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy import exc as sa_exc
 
 from geobot.bot import render
 from geobot.bot.client import to_thread
 from geobot.bot.replies import reply
 from geobot.bot.tree import UserFacingError
 from geobot.bot.views import Pages
+from geobot.questions.db import DatabaseError
 from geobot.questions.store import MyData, QuestionStore
 
 if TYPE_CHECKING:
@@ -42,10 +44,35 @@ GENERIC_ERROR = ("Sorry, something went wrong on my side. The moderators can fin
                  "in the bot's log.")
 
 
+LOG_UNAVAILABLE = "The question log isn't available right now. Try again later."
+# What a database that is away raises (refused or dropped connections, a file that cannot
+# be opened, a full pool): an outage, not a bug in a command.
+_OUTAGES = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
+            DatabaseError)
+
+T = TypeVar("T")
+
+
+class LogUnavailable(UserFacingError):
+    """The question log's database cannot be used right now (already logged once)."""
+
+
 def require_store(bot: GeobotBot) -> QuestionStore:
     if bot.store is None:
-        raise UserFacingError("The question log isn't available right now. Try again later.")
+        raise LogUnavailable(LOG_UNAVAILABLE)
     return bot.store
+
+
+async def log_call(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """A question-log call off the event loop (``to_thread``). A database that is away
+    becomes the polite "unavailable" reply and one warning line, without a traceback;
+    readers' questions meanwhile go to the writer's spool as before."""
+    try:
+        return await to_thread(func, *args, **kwargs)
+    except _OUTAGES as exc:
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+        log.warning("question log unavailable: %s: %s", type(exc).__name__, reason)
+        raise LogUnavailable(LOG_UNAVAILABLE) from None
 
 
 async def report_view_error(interaction: discord.Interaction, error: Exception) -> None:
@@ -122,7 +149,7 @@ class DeleteMyData(discord.ui.Button[Pages]):
 
         async def delete(confirmed: discord.Interaction) -> str:
             # The clicking user's own id: the Pages view only lets its owner click.
-            result = await to_thread(require_store(bot).delete_my_data, user_id)
+            result = await log_call(require_store(bot).delete_my_data, user_id)
             log.info("user=%s outcome=deleted_own_data questions=%d votes=%d", user_id,
                      result.questions, result.feedback)
             return (f"Done: deleted {_count(result.questions, 'question')} and "
@@ -202,7 +229,7 @@ class Privacy(commands.Cog):
     async def mydata(self, interaction: discord.Interaction) -> None:
         store = require_store(self.bot)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        data = await to_thread(store.my_data, interaction.user.id)
+        data = await log_call(store.my_data, interaction.user.id)
         if not data.questions and not data.feedback:
             await interaction.edit_original_response(
                 content="geobot stores nothing about you: no questions and no votes.")

@@ -1,0 +1,148 @@
+"""Loading is linear in the size of what it is given, and what is over a limit is refused
+by its file and line before it is parsed.
+
+Sentence splitting (pysbd) is quadratic in the length of the text it sees: an article that
+is one unbroken paragraph used to take minutes to load, and during a reload every other
+reload was refused meanwhile. Real files on disk, the real loader and the real reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from geobot.documents import loader
+from geobot.documents.curation import MAX_FIELD_CHARS
+from geobot.documents.loader import MAX_CURATED_BYTES, load_document_set
+from geobot.library import Library
+from geobot.reload import LibraryHolder
+from geobot.text import segment
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "articles"
+ALLIANCE = "trump-putin-alliance-unravels"
+
+
+def one_paragraph(size: int) -> str:
+    """`size` characters of real prose with no line break: the corpus, joined and repeated."""
+    prose = " ".join(
+        line.strip()
+        for path in sorted(CORPUS.glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if len(line.strip()) > 200  # paragraphs, not headings
+    )
+    text = (prose + " ") * (size // len(prose) + 1)
+    return text[: text.rindex(" ", 0, size)] + "."
+
+
+def load_seconds(folder: Path, size: int) -> float:
+    folder.mkdir()
+    (folder / "run-on.txt").write_text("A Title\n\n" + one_paragraph(size) + "\n")
+    loader._parse_cached.cache_clear()
+    segment.sentence_spans.cache_clear()
+    started = time.perf_counter()
+    result = load_document_set(folder)
+    seconds = time.perf_counter() - started
+    assert result.ok, [str(e) for e in result.errors]
+    assert result.documents is not None
+    assert len(result.documents.documents["run-on"].passages) > size // 1000
+    return seconds
+
+
+@pytest.mark.slow
+def test_a_one_paragraph_article_loads_in_linear_time(tmp_path: Path) -> None:
+    small = load_seconds(tmp_path / "small", 62 * 1024)
+    large = load_seconds(tmp_path / "large", 248 * 1024)
+    # Four times the text: linear is about 4x; the quadratic splitter took 16x (6 s, 96 s).
+    # Generous bounds, for a busy shared machine.
+    assert large < 8 * max(small, 0.05), (small, large)
+    assert large < 6.0, large
+
+
+def test_windows_split_a_long_paragraph_exactly_as_pysbd_does() -> None:
+    # The windows are an implementation detail: the sentences must be pysbd's own.
+    text = one_paragraph(3 * segment.WINDOW + 1234)
+    assert len(text) > segment.WINDOW
+    assert segment.sentence_spans(text) == tuple(segment._segment(text))
+
+
+def test_a_run_on_sentence_without_full_stops_is_cut_at_spaces() -> None:
+    text = " ".join(["word"] * (4 * segment.WINDOW // 5))
+    spans = segment.sentence_spans(text)
+    assert len(spans) > 3
+    assert all(end - start <= segment.WINDOW for start, end in spans)
+    assert "".join(text[a:b] + " " for a, b in spans).strip() == text  # nothing lost
+
+
+def test_fifty_megabyte_curated_file_is_refused_unread(data_copy: Path) -> None:
+    toml = data_copy / f"{ALLIANCE}.toml"
+    with toml.open("ab") as out:
+        out.truncate(50 * 1024 * 1024)  # real bytes on disk (a sparse tail of NULs)
+    started = time.perf_counter()
+    result = load_document_set(data_copy)
+    assert time.perf_counter() - started < 2.0
+    (error,) = result.errors
+    assert error.path == str(toml)
+    assert error.message == (
+        f"file is 50.0 MB; the limit is {MAX_CURATED_BYTES // 1048576} MB per curated file"
+    )
+
+
+def test_an_over_long_field_is_refused_with_its_line(data_copy: Path) -> None:
+    toml = data_copy / f"{ALLIANCE}.toml"
+    lines = toml.read_text().splitlines()
+    line = len(lines) + 2
+    lines += ["", "[[quotes]]", f'text = "{"x" * (MAX_FIELD_CHARS + 1)}"', 'kind = "term"']
+    toml.write_text("\n".join(lines) + "\n")
+    result = load_document_set(data_copy)
+    (error,) = result.errors
+    assert error.path == str(toml)
+    assert error.line == line
+    assert f"at most {MAX_FIELD_CHARS} characters" in error.message
+
+
+def test_many_faulty_entries_are_reported_in_linear_time(data_copy: Path) -> None:
+    # Each error's line is looked up; looking each up by rescanning the file was quadratic.
+    toml = data_copy / f"{ALLIANCE}.toml"
+    original = toml.read_text()
+
+    def seconds(count: int) -> float:
+        entries = "".join(f'\n[[quotes]]\ntext = "nobody wrote {n}"\nkind = "quote"\n'
+                          for n in range(count))
+        toml.write_text(original + entries)
+        started = time.perf_counter()
+        result = load_document_set(data_copy)
+        assert len(result.errors) == count
+        # The line of the last entry's text, which the error quotes.
+        assert result.errors[-1].line == original.count("\n") + 4 * count - 1
+        return time.perf_counter() - started
+
+    small, large = seconds(2000), seconds(8000)
+    assert large < 8 * max(small, 0.05), (small, large)
+
+
+async def test_reloading_a_huge_curated_file_never_stalls_the_loop(data_copy: Path) -> None:
+    holder = LibraryHolder(Library.load(data_copy), data_copy)
+    before = holder.library
+    toml = data_copy / f"{ALLIANCE}.toml"
+    toml.write_text(toml.read_text() + "\n# padding\n" + ("# " + "x" * 98 + "\n") * 500_000)
+    loop = asyncio.get_running_loop()
+    stalls: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            tick = loop.time()
+            await asyncio.sleep(0.01)
+            stalls.append(loop.time() - tick - 0.01)
+
+    task = asyncio.create_task(ticker())
+    try:
+        report = await holder.reload("discord")
+    finally:
+        task.cancel()
+    assert not report.ok
+    assert holder.library is before
+    assert any(str(toml) in str(e) and "limit is 1 MB" in e.message for e in report.errors)
+    assert max(stalls, default=0.0) < 0.5
