@@ -368,18 +368,7 @@ def _build_document(
             )
         )
     if curated is None:
-        sources = [
-            Source(
-                f"note-{n}",
-                document_id,
-                f"note {n}",
-                "footnote",
-                n,
-                None,
-                tuple(p.id for p in passages if n in p.citations),
-            )
-            for n in sorted(parsed.notes)
-        ]
+        sources = _note_sources(document_id, parsed)
 
     quotes: list[Quote] = []
     unconfirmed: set[str] = set()
@@ -431,14 +420,41 @@ def _build_document(
         arguments=tuple(arguments),
         sources=tuple(sources),
         summary=meta.summary.strip() if meta and meta.summary else None,
-        author=meta.author if meta else None,
+        # What the curated layer leaves out, the article's own byline and date line give.
+        author=(meta.author if meta else None) or parsed.author,
         publication=meta.publication if meta else None,
-        date=meta.date if meta else None,
+        date=(meta.date if meta else None) or parsed.date,
         url=meta.url if meta else None,
         topics=tuple(meta.topics) if meta else (),
         glossary={k: tuple(v) for k, v in curated.glossary.items()} if curated else {},
         curated_sha256=curated_sha256,
+        headings=tuple(parsed.headings),
+        footnotes=dict(parsed.note_texts),
+        dateline=parsed.dateline,
     )
+
+
+def _note_sources(document_id: str, parsed: ParsedArticle) -> list[Source]:
+    """An uncurated article's sources: its notes, with their text where its notes list
+    gives it, each with the sentences that cite it."""
+    cited: dict[int, list[str]] = {}
+    for passage in parsed.passages:
+        for note in passage.citations:
+            cited.setdefault(note, []).append(passage.id)
+    listed = parsed.note_texts
+    return [
+        Source(
+            f"note-{n}",
+            document_id,
+            f"note {n}",
+            "footnote",
+            n,
+            listed.get(n),
+            tuple(cited.get(n, ())),
+            origin="notes" if n in listed else "marker",
+        )
+        for n in sorted(parsed.notes | set(listed))
+    ]
 
 
 def _quote(

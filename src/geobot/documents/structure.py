@@ -1,0 +1,382 @@
+"""The parts of an article around its text: title, byline, date, headings and back matter.
+
+Articles arrive as plain text with no markup, in many house styles. What is read here follows
+the conventions of journalism and of think-tank and government reports, not any one site:
+
+- the first line is the title when it is shaped like one (no final full stop; a title may
+  ask a question);
+- the front matter under it (byline, affiliation, date and dateline lines) is metadata, not
+  a section and not searchable text;
+- a heading is a short line without final punctuation, or a short question standing alone
+  between paragraphs ("What Has Changed?"), or a Title-Case label ending in ":";
+- the back matter at the end (notes and references, author information, a disclaimer) is
+  not part of the argument: its headings are kept, the notes are read, the rest is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from geobot.text.footnotes import known_notes, note_entry, read_notes
+
+MAX_HEADING_CHARS = 160
+MAX_HEADING_WORDS = 20
+MAX_TITLE_WORDS = 30
+# A question heading is short; a longer question standing alone is a paragraph of a list of
+# questions ("Potential questions for Congress" lists them one per line).
+MAX_QUESTION_HEADING_WORDS = 15
+
+# Lines that web pages wrap around an article. Matched against a whole line, case-folded.
+BOILERPLATE = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"no products in the cart\.?",
+        r"skip to (main )?content",
+        r"(share|share this|share this article|tweet|print|email)( on \w+)?:?",
+        r"(sign up|subscribe)( (now|today|to our newsletter))?[.!]?",
+        r"(advertisement|sponsored( content)?)",
+        r"(read more|continue reading|related articles?|you may also like)[:.…]*",
+        r"(accept|we use) cookies.*",
+        r"(all rights reserved|copyright ©?).*",
+        r"(posted|published) (in|on|by) .{0,60}",
+        r"(leave a (reply|comment)|\d+ comments?)",
+    )
+)
+_FINAL_PUNCTUATION = tuple(".!?:;,…")
+_TRAILING_CLOSERS = "\"”’')]0123456789 "
+BULLET = re.compile(r"^\s*(?:[-*•–▪◦●·]|\d{1,2}[.)])\s+")
+
+# Back matter, by the headings reports and papers give it. Notes lists are read; author
+# information becomes the byline when the front has none; the others are dropped.
+_NOTES_HEADINGS = {
+    "notes", "footnotes", "endnotes", "references", "sources", "bibliography",
+    "works cited", "citations", "notes and references", "sources and notes",
+}
+_AUTHOR_HEADINGS = {
+    "author information", "about the author", "about the authors", "about the contributors",
+    "author", "authors", "contributors", "author biography", "author bio",
+}
+_OTHER_BACK_HEADINGS = {
+    "disclaimer", "acknowledgments", "acknowledgements", "disclosure", "disclosures",
+    "copyright", "copyright notice", "legal notice",
+}
+# A body section after a back-matter heading means it was not back matter after all: a
+# heading followed by a paragraph at least this long is prose, not a note or a name line.
+_PROSE_WORDS = 25
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|"
+    rf"{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{4}}-\d{{2}}-\d{{2}}|"
+    r"\d{1,2}/\d{1,2}/\d{2,4})"
+)
+# Words a date line may hold besides the date: how the date is introduced, a time, a zone,
+# and a report number in brackets ("Updated April 16, 2026 (IF11783)").
+_DATE_VERB = re.compile(
+    r"^(?:(?:last |first )?(?:updated|published|posted|released|revised|modified)"
+    r"(?: on)?|dated?:?)\b",
+    re.IGNORECASE,
+)
+_DATE_REST = re.compile(
+    r"\b(?:(?:last |first )?(?:updated|published|posted|released|revised|modified)|on|at|"
+    r"dated?|\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?|[ap]\.?m\.?|[A-Z]{2,4}T|UTC|GMT)\b|"
+    r"\([^()\s]{1,20}\)|[|·•,:;–—-]",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(
+    r"^(?:By|BY|Written by|Reported by|Words by|Authors?:)\s+"
+    r"(?!(?:The|A|An|This|That|These|Its|Their|Then|Now)\b)([A-Z].*)$"
+)
+# A person's name: two to five capitalised words, initials or name particles.
+_NAME = re.compile(
+    r"^(?:[A-Z][\w'’-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w'’-]+|[A-Z]\.|de|da|van|von|der|bin|al|la|le))"
+    r"{1,4}$"
+)
+# What people sign their work as, in a "Jane Doe, Senior Fellow" author line.
+_ROLE = re.compile(
+    r"\b(fellow|professor|director|editor|correspondent|reporter|writer|analyst|specialist|"
+    r"researcher|coordinator|chair|president|scholar|author|columnist|contributor|associate|"
+    r"lecturer|chief|manager|officer|advis[eo]r|expert|journalist|economist|historian|"
+    r"head|dean|staff)\b",
+    re.IGNORECASE,
+)
+# A dateline of its own: the place in capitals, as wire stories print it ("WASHINGTON —").
+_DATELINE_LINE = re.compile(
+    r"^[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][\w.'’ -]*\s*[—–-]*|\s*[—–-]+)$"
+)
+# A dateline opening the first paragraph: "KYIV, Ukraine (Reuters) — ".
+_DATELINE_LEAD = re.compile(
+    rf"^([A-Z][A-Z.'’-]{{2,}}(?:\s[A-Z][A-Z.'’-]+)*(?:,\s[A-Z][\w.]*(?:\s[A-Z][\w.]*)*)?"
+    rf"(?:,?\s{_MONTH}\s\d{{1,2}})?(?:\s\([A-Z][\w .]*\))?)\s+[—–-]{{1,2}}\s+(?=[A-Z“\"‘])"
+)
+# A line that ends on one of these words is an unfinished sentence introducing the list
+# below it (a colon lost in conversion: "Issues of potential disagreement include"), not a
+# heading.
+_LEAD_IN_ENDS = {
+    "include", "includes", "including", "are", "is", "were", "was", "be", "following",
+    "as", "such", "these", "the", "a", "an", "of", "to", "for", "and", "or", "with", "by",
+    "from", "that", "which", "whether",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    number: int  # 1-based line number in the file
+    text: str  # stripped
+    block: int  # which blank-line separated block of the file it stands in
+
+
+@dataclass(slots=True)
+class ArticleParts:
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    dateline: str | None = None
+    body: list[Line] = field(default_factory=list)  # what sections and passages come from
+    headings: set[int] = field(default_factory=set)  # indexes into body that are headings
+    back_headings: list[Line] = field(default_factory=list)
+    notes: dict[int, str] = field(default_factory=dict)  # the article's notes list
+    references: list[str] = field(default_factory=list)  # unnumbered entries of that list
+    boilerplate: list[int] = field(default_factory=list)
+
+
+def is_heading(line: str) -> bool:
+    """Shaped like a heading: short, no final punctuation (or a Title-Case label with ':')."""
+    text = line.strip()
+    if not text or BULLET.match(text) or len(text) > MAX_HEADING_CHARS:
+        return False
+    if len(text.split()) > MAX_HEADING_WORDS:
+        return False
+    if not (text[0].isupper() or text[0].isdigit() or text[0] in "“\"'‘"):
+        return False
+    # Closing quotes, brackets and glued footnote numbers stand after the final punctuation.
+    core = text.rstrip(_TRAILING_CLOSERS)
+    if core.endswith(":") and _title_case(core[:-1]):
+        return True
+    return bool(core) and not core.endswith(_FINAL_PUNCTUATION)
+
+
+def _title_case(text: str) -> bool:
+    """'Key Findings', 'Background': every long word capitalised, as labels are written."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if len(w) >= 4]
+    return bool(text.strip()) and all(w[0].isupper() for w in words) and ":" not in text
+
+
+def is_question_heading(line: str) -> bool:
+    """Shaped like a question heading: one short question ("How Could It Fail?")."""
+    text = line.strip()
+    if not text.endswith("?") or BULLET.match(text) or not text[0].isupper():
+        return False
+    if len(text.split()) > MAX_QUESTION_HEADING_WORDS:
+        return False
+    # One sentence only: a second question or a sentence before it makes a paragraph.
+    return not re.search(r"[.?!][\"”’)]*\s+[A-Z]", text[:-1])
+
+
+def is_boilerplate(line: str) -> bool:
+    text = line.strip()
+    return any(p.fullmatch(text) for p in BOILERPLATE)
+
+
+def is_date_line(text: str) -> bool:
+    """A line that only gives a date: "Updated April 16, 2026 (IF11783)", "Released May 3"."""
+    if len(text.split()) > 12 or not _DATE.search(text):
+        return False
+    rest = _DATE_REST.sub(" ", _DATE.sub(" ", text))
+    return not rest.strip(" .")
+
+
+def _byline(text: str) -> str | None:
+    """The author named by a byline ("By Jane Doe", "Jane Doe, Senior Fellow"), or None."""
+    match = _BYLINE.match(text)
+    if match is not None:
+        names = re.split(r"\s+[|·•]\s+|\s+[—–]\s+", match.group(1))[0].strip(" ,")
+        return names if len(names.split()) <= 12 and not names.endswith(".") else None
+    name, _, role = text.partition(",")
+    if role and _NAME.match(name.strip()) and _ROLE.search(role) and len(role.split()) <= 8:
+        return name.strip()
+    return None
+
+
+def _title_like(text: str) -> bool:
+    if is_heading(text) and not text.rstrip(_TRAILING_CLOSERS).endswith(":"):
+        return True
+    # A title may ask or exclaim: "Is This the Last Dalai Lama?"
+    return (
+        text.endswith(("?", "!"))
+        and len(text.split()) <= MAX_TITLE_WORDS
+        and not BULLET.match(text)
+        and text[0].isupper()
+    )
+
+
+def _lines(raw: str) -> tuple[list[Line], list[int]]:
+    lines: list[Line] = []
+    boilerplate: list[int] = []
+    block = 0
+    for number, line in enumerate(raw.splitlines(), start=1):
+        text = line.strip()
+        if not text:
+            block += 1
+            continue
+        if is_boilerplate(text):
+            boilerplate.append(number)
+            continue
+        lines.append(Line(number, text, block))
+    return lines, boilerplate
+
+
+def _front_matter(lines: list[Line], parts: ArticleParts) -> int:
+    """Read title, byline, date and dateline lines; return where the text starts."""
+    i = 0
+    if lines and _title_like(lines[0].text) and len(lines) > 1:
+        parts.title = lines[0].text
+        i = 1
+    byline_block = None
+    while i < len(lines):
+        line = lines[i]
+        author = _byline(line.text)
+        if author is not None:
+            parts.author = parts.author or author
+            byline_block = line.block
+        elif is_date_line(line.text):
+            parts.date = parts.date or line.text
+        elif _DATELINE_LINE.match(line.text) and not _NAME.match(line.text):
+            parts.dateline = parts.dateline or line.text.rstrip(" —–-")
+        elif line.block == byline_block and is_heading(line.text):
+            pass  # an affiliation under the byline, in the byline's own block
+        else:
+            break
+        i += 1
+    return i
+
+
+def _back_kind(text: str) -> str | None:
+    if not is_heading(text):
+        return None
+    key = " ".join(text.rstrip(":").casefold().split())
+    if key in _NOTES_HEADINGS:
+        return "notes"
+    if key in _AUTHOR_HEADINGS:
+        return "author"
+    if key in _OTHER_BACK_HEADINGS:
+        return "other"
+    return None
+
+
+def _back_matter(lines: list[Line], start: int) -> int:
+    """Where the back matter begins (len(lines) when there is none): the first back-matter
+    heading after which no body section resumes (a heading, then a real paragraph that is
+    no note), so that a "Sources" section in the middle of a piece stays text."""
+    resumes = [False] * (len(lines) + 1)  # resumes[i]: a body section starts at i or later
+    for j in range(len(lines) - 2, start - 1, -1):
+        text, following = lines[j].text, lines[j + 1].text
+        resumes[j] = resumes[j + 1] or (
+            _back_kind(text) is None
+            and is_heading(text)
+            and note_entry(text) is None
+            and note_entry(following) is None
+            and len(following.split()) >= _PROSE_WORDS
+        )
+    for i in range(start, len(lines)):
+        if _back_kind(lines[i].text) is not None and not resumes[i + 1]:
+            return i
+    return len(lines)
+
+
+def _headless_notes(lines: list[Line], start: int, end: int) -> int:
+    """Where a notes list with no heading begins: a run of numbered lines, 1, 2, 3 ...,
+    closing the text, whose numbers the text's own markers confirm (so that a numbered list
+    of recommendations ending an article is left as text)."""
+    first = end
+    expected_last = None
+    for i in range(end - 1, start - 1, -1):
+        entry = note_entry(lines[i].text)
+        if entry is None or (expected_last is not None and entry[0] >= expected_last):
+            break
+        first, expected_last = i, entry[0]
+    if end - first < 2 or expected_last != 1:
+        return end
+    listed = {e[0] for line in lines[first:end] if (e := note_entry(line.text))}
+    body = "\n".join(line.text for line in lines[start:first])
+    return first if len(listed & known_notes(body)) * 2 >= len(listed) else end
+
+
+def _authors(lines: list[Line]) -> str | None:
+    """The names an author-information block lists ("Clayton Thomas, Coordinator")."""
+    names = []
+    for line in lines:
+        name = line.text.split(",")[0].strip()
+        if _NAME.match(name) and name not in names:
+            names.append(name)
+    return ", ".join(names) or None
+
+
+def _read_back_matter(lines: list[Line], parts: ArticleParts) -> None:
+    kind = "notes"  # a headless notes list
+    section: list[Line] = []
+
+    def close() -> None:
+        if kind == "notes":
+            notes, references = read_notes([line.text for line in section])
+            parts.notes.update({n: t for n, t in notes.items() if n not in parts.notes})
+            parts.references += references
+        elif kind == "author" and parts.author is None:
+            parts.author = _authors(section)
+
+    for line in lines:
+        new_kind = _back_kind(line.text)
+        if new_kind is not None:
+            close()
+            kind, section = new_kind, []
+            parts.back_headings.append(line)
+        else:
+            section.append(line)
+    close()
+
+
+def _heading_indexes(body: list[Line]) -> set[int]:
+    headings: set[int] = set()
+    for i, line in enumerate(body):
+        text = line.text
+        following = body[i + 1].text if i + 1 < len(body) else None
+        if is_heading(text):
+            last = re.sub(r"[^\w]+$", "", text).rsplit(None, 1)[-1]
+            lead_in = last.islower() and last in _LEAD_IN_ENDS
+            if not (lead_in and following is not None and BULLET.match(following)):
+                headings.add(i)
+        elif is_question_heading(text) and following is not None and i > 0:
+            # A question between two non-questions heads what follows; a run of questions
+            # is a list of them.
+            previous = body[i - 1].text
+            if not following.endswith("?") and (i - 1 in headings or not previous.endswith("?")):
+                headings.add(i)
+    return headings
+
+
+def split_article(raw: str) -> ArticleParts:
+    lines, boilerplate = _lines(raw)
+    parts = ArticleParts(boilerplate=boilerplate)
+    start = _front_matter(lines, parts)
+    back = _back_matter(lines, start)
+    back = _headless_notes(lines, start, back)
+    _read_back_matter(lines[back:], parts)
+    body = [
+        line
+        for line in lines[start:back]
+        # A date line inside the text ("Updated May 3, 2026") is metadata too.
+        if not (_DATE_VERB.match(line.text) and is_date_line(line.text))
+    ]
+    if body and parts.dateline is None:
+        match = _DATELINE_LEAD.match(body[0].text)
+        if match is not None:
+            parts.dateline = match.group(1)
+            first = body[0]
+            body[0] = Line(first.number, first.text[match.end() :], first.block)
+    parts.body = body
+    parts.headings = _heading_indexes(body)
+    return parts
