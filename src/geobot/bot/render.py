@@ -81,14 +81,16 @@ def _where(library: Library, document_id: str, section: str | None) -> str:
     return document.title + (f" › {section}" if section else "")
 
 
-# A note from the article's notes list can run to a paragraph: shortened, so that the
-# passage it supports keeps its room in the embed field.
+# A note from the article's notes list can run to a paragraph, and a sentence may cite
+# several: each note and all of them together are shortened, so that the passage they
+# support keeps its room in the embed field.
 CITATION_CHARS = 240
+CITATIONS_CHARS = 500
 
 
 def _cites(document: Document, notes: Sequence[int]) -> str:
     labels = document.citation_labels(tuple(notes), CITATION_CHARS)
-    return "; ".join(labels)
+    return clip("; ".join(labels), CITATIONS_CHARS)
 
 
 def hit_field(library: Library, hit: Hit, number: int) -> tuple[str, str]:

@@ -45,6 +45,7 @@ BOILERPLATE = tuple(
 )
 _FINAL_PUNCTUATION = tuple(".!?:;,…")
 _TRAILING_CLOSERS = "\"”’')]0123456789 "
+_TRAILING_MARKERS = re.compile(r"(?:\s?\[[\d,\s–-]+\]|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079])+$")
 BULLET = re.compile(r"^\s*(?:[-*•–▪◦●·]|\d{1,2}[.)])\s+")
 
 # Back matter, by the headings reports and papers give it. Notes lists are read; author
@@ -153,8 +154,8 @@ def is_heading(line: str) -> bool:
         return False
     if not (text[0].isupper() or text[0].isdigit() or text[0] in "“\"'‘"):
         return False
-    # Closing quotes, brackets and glued footnote numbers stand after the final punctuation.
-    core = text.rstrip(_TRAILING_CLOSERS)
+    # Closing quotes, brackets and footnote markers stand after the final punctuation.
+    core = _TRAILING_MARKERS.sub("", text).rstrip(_TRAILING_CLOSERS)
     if core.endswith(":") and _title_case(core[:-1]):
         return True
     return bool(core) and not core.endswith(_FINAL_PUNCTUATION)

@@ -9,11 +9,13 @@ Web and PDF copies lose their <sup> tags, so a note number arrives in one of the
 - bracketed, "[3]" or "[3, 4]", or in superscript digits, "policy¹²".
 
 A marker glued to a lower-case word or a closing quote, a bracketed one and a superscript
-one are unambiguous; the others could be part of a real number ("15001", "COVID19", "2.5
-Percent"), so they are only believed for a note number that something else confirms: the
-article's own notes list, or an unambiguous marker of the same number. Where the article
-numbers its notes once each, in order (the Chicago style of most reports), an ambiguous
-marker must also fall between the notes around it: "15001." after note 12 is a number.
+one are unambiguous (a bracket or a superscript is cut from the text even for a number the
+notes list lacks, but cites nothing then); the others could be part of a real number
+("15001", "COVID19", "2.5 Percent"), so they are only believed for a note number that
+something else confirms: the article's own notes list, or an unambiguous marker of the same
+number. Where the article numbers its notes once each, in order (the Chicago style of most
+reports), an ambiguous marker must also fall between the notes around it: "15001." after
+note 12 is a number, not the year 1500 with note 1.
 When an article has a notes list, a marker is only believed for a number the list gives.
 """
 
@@ -103,6 +105,7 @@ class _Candidate:
     end: int
     notes: tuple[int, ...]
     unambiguous: bool
+    typographic: bool  # bracketed or superscript: set apart from the text by its type
 
 
 def _candidates(text: str) -> list[_Candidate]:
@@ -112,7 +115,8 @@ def _candidates(text: str) -> list[_Candidate]:
             start, end = (match.start(), match.end()) if whole else match.span(1)
             notes = tuple(_numbers(match.group(1)))
             if notes:
-                found.append(_Candidate(start, end, notes, unambiguous))
+                typographic = pattern is _BRACKET or pattern is _SUPERSCRIPT
+                found.append(_Candidate(start, end, notes, unambiguous, typographic))
     found.sort(key=lambda c: (c.start, not c.unambiguous))
     return found
 
@@ -186,6 +190,7 @@ def strip_markers(
     markers: list[Marker] = []
     position = 0
     removed = 0
+    cut = False
     for candidate in _candidates(text):
         if candidate.start < position:  # two forms matched the same digits
             continue
@@ -194,12 +199,15 @@ def strip_markers(
             n for n in candidate.notes if evidence.believes(n, candidate.unambiguous, where)
         ]
         if len(believed) != len(candidate.notes):
-            continue
+            if not candidate.typographic:
+                continue
+            believed = []  # a bracket or superscript is a marker whatever its number
         pieces.append(text[position : candidate.start])
+        cut = True
         markers.extend(Marker(candidate.start - removed, n) for n in believed)
         removed += candidate.end - candidate.start
         position = candidate.end
-    if not markers:
+    if not cut:
         return text, []
     pieces.append(text[position:])
     return "".join(pieces), markers

@@ -1,0 +1,113 @@
+"""The structure of the development corpus's articles, against its hand labels.
+
+Eight public-domain articles in other house styles (tests/data/corpus), loaded as an admin
+would drop them in, uncurated. The labels give each article's title, headings (those of the
+back matter included) and footnotes with their reference text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from geobot.documents.loader import load_document_set
+from geobot.documents.model import Document, DocumentSet
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+LABELS = [json.loads(line) for line in (CORPUS / "structure.jsonl").open(encoding="utf-8")]
+# Digits where a footnote marker would stand: glued to a word, after a clause's stop,
+# alone after a sentence, bracketed or superscript.
+MARKER_LEFT = re.compile(
+    r"[a-z]{2}[1-9]\d?[.,;:]?(?:\s|$)|[a-z.,;:”\"’)][1-9]\d?(?:\s+[A-Z]|$)|[.!?] [1-9]\d?$|"
+    r"\[\d+\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]"
+)
+
+
+def folded(text: str) -> str:
+    for curly, straight in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'")):
+        text = text.replace(curly, straight)
+    return " ".join(text.split()).casefold()
+
+
+@pytest.fixture(scope="module")
+def corpus() -> DocumentSet:
+    result = load_document_set(CORPUS / "articles")
+    assert result.documents is not None, result.errors
+    return result.documents
+
+
+def document(corpus: DocumentSet, label: dict) -> Document:
+    return corpus.documents[label["document"]]
+
+
+@pytest.mark.parametrize("label", LABELS, ids=[label["document"] for label in LABELS])
+def test_title_is_exact(corpus: DocumentSet, label: dict) -> None:
+    """Rule: title. The first line is the title, exactly, for every corpus article."""
+    assert document(corpus, label).title == label["title"]
+
+
+def test_headings_match_the_labels(corpus: DocumentSet) -> None:
+    """Rules: headings (with or without "?"), date and byline lines not headings, back
+    matter headings listed. At least 95% of the corpus's articles have exactly the
+    labelled headings."""
+    exact = [document(corpus, label).headings == tuple(label["headings"]) for label in LABELS]
+    wrong = [label["document"] for label, ok in zip(LABELS, exact, strict=True) if not ok]
+    assert sum(exact) / len(exact) >= 0.95, wrong
+
+
+def test_footnotes_resolve_to_their_references(corpus: DocumentSet) -> None:
+    """Rules: footnote markers and notes list. At least 95% of the labelled footnotes land
+    on a passage and are shown to readers with the article's own reference text."""
+    resolved = total = 0
+    for label in LABELS:
+        doc = document(corpus, label)
+        cited = {n for p in doc.passages for n in p.citations}
+        for note in label["footnotes"]:
+            number = int(note["marker"])
+            shown = doc.citation_labels((number,))[0]
+            total += 1
+            resolved += number in cited and folded(note["reference"]) in folded(shown)
+    assert resolved / total >= 0.95
+
+
+@pytest.mark.parametrize("label", LABELS, ids=[label["document"] for label in LABELS])
+def test_no_marker_or_note_is_left_in_the_text(corpus: DocumentSet, label: dict) -> None:
+    """Rules: footnote markers, notes list. No passage keeps a marker, and no note's text is
+    searchable as body text."""
+    doc = document(corpus, label)
+    for passage in doc.passages:
+        assert not MARKER_LEFT.search(passage.text), passage.text
+    body = folded(" ".join(p.text for p in doc.passages))
+    for note in label["footnotes"]:
+        assert folded(note["reference"]) not in body
+
+
+def test_uncurated_sources_come_from_the_notes_list(corpus: DocumentSet) -> None:
+    """Rule: sources of uncurated documents. Each note of the list is a source, marked as
+    the article's own, with its text and the sentences that cite it."""
+    label = next(label for label in LABELS if label["footnotes"])
+    doc = document(corpus, label)
+    by_note = {s.note: s for s in doc.sources}
+    for note in label["footnotes"]:
+        source = by_note[int(note["marker"])]
+        assert source.origin == "notes"
+        assert folded(source.description or "") == folded(note["reference"])
+        assert source.passage_ids
+
+
+def test_back_matter_gives_metadata_not_text(corpus: DocumentSet) -> None:
+    """Rules: byline, date line, back matter. Front and back matter become the document's
+    author and date, and none of it is a passage."""
+    for label in LABELS:
+        doc = document(corpus, label)
+        texts = " ".join(p.text for p in doc.passages)
+        if doc.date:
+            assert doc.date not in texts
+        if doc.author:
+            assert f"By {doc.author}" not in texts
+            assert not any(p.text.startswith(doc.author.split(",")[0]) for p in doc.passages)
+    assert sum(1 for d in corpus if d.author) >= 2
+    assert sum(1 for d in corpus if d.date) >= 5

@@ -1,0 +1,250 @@
+"""The structure of an article in any house style: one test per rule, each naming its rule.
+
+The articles here are written for the test, in the shapes reports, essays and news copy
+take; none is one of the corpus's or the bundled set's.
+"""
+
+from __future__ import annotations
+
+from geobot.documents.parse import ParsedArticle, parse_article
+from geobot.documents.structure import is_date_line, is_question_heading
+
+PARAGRAPH = (
+    "The agreement was signed after two years of talks between the delegations, and both "
+    "governments presented it to their parliaments within a month of the ceremony."
+)
+OTHER = (
+    "Critics in both capitals argued that the text left the hardest questions to a later "
+    "round, and the opposition promised to revisit it after the next elections."
+)
+
+
+def parse(*blocks: str) -> ParsedArticle:
+    return parse_article("doc", "\n\n".join(blocks) + "\n")
+
+
+def texts(parsed: ParsedArticle) -> str:
+    return "\n".join(p.text for p in parsed.passages)
+
+
+def test_first_line_is_the_title() -> None:
+    """Rule: title. The first line, shaped like a heading, is the article's title, not a
+    section and not text."""
+    parsed = parse("A Treaty Nobody Wanted", PARAGRAPH)
+    assert parsed.title_guess == "A Treaty Nobody Wanted"
+    assert parsed.headings == []
+    assert "A Treaty Nobody Wanted" not in texts(parsed)
+
+
+def test_a_title_may_end_in_a_question_mark() -> None:
+    """Rule: title. A title may ask a question; it is still the title."""
+    parsed = parse("Is This the End of the Treaty?", PARAGRAPH, OTHER)
+    assert parsed.title_guess == "Is This the End of the Treaty?"
+    assert texts(parsed).startswith("The agreement was signed")
+
+
+def test_an_article_that_opens_with_its_text_has_no_title_guess() -> None:
+    """Rule: title. The bundled set's convention: the file starts with the first paragraph
+    (after web boilerplate), so there is no title line to take."""
+    parsed = parse_article("doc", f"No products in the cart.\n{PARAGRAPH}\nA Heading\n{OTHER}\n")
+    assert parsed.title_guess is None
+    assert parsed.headings == ["A Heading"]
+    assert parsed.passages[0].text.startswith("The agreement")
+
+
+def test_byline_is_metadata_not_a_heading() -> None:
+    """Rule: byline. "By Jane Doe" and the affiliation in its block name the author; they are
+    neither a section heading nor searchable text."""
+    parsed = parse(
+        "A Treaty Nobody Wanted", "By Jane Doe\nCenter for Treaty Studies", PARAGRAPH
+    )
+    assert parsed.author == "Jane Doe"
+    assert parsed.headings == []
+    assert all(p.section is None for p in parsed.passages)
+    assert "Jane Doe" not in texts(parsed)
+    assert "Center for" not in texts(parsed)
+
+
+def test_author_line_with_a_role_is_a_byline() -> None:
+    """Rule: byline. "Jane Doe, Senior Fellow" under the title is an author line."""
+    parsed = parse("A Treaty Nobody Wanted", "Jane Doe, Senior Fellow", PARAGRAPH)
+    assert parsed.author == "Jane Doe"
+    assert parsed.headings == []
+
+
+def test_byline_with_a_date_after_a_bar() -> None:
+    """Rule: byline. A byline often carries the date after a separator: the name alone is
+    the author."""
+    parsed = parse("A Treaty Nobody Wanted", "By Jane Doe and John Roe | March 3, 2025", PARAGRAPH)
+    assert parsed.author == "Jane Doe and John Roe"
+
+
+def test_by_at_the_start_of_a_sentence_is_no_byline() -> None:
+    """Rule: byline. "By 2030 ..." and "By The Numbers" are text and a heading, not bylines."""
+    parsed = parse("A Treaty", "By 2030 the treaty will have expired.", "By The Numbers", OTHER)
+    assert parsed.author is None
+    assert parsed.headings == ["By The Numbers"]
+
+
+def test_date_lines_are_metadata() -> None:
+    """Rule: date line. "Updated April 16, 2026 (IF11783)" under the title is the date, not a
+    section heading; a dated line inside the text is metadata too."""
+    parsed = parse(
+        "A Treaty Nobody Wanted", "Updated April 16, 2026 (IF11783)", PARAGRAPH,
+        "Published on March 3, 2025", OTHER,
+    )
+    assert parsed.date == "Updated April 16, 2026 (IF11783)"
+    assert parsed.headings == []
+    assert "2026" not in texts(parsed)
+    assert "Published" not in texts(parsed)
+
+
+def test_date_line_shapes() -> None:
+    """Rule: date line. Only a date and the words that introduce it; a title holding a date
+    is not a date line."""
+    assert is_date_line("September 16, 2026 (R49352)")
+    assert is_date_line("Released October 20, 2011")
+    assert is_date_line("Last updated: 3 March 2025, 14:05 GMT")
+    assert is_date_line("2025-03-03")
+    assert not is_date_line("The Cuban Missile Crisis, October 1962")
+    assert not is_date_line("The War of 1812")
+
+
+def test_dateline_line_and_lead_dateline_are_metadata() -> None:
+    """Rule: dateline. A wire dateline, on its own line or opening the first paragraph,
+    is where the story was filed from, not text."""
+    parsed = parse("A Treaty", "WASHINGTON, D.C. —", PARAGRAPH)
+    assert parsed.dateline == "WASHINGTON, D.C."
+    assert parsed.passages[0].text.startswith("The agreement")
+    lead = parse("A Treaty", "KYIV, Ukraine (Reuters) — " + PARAGRAPH)
+    assert lead.dateline == "KYIV, Ukraine (Reuters)"
+    assert lead.passages[0].text.startswith("The agreement")
+
+
+def test_a_heading_may_end_in_a_question_mark() -> None:
+    """Rule: headings with a final "?". A short question standing alone between paragraphs
+    heads the paragraphs under it."""
+    parsed = parse("A Treaty", PARAGRAPH, "What Has Changed?", OTHER)
+    assert parsed.headings == ["What Has Changed?"]
+    assert parsed.passages[-1].section == "What Has Changed?"
+    assert is_question_heading("How could biometric technologies fail?")
+    assert not is_question_heading("Why? Nobody knows.")
+
+
+def test_a_run_of_questions_is_a_list_not_headings() -> None:
+    """Rule: headings with a final "?". Questions one after another (a list of questions
+    for readers or lawmakers) are text, not headings."""
+    parsed = parse(
+        "A Treaty", "Questions for Parliament", "Was the treaty tested in court?",
+        "Should the parliament ratify it?", "Who pays for it?",
+    )
+    assert parsed.headings == ["Questions for Parliament"]
+    assert len(parsed.passages) == 3
+
+
+def test_a_title_case_label_with_a_colon_is_a_heading() -> None:
+    """Rule: headings with a final ":". "Key Findings:" heads what follows; a sentence that
+    introduces a list ("The list follows:") does not."""
+    parsed = parse(
+        "A Treaty", PARAGRAPH, "Key Findings:", OTHER, "The list follows:", "- One item."
+    )
+    assert parsed.headings == ["Key Findings"]
+    assert "The list follows:" in texts(parsed)
+
+
+def test_a_line_introducing_bullets_is_no_heading() -> None:
+    """Rule: bullet lists. A line ending on "include" (its colon lost) introduces the list
+    under it: it is text, and the list stays in the section above."""
+    parsed = parse(
+        "A Treaty", "Assessment", PARAGRAPH,
+        "Issues of potential disagreement include", "• Sanctions. Who lifts them first.",
+        "• Inspections. How often they happen.",
+    )
+    assert parsed.headings == ["Assessment"]
+    assert all(p.section == "Assessment" for p in parsed.passages)
+
+
+def test_bullets_of_every_kind_lose_their_marker() -> None:
+    """Rule: bullet lists. "- ", "* ", "• ", "▪ " and "1. " items are passages of their own,
+    without the marker."""
+    parsed = parse("A Treaty", PARAGRAPH, "- First item.\n* Second item.\n• Third item.\n"
+                   "▪ Fourth item.\n1. Fifth item.")
+    items = [p.text for p in parsed.passages[-5:]]
+    assert items == ["First item.", "Second item.", "Third item.", "Fourth item.", "Fifth item."]
+
+
+def test_notes_list_under_a_heading_is_read_and_not_searched() -> None:
+    """Rule: notes list. Numbered lines after a "Notes", "Footnotes", "Endnotes" or
+    "References" heading are the article's notes: read by number, removed from the text."""
+    for heading in ("Notes", "Footnotes", "Endnotes", "References"):
+        parsed = parse(
+            "A Treaty", "The talks began in Vienna.1 They ended in Geneva.2", heading,
+            "1. Jane Doe, Treaty Talks (Oxford, 2020), p. 4.",
+            "2. Ministry of Foreign Affairs, press release, May 3, 2021.",
+        )
+        assert parsed.note_texts == {
+            1: "Jane Doe, Treaty Talks (Oxford, 2020), p. 4.",
+            2: "Ministry of Foreign Affairs, press release, May 3, 2021.",
+        }
+        assert parsed.headings == [heading]
+        assert "Oxford" not in texts(parsed)
+        assert [p.citations for p in parsed.passages] == [(1,), (2,)]
+
+
+def test_a_note_running_over_several_lines_is_one_note() -> None:
+    """Rule: notes list. A line that does not start the next number continues the note."""
+    parsed = parse(
+        "A Treaty", "The talks began in Vienna.1 They ended in Geneva.2", "Notes",
+        "1. Jane Doe, Treaty Talks\n(Oxford, 2020).\n2. Ibid.",
+    )
+    assert parsed.note_texts == {1: "Jane Doe, Treaty Talks (Oxford, 2020).", 2: "Ibid."}
+
+
+def test_notes_list_without_a_heading_is_read_when_the_markers_confirm_it() -> None:
+    """Rule: notes list. Numbered lines 1, 2, 3 closing the article, whose numbers the
+    text's markers use, are its notes even with no heading."""
+    parsed = parse(
+        "A Treaty", "The talks began in Vienna.1 They ended in Geneva.2", OTHER,
+        "1. Jane Doe, Treaty Talks.", "2. John Roe, The Geneva Round.",
+    )
+    assert parsed.note_texts == {1: "Jane Doe, Treaty Talks.", 2: "John Roe, The Geneva Round."}
+    assert "Jane Doe" not in texts(parsed)
+
+
+def test_a_numbered_list_ending_an_article_stays_text() -> None:
+    """Rule: notes list. A numbered list of recommendations at the end, with no markers in
+    the text that use its numbers, is part of the article."""
+    parsed = parse("A Treaty", PARAGRAPH, "1. Ratify the treaty.", "2. Fund the inspectors.")
+    assert parsed.note_texts == {}
+    assert "Ratify the treaty." in texts(parsed)
+
+
+def test_author_information_and_disclaimer_are_back_matter() -> None:
+    """Rule: back matter. "Author Information" names the authors; a "Disclaimer" is
+    boilerplate. Their headings are listed; their lines are neither sections nor text."""
+    parsed = parse(
+        "A Treaty", "Assessment", PARAGRAPH, "Author Information",
+        "Jane Doe, Coordinator\nSpecialist in Treaty Affairs", "John Roe\nAnalyst in Trade",
+        "Disclaimer", "This document was prepared for members of the committee and should not "
+        "be relied upon for purposes other than public understanding of the topic it covers.",
+    )
+    assert parsed.headings == ["Assessment", "Author Information", "Disclaimer"]
+    assert [s.heading for s in parsed.sections] == ["Assessment"]
+    assert parsed.author == "Jane Doe, John Roe"
+    assert "prepared for members" not in texts(parsed)
+    assert "Specialist" not in texts(parsed)
+
+
+def test_a_sources_section_in_the_middle_stays_text() -> None:
+    """Rule: back matter. A back-matter name heading a section that more body sections
+    follow is an ordinary section ("Sources" of tension, say)."""
+    parsed = parse("A Treaty", PARAGRAPH, "Sources", OTHER, "Outlook", PARAGRAPH)
+    assert parsed.headings == ["Sources", "Outlook"]
+    assert [p.section for p in parsed.passages] == [None, "Sources", "Outlook"]
+
+
+def test_markers_never_reach_headings_or_titles() -> None:
+    """Rule: footnote markers. A marker glued to a heading or the title is cut there too."""
+    parsed = parse("A Treaty¹", PARAGRAPH + "2", "Background3", OTHER + "4")
+    assert parsed.title_guess == "A Treaty"
+    assert parsed.headings == ["Background"]
