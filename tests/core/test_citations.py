@@ -103,3 +103,29 @@ def test_a_sentence_citing_many_long_notes_still_fits(tmp_path: Path) -> None:
         _, value = hit_field(library, hit, number)
         assert len(value) <= FIELD_VALUE_LIMIT
         assert "talks resumed" in value or "envoy" in value
+
+
+def test_a_curated_article_with_a_notes_list_keeps_every_note(tmp_path: Path) -> None:
+    """Rule: notes resolved for curated articles too. The curated source keeps its name;
+    a note the curated layer leaves out is listed from the article's notes, and an unnamed
+    curated note shows the article's text."""
+    (tmp_path / "talks.txt").write_text(
+        "Treaty Talks\n\nThe envoy left Vienna in haste.1 The talks resumed in spring.2 "
+        "They ended in June.3\n\nNotes\n\n1. Jane Doe, Treaty Talks.\n2. John Roe, Spring.\n"
+        "3. Ministry press release.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "talks.toml").write_text(
+        '[document]\ntitle = "Treaty Talks"\n\n'
+        '[[sources]]\nid = "doe"\nnote = 1\nlabel = "Jane Doe, Treaty Talks"\nkind = "book"\n\n'
+        '[[sources]]\nid = "note-2"\nnote = 2\nlabel = "note 2"\nkind = "footnote"\n',
+        encoding="utf-8",
+    )
+    document = Library.load(tmp_path).get("talks")
+    assert document.citation_labels((1, 2, 3)) == [
+        "Jane Doe, Treaty Talks", "note 2: John Roe, Spring.", "note 3: Ministry press release."
+    ]
+    by_note = {s.note: s for s in document.sources}
+    assert by_note[1].origin == "curated"
+    assert by_note[3].origin == "notes"
+    assert by_note[3].description == "Ministry press release."

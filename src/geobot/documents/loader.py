@@ -369,6 +369,11 @@ def _build_document(
         )
     if curated is None:
         sources = _note_sources(document_id, parsed)
+    else:
+        # Notes the curated layer does not describe are still the article's own sources.
+        noted = {s.note for s in sources if s.note is not None}
+        sources += [s for s in _note_sources(document_id, parsed)
+                    if s.note not in noted and s.origin == "notes"]
 
     quotes: list[Quote] = []
     unconfirmed: set[str] = set()

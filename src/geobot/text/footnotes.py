@@ -233,7 +233,7 @@ def read_notes(lines: list[str]) -> tuple[dict[int, str], list[str]]:
     A line that does not start a new, higher number continues the entry before it: notes
     run over several lines, and a note's text may itself start with a number ("1945 ...").
     """
-    notes: dict[int, str] = {}
+    parts: dict[int, list[str]] = {}  # joined at the end: a long note stays linear
     unnumbered: list[str] = []
     last = 0
     for line in lines:
@@ -243,9 +243,9 @@ def read_notes(lines: list[str]) -> tuple[dict[int, str], list[str]]:
         entry = note_entry(text)
         if entry is not None and entry[0] > last:
             last = entry[0]
-            notes[last] = entry[1]
+            parts[last] = [entry[1]]
         elif last:
-            notes[last] = f"{notes[last]} {text}"
+            parts[last].append(text)
         else:
             unnumbered.append(text)
-    return notes, unnumbered
+    return {n: " ".join(texts) for n, texts in parts.items()}, unnumbered
