@@ -129,3 +129,17 @@ def test_a_curated_article_with_a_notes_list_keeps_every_note(tmp_path: Path) ->
     assert by_note[1].origin == "curated"
     assert by_note[3].origin == "notes"
     assert by_note[3].description == "Ministry press release."
+
+
+def test_an_uncurated_reference_list_gives_its_sources(tmp_path: Path) -> None:
+    """Rule: sources of uncurated documents, from an unnumbered reference list too."""
+    (tmp_path / "refs.txt").write_text(
+        "Treaty Talks\n\nThe envoy left Vienna in haste. The talks resumed in spring.\n\n"
+        "References\n\nDoe, J. (2020). Treaty Talks. Oxford.\nRoe, J. (2021). Geneva.\n",
+        encoding="utf-8",
+    )
+    sources = Library.load(tmp_path).find_sources("refs")
+    assert [(s.label, s.kind, s.origin, s.description) for s in sources] == [
+        ("reference 1", "reference", "notes", "Doe, J. (2020). Treaty Talks. Oxford."),
+        ("reference 2", "reference", "notes", "Roe, J. (2021). Geneva."),
+    ]

@@ -248,3 +248,61 @@ def test_markers_never_reach_headings_or_titles() -> None:
     parsed = parse("A Treaty¹", PARAGRAPH + "2", "Background3", OTHER + "4")
     assert parsed.title_guess == "A Treaty"
     assert parsed.headings == ["Background"]
+
+
+def test_markdown_headings_and_bold_lines_are_headings() -> None:
+    """Rule: headings. Articles pasted as Markdown mark their title and headings with "#"
+    or a line all in bold, whatever their punctuation."""
+    parsed = parse("# A Treaty", PARAGRAPH, "## What changed in 2024?", OTHER,
+                   "**The Outlook.**", PARAGRAPH)
+    assert parsed.title_guess == "A Treaty"
+    assert parsed.headings == ["What changed in 2024?", "The Outlook."]
+
+
+def test_numbered_section_headings() -> None:
+    """Rule: headings. "2. Background" standing alone between paragraphs is a numbered
+    section heading; items of a numbered list are not."""
+    parsed = parse("A Treaty", "1. Introduction", PARAGRAPH, "2. Background", OTHER,
+                   "1. Ratify it.\n2. Fund it.")
+    assert parsed.headings == ["1. Introduction", "2. Background"]
+    assert [p.text for p in parsed.passages[-2:]] == ["Ratify it.", "Fund it."]
+
+
+def test_standfirst_and_a_name_over_the_date_are_front_matter() -> None:
+    """Rules: title, byline, date line. A standfirst between the title and the byline is
+    front matter; a name alone over the date line is the byline."""
+    parsed = parse("A Treaty Nobody Wanted", "Why the talks failed, and what comes next",
+                   "Jane Doe\nMarch 3, 2025", PARAGRAPH)
+    assert parsed.title_guess == "A Treaty Nobody Wanted"
+    assert parsed.author == "Jane Doe"
+    assert parsed.date == "March 3, 2025"
+    assert parsed.headings == []
+    assert texts(parsed) == PARAGRAPH
+
+
+def test_picture_credits_are_boilerplate() -> None:
+    """Rule: boilerplate. A picture's credit line is not text of the article."""
+    parsed = parse("A Treaty", "Photo: Jane Doe/Agency", PARAGRAPH, "Image by John Roe", OTHER)
+    assert "Agency" not in texts(parsed)
+    assert "John Roe" not in texts(parsed)
+
+
+def test_notes_in_pdf_and_web_forms() -> None:
+    """Rule: notes list. Under a notes heading, "1 text" (PDF copies), "^ text" (Wikipedia)
+    and "text ↩" (web back-links) are read as the notes they are."""
+    parsed = parse(
+        "A Treaty", "The talks began in Vienna.1 They ended in Geneva.2 Then Rome.3", "Notes",
+        "1 Jane Doe, Treaty Talks.\n2. ^ John Roe, Geneva.\n3. Ministry release. ↩",
+    )
+    assert parsed.note_texts == {
+        1: "Jane Doe, Treaty Talks.", 2: "John Roe, Geneva.", 3: "Ministry release."
+    }
+
+
+def test_an_unnumbered_reference_list_is_read_as_references() -> None:
+    """Rule: notes list. A bibliography under "References" is read entry by entry."""
+    parsed = parse("A Treaty", PARAGRAPH, "References",
+                   "Doe, J. (2020). Treaty Talks. Oxford.\nRoe, J. (2021). Geneva. Penguin.")
+    assert parsed.references == ["Doe, J. (2020). Treaty Talks. Oxford.",
+                                 "Roe, J. (2021). Geneva. Penguin."]
+    assert "Oxford" not in texts(parsed)

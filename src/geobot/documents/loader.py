@@ -373,7 +373,7 @@ def _build_document(
         # Notes the curated layer does not describe are still the article's own sources.
         noted = {s.note for s in sources if s.note is not None}
         sources += [s for s in _note_sources(document_id, parsed)
-                    if s.note not in noted and s.origin == "notes"]
+                    if s.note is not None and s.note not in noted and s.origin == "notes"]
 
     quotes: list[Quote] = []
     unconfirmed: set[str] = set()
@@ -447,6 +447,13 @@ def _note_sources(document_id: str, parsed: ParsedArticle) -> list[Source]:
         for note in passage.citations:
             cited.setdefault(note, []).append(passage.id)
     listed = parsed.note_texts
+    # An unnumbered reference list (author-date style) cites no sentence, but is what the
+    # article rests on all the same.
+    references = [
+        Source(f"reference-{i}", document_id, f"reference {i}", "reference", None, text,
+               origin="notes")
+        for i, text in enumerate(parsed.references, start=1)
+    ]
     return [
         Source(
             f"note-{n}",
@@ -459,7 +466,7 @@ def _note_sources(document_id: str, parsed: ParsedArticle) -> list[Source]:
             origin="notes" if n in listed else "marker",
         )
         for n in sorted(parsed.notes | set(listed))
-    ]
+    ] + references
 
 
 def _quote(

@@ -41,11 +41,15 @@ BOILERPLATE = tuple(
         r"(all rights reserved|copyright ©?).*",
         r"(posted|published) (in|on|by) .{0,60}",
         r"(leave a (reply|comment)|\d+ comments?)",
+        # Picture credits and captions' credits, which web copies keep as lines of their own.
+        r"(photo|image|illustration|photograph|picture|credit)s?( by|:) .{1,150}",
     )
 )
 _FINAL_PUNCTUATION = tuple(".!?:;,…")
 _TRAILING_CLOSERS = "\"”’')]0123456789 "
 _TRAILING_MARKERS = re.compile(r"(?:\s?\[[\d,\s–-]+\]|[\u00b9\u00b2\u00b3\u2070\u2074-\u2079])+$")
+_NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+")
+MAX_NUMBERED_HEADING_WORDS = 10
 BULLET = re.compile(r"^\s*(?:[-*•–▪◦●·]|\d{1,2}[.)])\s+")
 
 # Back matter, by the headings reports and papers give it. Notes lists are read; author
@@ -127,13 +131,20 @@ _LEAD_IN_ENDS = {
 @dataclass(frozen=True, slots=True)
 class Line:
     number: int  # 1-based line number in the file
-    text: str  # stripped
+    text: str  # stripped, without Markdown heading marks
     block: int  # which blank-line separated block of the file it stands in
+    marked: bool = False  # marked as a heading by Markdown ("## Background", "**Background**")
+
+
+# Markdown, in which many articles are pasted: "## Heading", or a line that is all bold.
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(.+?)(?:\s+#+)?$")
+_BOLD_LINE = re.compile(r"^(?:\*\*|__)([^*_]+)(?:\*\*|__)$")
 
 
 @dataclass(slots=True)
 class ArticleParts:
     title: str | None = None
+    subtitle: str | None = None  # the standfirst between the title and the byline
     author: str | None = None
     date: str | None = None
     dateline: str | None = None
@@ -227,19 +238,33 @@ def _lines(raw: str) -> tuple[list[Line], list[int]]:
         if is_boilerplate(text):
             boilerplate.append(number)
             continue
-        lines.append(Line(number, text, block))
+        marked = _MARKDOWN_HEADING.match(text) or _BOLD_LINE.match(text)
+        if marked and len(marked.group(1).split()) <= MAX_HEADING_WORDS:
+            lines.append(Line(number, marked.group(1).strip(), block, marked=True))
+        else:
+            lines.append(Line(number, text, block))
     return lines, boilerplate
 
 
 def _front_matter(lines: list[Line], parts: ArticleParts) -> int:
     """Read title, byline, date and dateline lines; return where the text starts."""
     i = 0
-    if lines and _title_like(lines[0].text) and len(lines) > 1:
+    if len(lines) > 1 and (lines[0].marked or _title_like(lines[0].text)):
         parts.title = lines[0].text
         i = 1
     byline_block = None
+
+    def signed(j: int) -> bool:
+        """Line j starts a byline or a date: "By Jane Doe", "Jane Doe" over a date."""
+        if j >= len(lines):
+            return False
+        text = lines[j].text
+        named = _NAME.match(text) and j + 1 < len(lines) and is_date_line(lines[j + 1].text)
+        return bool(named) or _byline(text) is not None or is_date_line(text)
+
     while i < len(lines):
         line = lines[i]
+        following = lines[i + 1].text if i + 1 < len(lines) else ""
         author = _byline(line.text)
         if author is not None:
             parts.author = parts.author or author
@@ -250,6 +275,15 @@ def _front_matter(lines: list[Line], parts: ArticleParts) -> int:
             parts.dateline = parts.dateline or line.text.rstrip(" —–-")
         elif line.block == byline_block and is_heading(line.text):
             pass  # an affiliation under the byline, in the byline's own block
+        elif _NAME.match(line.text) and is_date_line(following):
+            parts.author = parts.author or line.text  # a name alone over the date line
+        elif (
+            i == 1
+            and parts.title is not None
+            and len(line.text.split()) <= MAX_TITLE_WORDS + 10
+            and signed(i + 1)
+        ):
+            parts.subtitle = line.text  # the standfirst: under the title, over the byline
         else:
             break
         i += 1
@@ -319,11 +353,12 @@ def _authors(lines: list[Line]) -> str | None:
 
 def _read_back_matter(lines: list[Line], parts: ArticleParts) -> None:
     kind = "notes"  # a headless notes list
+    headed = False
     section: list[Line] = []
 
     def close() -> None:
         if kind == "notes":
-            notes, references = read_notes([line.text for line in section])
+            notes, references = read_notes([line.text for line in section], loose=headed)
             parts.notes.update({n: t for n, t in notes.items() if n not in parts.notes})
             parts.references += references
         elif kind == "author" and parts.author is None:
@@ -333,7 +368,7 @@ def _read_back_matter(lines: list[Line], parts: ArticleParts) -> None:
         new_kind = _back_kind(line.text)
         if new_kind is not None:
             close()
-            kind, section = new_kind, []
+            kind, section, headed = new_kind, [], True
             parts.back_headings.append(line)
         else:
             section.append(line)
@@ -345,7 +380,9 @@ def _heading_indexes(body: list[Line]) -> set[int]:
     for i, line in enumerate(body):
         text = line.text
         following = body[i + 1].text if i + 1 < len(body) else None
-        if is_heading(text):
+        if line.marked or _numbered_heading(body, i):
+            headings.add(i)
+        elif is_heading(text):
             last = re.sub(r"[^\w]+$", "", text).rsplit(None, 1)[-1]
             lead_in = last.islower() and last in _LEAD_IN_ENDS
             if not (lead_in and following is not None and BULLET.match(following)):
@@ -357,6 +394,19 @@ def _heading_indexes(body: list[Line]) -> set[int]:
             if not following.endswith("?") and (i - 1 in headings or not previous.endswith("?")):
                 headings.add(i)
     return headings
+
+
+def _numbered_heading(body: list[Line], i: int) -> bool:
+    """"2. Background" is a numbered section heading when it stands alone: short, shaped like
+    a heading, and neither line around it is an item of a list."""
+    match = _NUMBERED.match(body[i].text)
+    if match is None or i + 1 >= len(body):
+        return False
+    rest = body[i].text[match.end() :]
+    alone = all(
+        not BULLET.match(body[j].text) for j in (i - 1, i + 1) if 0 <= j < len(body)
+    )
+    return alone and len(rest.split()) <= MAX_NUMBERED_HEADING_WORDS and is_heading(rest)
 
 
 def split_article(raw: str) -> ArticleParts:

@@ -76,8 +76,12 @@ _FORMS: tuple[tuple[re.Pattern[str], bool, bool], ...] = (
     (_SPACED, False, True),
 )
 
-# One entry of a notes list: "12. text", "12) text", "[12] text", "¹² text".
+# One entry of a notes list: "12. text", "12) text", "[12] text", "¹² text"; under a notes
+# heading also "12 text", as PDF copies print them.
 _NOTE_ENTRY = re.compile(rf"^\s*(?:(\d{{1,3}})[.)]|\[(\d{{1,3}})\]|({_SUPER}+))\s+(\S.*)$")
+_LOOSE_ENTRY = re.compile(r"^\s*(\d{1,3})()()\s+(\S.*)$")
+# Wikipedia's "^" before a note and the "↩" back-link web notes end with are navigation.
+_NOTE_NAVIGATION = re.compile(r"^(?:\^\s*(?:[a-z]\s+)*)|\s*(?:↩\ufe0e?\ufe0f?\s*)+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,17 +221,19 @@ def clean(text: str, notes: set[int] | NoteEvidence | None = None) -> str:
     return strip_markers(text, notes)[0]
 
 
-def note_entry(line: str) -> tuple[int, str] | None:
-    """A numbered line of a notes list ("12. text", "[12] text", "¹² text"), or None."""
-    match = _NOTE_ENTRY.match(line)
+def note_entry(line: str, loose: bool = False) -> tuple[int, str] | None:
+    """A numbered line of a notes list ("12. text", "[12] text", "¹² text", and with
+    `loose` "12 text"), or None."""
+    match = _NOTE_ENTRY.match(line) or (_LOOSE_ENTRY.match(line) if loose else None)
     if match is None:
         return None
     number = match.group(1) or match.group(2) or match.group(3).translate(_SUPER_VALUE)
     note = int(number)
-    return (note, match.group(4).strip()) if 0 < note <= MAX_NOTE else None
+    text = _NOTE_NAVIGATION.sub("", match.group(4)).strip()
+    return (note, text) if 0 < note <= MAX_NOTE and text else None
 
 
-def read_notes(lines: list[str]) -> tuple[dict[int, str], list[str]]:
+def read_notes(lines: list[str], loose: bool = False) -> tuple[dict[int, str], list[str]]:
     """The notes a notes list gives, by number, and its unnumbered entries (a bibliography).
 
     A line that does not start a new, higher number continues the entry before it: notes
@@ -240,12 +246,12 @@ def read_notes(lines: list[str]) -> tuple[dict[int, str], list[str]]:
         text = line.strip()
         if not text:
             continue
-        entry = note_entry(text)
+        entry = note_entry(text, loose)
         if entry is not None and entry[0] > last:
             last = entry[0]
             parts[last] = [entry[1]]
         elif last:
             parts[last].append(text)
         else:
-            unnumbered.append(text)
+            unnumbered.append(_NOTE_NAVIGATION.sub("", text).strip() or text)
     return {n: " ".join(texts) for n, texts in parts.items()}, unnumbered
