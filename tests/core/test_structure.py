@@ -306,3 +306,28 @@ def test_an_unnumbered_reference_list_is_read_as_references() -> None:
     assert parsed.references == ["Doe, J. (2020). Treaty Talks. Oxford.",
                                  "Roe, J. (2021). Geneva. Penguin."]
     assert "Oxford" not in texts(parsed)
+
+
+def test_wire_story_front_and_back() -> None:
+    """Rules: title, standfirst, byline, date line, dateline, boilerplate. A wire story's
+    date line with a relative time, its lead dateline and its closing credits are not text."""
+    parsed = parse(
+        "Ministers Delay the Vote", "Officials signal no deal before the summer",
+        "By Jane Doe, Reuters", "March 3, 2025 10:15 AM GMT Updated 2 hours ago",
+        "BRUSSELS, March 3 (Reuters) - " + PARAGRAPH, "What happens next?", OTHER,
+        "Reporting by Jane Doe; Editing by John Roe",
+    )
+    assert parsed.date == "March 3, 2025 10:15 AM GMT Updated 2 hours ago"
+    assert parsed.dateline == "BRUSSELS, March 3 (Reuters)"
+    assert parsed.headings == ["What happens next?"]
+    assert texts(parsed) == f"{PARAGRAPH}\n{OTHER}"
+
+
+def test_see_also_and_further_reading_are_back_matter() -> None:
+    """Rule: back matter. "See also" lists and "Further reading" close an article; they are
+    not its text."""
+    parsed = parse("A Treaty", PARAGRAPH, "See also", "Congress of Vienna",
+                   "Further reading", "Doe, J. Treaty Talks. Oxford, 2020.")
+    assert parsed.headings == ["See also", "Further reading"]
+    assert texts(parsed) == PARAGRAPH
+    assert parsed.references == ["Doe, J. Treaty Talks. Oxford, 2020."]

@@ -41,6 +41,8 @@ BOILERPLATE = tuple(
         r"(all rights reserved|copyright ©?).*",
         r"(posted|published) (in|on|by) .{0,60}",
         r"(leave a (reply|comment)|\d+ comments?)",
+        # A wire story's closing credits ("Reporting by Jane Doe; Editing by John Roe").
+        r"((additional )?reporting|writing|editing|compiled|translated) by .{1,200}",
         # Picture credits and captions' credits, which web copies keep as lines of their own.
         r"(photo|image|illustration|photograph|picture|credit)s?( by|:) .{1,150}",
     )
@@ -57,6 +59,7 @@ BULLET = re.compile(r"^\s*(?:[-*•–▪◦●·]|\d{1,2}[.)])\s+")
 _NOTES_HEADINGS = {
     "notes", "footnotes", "endnotes", "references", "sources", "bibliography",
     "works cited", "citations", "notes and references", "sources and notes",
+    "further reading", "suggested reading", "selected bibliography",
 }
 _AUTHOR_HEADINGS = {
     "author information", "about the author", "about the authors", "about the contributors",
@@ -64,7 +67,8 @@ _AUTHOR_HEADINGS = {
 }
 _OTHER_BACK_HEADINGS = {
     "disclaimer", "acknowledgments", "acknowledgements", "disclosure", "disclosures",
-    "copyright", "copyright notice", "legal notice",
+    "copyright", "copyright notice", "legal notice", "see also", "external links",
+    "related", "related articles", "related reading", "more on this topic",
 }
 # A body section after a back-matter heading means it was not back matter after all: a
 # heading followed by a paragraph at least this long is prose, not a note or a name line.
@@ -88,7 +92,8 @@ _DATE_VERB = re.compile(
 )
 _DATE_REST = re.compile(
     r"\b(?:(?:last |first )?(?:updated|published|posted|released|revised|modified)|on|at|"
-    r"dated?|\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?|[ap]\.?m\.?|[A-Z]{2,4}T|UTC|GMT)\b|"
+    r"dated?|\d{1,2}:\d{2}(?:\s?[ap]\.?m\.?)?|[ap]\.?m\.?|(?-i:[A-Z]{2,4}T)|UTC|GMT|"
+    r"\d+\s+(?:hours?|hrs?|minutes?|mins?|days?|weeks?)\s+ago|\d+\s+min(?:ute)?s?\s+read)\b|"
     r"\([^()\s]{1,20}\)|[|·•,:;–—-]",
     re.IGNORECASE,
 )
