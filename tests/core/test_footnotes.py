@@ -100,6 +100,9 @@ LISTED = {1, 2, 3, 4, 5, 6, 9, 12, 35}
         ("superscript", "the policy¹ of", "the policy of", [1]),
         ("superscript, two digits", "the policy.¹² Next", "the policy. Next", [12]),
         ("superscript after a quote", "“a deal”³ and", "“a deal” and", [3]),
+        ("several glued", "the policy1,2. Next", "the policy. Next", [1, 2]),
+        ("a glued range", "the policy3–5. Next", "the policy. Next", [3, 4, 5]),
+        ("several after a stop", "the policy.1,2 Next", "the policy. Next", [1, 2]),
     ],
 )
 def test_every_marker_form_is_cut_and_recorded(
@@ -126,6 +129,7 @@ def test_every_marker_form_is_cut_and_recorded(
         'he said "5 percent" was enough.',
         "COVID-19 spread.",
         "the 2015-2021 mission.",
+        "some 12,000 men.",
     ],
 )
 def test_years_amounts_and_versions_survive_every_form(text: str) -> None:

@@ -331,3 +331,13 @@ def test_see_also_and_further_reading_are_back_matter() -> None:
     assert parsed.headings == ["See also", "Further reading"]
     assert texts(parsed) == PARAGRAPH
     assert parsed.references == ["Doe, J. Treaty Talks. Oxford, 2020."]
+
+
+def test_a_long_title_with_its_subtitle_is_still_the_title() -> None:
+    """Rule: title. A title with a subtitle may be longer than any heading; with no final
+    stop it is still the title. A lower-case "by" line is still a byline."""
+    title = ("The Long Road From Vienna to Geneva: Treaty Talks, Their Failures, and What "
+             "Parliaments Could Still Do About Them in the Years Ahead")
+    parsed = parse(title, "by Jane Doe", PARAGRAPH)
+    assert parsed.title_guess == title
+    assert parsed.author == "Jane Doe"

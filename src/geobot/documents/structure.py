@@ -98,7 +98,7 @@ _DATE_REST = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(
-    r"^(?:By|BY|Written by|Reported by|Words by|Authors?:)\s+"
+    r"^(?:[Bb]y|BY|Written by|Reported by|Words by|Authors?:)\s+"
     r"(?!(?:The|A|An|This|That|These|Its|Their|Then|Now)\b)([A-Z].*)$"
 )
 # A person's name: two to five capitalised words, initials or name particles.
@@ -220,7 +220,17 @@ def _byline(text: str) -> str | None:
 
 
 def _title_like(text: str) -> bool:
-    if is_heading(text) and not text.rstrip(_TRAILING_CLOSERS).endswith(":"):
+    core = text.rstrip(_TRAILING_CLOSERS)
+    if is_heading(text) and not core.endswith(":"):
+        return True
+    # A title with its subtitle can be longer than a heading; it still has no final stop.
+    if (
+        len(text.split()) <= MAX_TITLE_WORDS
+        and core
+        and not core.endswith(_FINAL_PUNCTUATION)
+        and not BULLET.match(text)
+        and text[0].isupper()
+    ):
         return True
     # A title may ask or exclaim: "Is This the Last Dalai Lama?"
     return (

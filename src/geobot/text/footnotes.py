@@ -35,11 +35,13 @@ _END = r"(?=[.,;:!?)\]”’\"]*(?:\s|$))"  # the marker ends a word: punctuatio
 _END_PUNCT = r"(?=[.,;:!?)\]”’\"]+(?:\s|$))"  # stricter: the marker ends a clause
 _NEXT_SENTENCE = r"(?=\s*$|\s+[A-Z“\"‘(])"  # a new sentence, or the paragraph's end, follows
 
+# One note number, or several glued together: "policy1,2." and "policy3–5." cite each.
+_NOTE_LIST = r"([1-9]\d?(?:[,–][1-9]\d?)*)"
 # After a word of two or more letters ending lower-case, or a closing quote or bracket (a
 # mark that follows a letter: an opening quote stands after a space, as in `"5 percent"`).
-_CLEAR = re.compile(r"(?:[a-z]{2}|(?<=\S)[”’\"')\]])([1-9]\d?)" + _END)
+_CLEAR = re.compile(r"(?:[a-z]{2}|(?<=\S)[”’\"')\]])" + _NOTE_LIST + _END)
 # The same after the clause's own punctuation: "policy.1 Next", "(2015).4 The".
-_AFTER_PUNCT = re.compile(r"(?:[a-z]{2}|(?<=\S)[”’\"')\]])[.,;:]([1-9]\d?)(?=\s|$)")
+_AFTER_PUNCT = re.compile(r"(?:[a-z]{2}|(?<=\S)[”’\"')\]])[.,;:]" + _NOTE_LIST + r"(?=\s|$)")
 # Bracketed, as Wikipedia and many blogs print them: "[3]", "[3, 4]", "[3–5]".
 _BRACKET = re.compile(r"\s?\[((?:[1-9]\d{0,2})(?:\s*[,–-]\s*[1-9]\d{0,2})*)\]")
 # Superscript digits, except an exponent (after a digit) or a unit of area or volume.
