@@ -341,3 +341,13 @@ def test_a_long_title_with_its_subtitle_is_still_the_title() -> None:
     parsed = parse(title, "by Jane Doe", PARAGRAPH)
     assert parsed.title_guess == title
     assert parsed.author == "Jane Doe"
+
+
+def test_rhetorical_and_interview_questions_are_text() -> None:
+    """Rule: headings with a final "?". A question opening with a conjunction carries the
+    argument on, and "Q:" is an interviewer's question: both are text."""
+    parsed = parse("A Treaty", PARAGRAPH, "But is that really true?", OTHER,
+                   "Q: What happens next?", "A: Nobody knows yet.")
+    assert parsed.headings == []
+    assert "But is that really true?" in texts(parsed)
+    assert "Q: What happens next?" in texts(parsed)

@@ -70,6 +70,9 @@ _OTHER_BACK_HEADINGS = {
     "copyright", "copyright notice", "legal notice", "see also", "external links",
     "related", "related articles", "related reading", "more on this topic",
 }
+# A question that opens with a conjunction carries the argument on ("But is it true?"), and
+# "Q:" asks in an interview: neither heads a section.
+_NOT_A_QUESTION_HEADING = re.compile(r"^(?:(?:But|And|So|Yet|Or|Then)\b|(?:Q|Question)\s*[:.])")
 # A body section after a back-matter heading means it was not back matter after all: a
 # heading followed by a paragraph at least this long is prose, not a note or a name line.
 _PROSE_WORDS = 25
@@ -188,7 +191,7 @@ def is_question_heading(line: str) -> bool:
     text = line.strip()
     if not text.endswith("?") or BULLET.match(text) or not text[0].isupper():
         return False
-    if len(text.split()) > MAX_QUESTION_HEADING_WORDS:
+    if len(text.split()) > MAX_QUESTION_HEADING_WORDS or _NOT_A_QUESTION_HEADING.match(text):
         return False
     # One sentence only: a second question or a sentence before it makes a paragraph.
     return not re.search(r"[.?!][\"”’)]*\s+[A-Z]", text[:-1])
