@@ -223,25 +223,14 @@ def _byline(text: str) -> str | None:
 
 
 def _title_like(text: str) -> bool:
-    core = text.rstrip(_TRAILING_CLOSERS)
-    if is_heading(text) and not core.endswith(":"):
-        return True
-    # A title with its subtitle can be longer than a heading; it still has no final stop.
-    if (
-        len(text.split()) <= MAX_TITLE_WORDS
-        and core
-        and not core.endswith(_FINAL_PUNCTUATION)
-        and not BULLET.match(text)
-        and text[0].isupper()
-    ):
-        return True
-    # A title may ask or exclaim: "Is This the Last Dalai Lama?"
-    return (
-        text.endswith(("?", "!"))
-        and len(text.split()) <= MAX_TITLE_WORDS
-        and not BULLET.match(text)
-        and text[0].isupper()
-    )
+    """Shaped like a title: longer than a heading may be (a title with its subtitle), no
+    final stop, though a title may ask or exclaim ("Is This the Last Dalai Lama?")."""
+    if len(text.split()) > MAX_TITLE_WORDS or BULLET.match(text):
+        return False
+    if not (text[0].isupper() or text[0].isdigit() or text[0] in "“\"'‘"):
+        return False
+    core = _TRAILING_MARKERS.sub("", text).rstrip(_TRAILING_CLOSERS)
+    return bool(core) and (core.endswith(("?", "!")) or not core.endswith(_FINAL_PUNCTUATION))
 
 
 def _lines(raw: str) -> tuple[list[Line], list[int]]:
