@@ -5,6 +5,7 @@ files in would) and compares with the hand labels in tests/data/corpus/structure
 
 - title: the document's title equals the labelled title exactly;
 - headings: labelled headings found, in order, and headings found that are not labelled;
+- markers: labelled notes whose marker lands on a passage as a citation;
 - footnotes: labelled notes whose marker lands on a passage AND whose citation, as readers
   see it, carries the labelled reference text (whitespace and quote marks folded).
 
@@ -48,15 +49,16 @@ def heading_score(found: list[str], wanted: list[str]) -> tuple[int, int]:
     return matched, len(found) - matched
 
 
-def footnotes_resolved(document: Document, footnotes: list[dict[str, str]]) -> int:
+def footnotes_resolved(document: Document, footnotes: list[dict[str, str]]) -> tuple[int, int]:
+    """(labelled notes cited by some passage, those also shown with their reference)."""
     cited = {n for p in document.passages for n in p.citations}
-    resolved = 0
+    landed = resolved = 0
     for note in footnotes:
         number = int(note["marker"])
         label = document.citation_labels((number,))[0]
-        if number in cited and folded(note["reference"]) in folded(label):
-            resolved += 1
-    return resolved
+        landed += number in cited
+        resolved += number in cited and folded(note["reference"]) in folded(label)
+    return landed, resolved
 
 
 def main() -> int:
@@ -65,23 +67,27 @@ def main() -> int:
         print("\n".join(str(e) for e in result.errors))
         return 1
     labels = [json.loads(line) for line in (CORPUS / "structure.jsonl").open(encoding="utf-8")]
-    print(f"{'article':40} {'title':>5} {'headings':>12} {'extra':>5} {'footnotes':>10}")
-    totals = [0, 0, 0, 0, 0, 0]
+    print(f"{'article':40} {'title':>5} {'headings':>12} {'extra':>5} {'markers':>9} "
+          f"{'footnotes':>10}")
+    totals = [0, 0, 0, 0, 0, 0, 0]
     for label in labels:
         document = result.documents.documents[label["document"]]
         title_ok = document.title == label["title"]
         matched, extra = heading_score(headings_of(document), label["headings"])
-        resolved = footnotes_resolved(document, label["footnotes"])
+        landed, resolved = footnotes_resolved(document, label["footnotes"])
         wanted_h, wanted_f = len(label["headings"]), len(label["footnotes"])
-        for i, value in enumerate((title_ok, 1, matched, wanted_h + extra, resolved, wanted_f)):
+        values = (title_ok, 1, matched, wanted_h + extra, resolved, wanted_f, landed)
+        for i, value in enumerate(values):
             totals[i] += int(value)
         print(f"{label['document']:40} {'yes' if title_ok else 'NO':>5} "
-              f"{matched:>5}/{wanted_h:<6} {extra:>5} {resolved:>4}/{wanted_f:<5}")
+              f"{matched:>5}/{wanted_h:<6} {extra:>5} {landed:>4}/{wanted_f:<4} "
+              f"{resolved:>4}/{wanted_f:<5}")
         if not title_ok:
             print(f"    title: {document.title!r}")
     left = sum(1 for d in result.documents for p in d.passages if MARKER_LEFT.search(p.text))
     t = totals
-    print(f"{'all':40} {t[0]}/{t[1]:<3} {t[2]:>5}/{t[3]:<6} {'':>5} {t[4]:>4}/{t[5]:<5}")
+    print(f"{'all':40} {t[0]}/{t[1]:<3} {t[2]:>5}/{t[3]:<6} {'':>5} {t[6]:>4}/{t[5]:<4} "
+          f"{t[4]:>4}/{t[5]:<5}")
     print(f"headings exact {t[2] / t[3]:.1%} (extras count as misses); "
           f"footnotes resolved {t[4] / max(t[5], 1):.1%}; titles {t[0]}/{t[1]}; "
           f"passages with a marker-like digit left: {left}")
