@@ -111,3 +111,58 @@ def test_back_matter_gives_metadata_not_text(corpus: DocumentSet) -> None:
             assert not any(p.text.startswith(doc.author.split(",")[0]) for p in doc.passages)
     assert sum(1 for d in corpus if d.author) >= 2
     assert sum(1 for d in corpus if d.date) >= 5
+
+
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def marker_variant(raw: str, footnotes: list[dict], form: str) -> str:
+    """The article with each labelled marker rewritten in another house style: bracketed
+    ("exports.[1] For") or superscript ("exports.¹ For"), its notes list to match."""
+    cut = max(raw.rfind("\n1. "), 0)
+    body, notes = raw[:cut], raw[cut:]
+    pieces, position = [], 0
+    for note in footnotes:
+        after = r"(?:(?<=[^\d\s$(])|(?<=[.!?] ))"  # after a word or a stop, as printed
+        pattern = re.compile(after + re.escape(note["marker"]) + r"(?=[\s.,;:]|$)")
+        found = pattern.search(body, position)
+        assert found is not None, note["marker"]
+        new = f"[{note['marker']}]" if form == "bracket" else note["marker"].translate(SUPERSCRIPT)
+        pieces += [body[position : found.start()], new]
+        position = found.end()
+    pieces.append(body[position:])
+    if form == "bracket":
+        notes = re.sub(r"(?m)^(\d+)\. ", r"[\1] ", notes)
+    else:
+        notes = re.sub(r"(?m)^(\d+)\. ", lambda m: m.group(1).translate(SUPERSCRIPT) + " ", notes)
+    return "".join(pieces) + notes
+
+
+@pytest.mark.parametrize("form", ["bracket", "superscript"])
+def test_footnotes_resolve_in_other_marker_styles(tmp_path: Path, form: str) -> None:
+    """Rules: bracketed and superscript markers, notes list entries in those forms. The
+    corpus's footnoted articles, rewritten in that style, resolve as well as the originals
+    and keep no marker in their text."""
+    noted = [label for label in LABELS if label["footnotes"]]
+    for label in noted:
+        raw = (CORPUS / "articles" / f"{label['document']}.txt").read_text(encoding="utf-8")
+        (tmp_path / f"{label['document']}.txt").write_text(
+            marker_variant(raw, label["footnotes"], form), encoding="utf-8"
+        )
+    result = load_document_set(tmp_path)
+    assert result.documents is not None, result.errors
+    resolved = total = 0
+    for label in noted:
+        doc = result.documents.documents[label["document"]]
+        assert doc.title == label["title"]
+        assert doc.headings == tuple(label["headings"])
+        for passage in doc.passages:
+            assert not MARKER_LEFT.search(passage.text), passage.text
+        cited = {n for p in doc.passages for n in p.citations}
+        for note in label["footnotes"]:
+            number = int(note["marker"])
+            total += 1
+            resolved += number in cited and folded(note["reference"]) in folded(
+                doc.citation_labels((number,))[0]
+            )
+    assert resolved / total >= 0.95
