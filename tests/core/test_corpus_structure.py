@@ -166,3 +166,28 @@ def test_footnotes_resolve_in_other_marker_styles(tmp_path: Path, form: str) -> 
                 doc.citation_labels((number,))[0]
             )
     assert resolved / total >= 0.95
+
+
+@pytest.mark.parametrize("heading", ["Notes", "Endnotes", "References"])
+def test_titles_asking_and_notes_under_other_headings(tmp_path: Path, heading: str) -> None:
+    """Rules: title ending in "?", notes list under each usual heading. Every corpus article
+    with its title turned into a question, and its notes list under another heading (or
+    given one where it had none), keeps its title, headings and resolved notes."""
+    for label in LABELS:
+        raw = (CORPUS / "articles" / f"{label['document']}.txt").read_text(encoding="utf-8")
+        title, rest = raw.split("\n", 1)
+        rest = rest.replace("\nFootnotes\n", f"\n{heading}\n")
+        if label["footnotes"] and f"\n{heading}\n" not in rest:
+            cut = rest.rfind("\n1. ")
+            rest = rest[:cut] + f"\n{heading}\n" + rest[cut:]
+        (tmp_path / f"{label['document']}.txt").write_text(f"{title}?\n{rest}", encoding="utf-8")
+    result = load_document_set(tmp_path)
+    assert result.documents is not None, result.errors
+    for label in LABELS:
+        doc = result.documents.documents[label["document"]]
+        assert doc.title == label["title"] + "?"
+        wanted = [h if h != "Footnotes" else heading for h in label["headings"]]
+        if label["footnotes"] and heading not in wanted:
+            wanted.append(heading)
+        assert list(doc.headings) == wanted
+        assert set(doc.footnotes) == {int(n["marker"]) for n in label["footnotes"]}
