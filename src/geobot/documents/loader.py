@@ -425,10 +425,11 @@ def _build_document(
         arguments=tuple(arguments),
         sources=tuple(sources),
         summary=meta.summary.strip() if meta and meta.summary else None,
-        # What the curated layer leaves out, the article's own byline and date line give.
-        author=(meta.author if meta else None) or parsed.author,
+        # An uncurated article is known by its own byline and date line; a curated one by
+        # what the curator confirmed only, so that nothing automatic passes for curated.
+        author=meta.author if meta else parsed.author,
         publication=meta.publication if meta else None,
-        date=(meta.date if meta else None) or parsed.date,
+        date=meta.date if meta else parsed.date,
         url=meta.url if meta else None,
         topics=tuple(meta.topics) if meta else (),
         glossary={k: tuple(v) for k, v in curated.glossary.items()} if curated else {},
