@@ -154,7 +154,7 @@ class ArticleParts:
     title: str | None = None
     subtitle: str | None = None  # the standfirst between the title and the byline
     author: str | None = None
-    date: str | None = None
+    date: str | None = None  # as printed: "April 16, 2026"
     dateline: str | None = None
     body: list[Line] = field(default_factory=list)  # what sections and passages come from
     headings: set[int] = field(default_factory=set)  # indexes into body that are headings
@@ -208,6 +208,12 @@ def is_date_line(text: str) -> bool:
         return False
     rest = _DATE_REST.sub(" ", _DATE.sub(" ", text))
     return not rest.strip(" .")
+
+
+def _the_date(text: str) -> str:
+    """The date a date line gives, without "Updated" or a report number."""
+    found = _DATE.search(text)
+    return found.group(0) if found else text
 
 
 def _byline(text: str) -> str | None:
@@ -277,7 +283,7 @@ def _front_matter(lines: list[Line], parts: ArticleParts) -> int:
             parts.author = parts.author or author
             byline_block = line.block
         elif is_date_line(line.text):
-            parts.date = parts.date or line.text
+            parts.date = parts.date or _the_date(line.text)
         elif _DATELINE_LINE.match(line.text) and not _NAME.match(line.text):
             parts.dateline = parts.dateline or line.text.rstrip(" —–-")
         elif line.block == byline_block and is_heading(line.text):
