@@ -197,3 +197,14 @@ def test_a_bracket_or_superscript_is_never_left_in_the_text() -> None:
     text, markers = strip_markers(body, note_evidence(body, {1}), 0)
     assert text == "It began. It went on. And on."
     assert [m.note for m in markers] == [1]
+
+
+def test_three_digit_notes_need_the_notes_list() -> None:
+    """Rule: belief. A long report's note 123 is cut where its notes list gives note 123;
+    without a list "abc123." stays as written."""
+    body = "It began.122 It went on.123 Then more.124"
+    text, markers = strip_markers(body, note_evidence(body, {122, 123, 124}), 0)
+    assert text == "It began. It went on. Then more."
+    assert [m.note for m in markers] == [122, 123, 124]
+    assert strip_markers("the user abc123. Next")[0] == "the user abc123. Next"
+    assert strip_markers("It went on.123 Then", {123})[0] == "It went on. Then"

@@ -26,6 +26,9 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 MAX_NOTE = 999
+# Long reports run past 99 notes, but a three-digit number after a word is as often a
+# quantity or a name ("abc123"): it is only a marker where a notes list confirms it.
+MAX_UNLISTED_NOTE = 99
 
 _SUPER_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUPER = "[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]"
@@ -36,7 +39,7 @@ _END_PUNCT = r"(?=[.,;:!?)\]”’\"]+(?:\s|$))"  # stricter: the marker ends a 
 _NEXT_SENTENCE = r"(?=\s*$|\s+[A-Z“\"‘(])"  # a new sentence, or the paragraph's end, follows
 
 # One note number, or several glued together: "policy1,2." and "policy3–5." cite each.
-_NOTE_LIST = r"([1-9]\d?(?:[,–][1-9]\d?)*)"
+_NOTE_LIST = r"([1-9]\d{0,2}(?:[,–][1-9]\d{0,2})*)"
 # After a word of two or more letters ending lower-case, or a closing quote or bracket (a
 # mark that follows a letter: an opening quote stands after a space, as in `"5 percent"`).
 _CLEAR = re.compile(r"(?:[a-z]{2}|(?<=\S)[”’\"')\]])" + _NOTE_LIST + _END)
@@ -54,15 +57,15 @@ _YEAR = re.compile(r"(?<![\d,.$€£])\b(?:1\d{3}|20\d{2})([1-9]\d?)" + _END_PUN
 _ACRONYM = re.compile(r"\b[A-Z]{2,5}([1-9]\d?)" + _END_PUNCT)
 # The same after the acronym's full stop: "of the MPP.35 After", "the U.S.4 The".
 _ACRONYM_STOP = re.compile(
-    r"(?:\b[A-Z]{2,5}[.,;:]|\b(?:[A-Z]\.){2,})([1-9]\d?)" + _NEXT_SENTENCE
+    r"(?:\b[A-Z]{2,5}[.,;:]|\b(?:[A-Z]\.){2,})([1-9]\d{0,2})" + _NEXT_SENTENCE
 )
 # A number's full stop, then the note, then a new sentence: "in 2023.2 China", where
 # "2.5 percent" (no new sentence) and "3.6 million" are left alone.
-_NUMBER_STOP = re.compile(r"\d\.([1-9]\d?)" + _NEXT_SENTENCE)
+_NUMBER_STOP = re.compile(r"\d\.([1-9]\d{0,2})" + _NEXT_SENTENCE)
 # A year, a comma or semicolon, then the note: "in August 1943,9 but".
-_YEAR_COMMA = re.compile(r"\b(?:1\d{3}|20\d{2})[,;:]([1-9]\d?)(?=\s)")
+_YEAR_COMMA = re.compile(r"\b(?:1\d{3}|20\d{2})[,;:]([1-9]\d{0,2})(?=\s)")
 # The note alone after a finished sentence: "December 29, 1938. 6" at a paragraph's end.
-_SPACED = re.compile(r"(?<=[\w”’\"')][.!?])\s([1-9]\d?)" + _NEXT_SENTENCE)
+_SPACED = re.compile(r"(?<=[\w”’\"')][.!?])\s([1-9]\d{0,2})" + _NEXT_SENTENCE)
 
 # (pattern, unambiguous?, the cut includes the whole match rather than the digits only)
 _FORMS: tuple[tuple[re.Pattern[str], bool, bool], ...] = (
@@ -145,6 +148,8 @@ class NoteEvidence:
     def believes(self, note: int, unambiguous: bool, offset: int | None) -> bool:
         if self.listed and note not in self.confirmed:
             return False
+        if note > MAX_UNLISTED_NOTE and note not in self.confirmed:
+            return False
         if unambiguous:
             return True
         if note not in self.confirmed:
@@ -167,7 +172,7 @@ def note_evidence(body: str, listed: set[int] | None = None) -> NoteEvidence:
         if not candidate.unambiguous:
             continue
         for note in candidate.notes:
-            if listed and note not in listed:
+            if note not in listed and (listed or note > MAX_UNLISTED_NOTE):
                 continue
             positions.append(candidate.start)
             numbers.append(note)
