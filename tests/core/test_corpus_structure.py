@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,27 @@ def test_titles_asking_and_notes_under_other_headings(tmp_path: Path, heading: s
             wanted.append(heading)
         assert list(doc.headings) == wanted
         assert set(doc.footnotes) == {int(n["marker"]) for n in label["footnotes"]}
+
+
+@pytest.mark.parametrize("width", [60, 72, 100])
+def test_hard_wrapped_corpus_articles_keep_their_structure(tmp_path: Path, width: int) -> None:
+    """Rules: paragraphs, headings, notes list. Every corpus article hard-wrapped, as a PDF
+    or e-mail copy would be, keeps its title, headings, notes and passages."""
+    for label in LABELS:
+        raw = (CORPUS / "articles" / f"{label['document']}.txt").read_text(encoding="utf-8")
+        wrapped = "\n".join(
+            textwrap.fill(line, width, break_on_hyphens=False) if line else ""
+            for line in raw.split("\n")
+        )
+        (tmp_path / f"{label['document']}.txt").write_text(wrapped, encoding="utf-8")
+    result = load_document_set(tmp_path)
+    assert result.documents is not None, result.errors
+    original = load_document_set(CORPUS / "articles").documents
+    assert original is not None
+    for label in LABELS:
+        doc = result.documents.documents[label["document"]]
+        assert doc.title == label["title"]
+        assert list(doc.headings) == label["headings"]
+        assert set(doc.footnotes) == {int(n["marker"]) for n in label["footnotes"]}
+        before = original.documents[label["document"]]
+        assert [p.text for p in doc.passages] == [p.text for p in before.passages]

@@ -6,9 +6,15 @@ take; none is one of the corpus's or the bundled set's.
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
+
+import pytest
+
 from geobot.documents.parse import ParsedArticle, parse_article
 from geobot.documents.structure import is_date_line, is_question_heading
 
+DATA = Path(__file__).resolve().parents[2] / "data"
 PARAGRAPH = (
     "The agreement was signed after two years of talks between the delegations, and both "
     "governments presented it to their parliaments within a month of the ceremony."
@@ -351,3 +357,39 @@ def test_rhetorical_and_interview_questions_are_text() -> None:
     assert parsed.headings == []
     assert "But is that really true?" in texts(parsed)
     assert "Q: What happens next?" in texts(parsed)
+
+
+def test_hard_wrapped_paragraphs_are_joined() -> None:
+    """Rule: paragraphs. Text copied from a PDF or an e-mail breaks each paragraph into
+    lines of about the same width; they are one paragraph again, while a heading and a
+    bullet on their own lines stay apart."""
+    wrapped = (
+        "The agreement was signed after two years of talks between the\n"
+        "delegations, and both governments presented it to their parliaments\n"
+        "within a month of the ceremony in Vienna."
+    )
+    parsed = parse("A Treaty", "The Road to Vienna", wrapped, "- A bullet that wraps onto\n"
+                   "  a second line.\n- Another bullet.")
+    assert parsed.headings == ["The Road to Vienna"]
+    assert [p.text for p in parsed.passages] == [
+        "The agreement was signed after two years of talks between the delegations, and both "
+        "governments presented it to their parliaments within a month of the ceremony in Vienna.",
+        "A bullet that wraps onto a second line.",
+        "Another bullet.",
+    ]
+
+
+@pytest.mark.parametrize("width", [60, 72, 100])
+def test_the_bundled_articles_hard_wrapped_read_the_same(width: int) -> None:
+    """Rule: paragraphs. The bundled articles, whose headings share a block with their
+    text, hard-wrapped keep their headings and passages: a heading is not run into the
+    paragraph under it."""
+    for path in sorted(DATA.glob("*.txt")):
+        raw = path.read_text(encoding="utf-8")
+        wrapped = "\n".join(
+            textwrap.fill(line, width, break_on_hyphens=False) if line else ""
+            for line in raw.split("\n")
+        )
+        original, rewrapped = parse_article("doc", raw), parse_article("doc", wrapped)
+        assert rewrapped.headings == original.headings
+        assert [p.text for p in rewrapped.passages] == [p.text for p in original.passages]

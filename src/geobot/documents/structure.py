@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from geobot.text.footnotes import known_notes, note_entry, read_notes
 
@@ -69,6 +70,20 @@ _OTHER_BACK_HEADINGS = {
     "disclaimer", "acknowledgments", "acknowledgements", "disclosure", "disclosures",
     "copyright", "copyright notice", "legal notice", "see also", "external links",
     "related", "related articles", "related reading", "more on this topic",
+}
+_CLAUSE_AFTER_COMMA = re.compile(r",\s+[a-z]")
+_SENTENCE_INSIDE = re.compile(r"[a-z]{2}[.!?][\"”’)]*\d*\s+[A-Z]")
+# Hard-wrapped text: blocks whose lines are no longer than this are pages broken into lines.
+MAX_WRAP_WIDTH = 160  # wider lines are whole paragraphs, as web copies have them
+MIN_WRAP_WIDTH = 40  # no page is narrower: a block of shorter lines is a list
+# A line opening in lower case, a bracket or a digit (after any opening quote) goes on with
+# a sentence: no heading or new paragraph starts so after a line that stopped mid-sentence.
+_GOES_ON = set("abcdefghijklmnopqrstuvwxyz([0123456789")
+_SENTENCE_STOPS = (".", "!", "?", ":", ";", "…")
+# A line ending on an article, a preposition or a conjunction runs on: no heading ends so.
+_RUNS_ON = {
+    "a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "nor", "but", "with",
+    "by", "from", "at", "as", "that", "which", "who", "whose", "into", "than",
 }
 # A question that opens with a conjunction carries the argument on ("But is it true?"), and
 # "Q:" asks in an interview: neither heads a section.
@@ -181,9 +196,14 @@ def is_heading(line: str) -> bool:
 
 
 def _title_case(text: str) -> bool:
-    """'Key Findings', 'Background': every long word capitalised, as labels are written."""
+    """'Key Findings', 'Background': a label, every long word capitalised, no colon inside."""
+    return _capitalised(text) and ":" not in text
+
+
+def _capitalised(text: str) -> bool:
+    """Every word of four letters or more capitalised, as headings are written."""
     words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if len(w) >= 4]
-    return bool(text.strip()) and all(w[0].isupper() for w in words) and ":" not in text
+    return bool(text.strip()) and all(w[0].isupper() for w in words)
 
 
 def is_question_heading(line: str) -> bool:
@@ -256,7 +276,126 @@ def _lines(raw: str) -> tuple[list[Line], list[int]]:
             lines.append(Line(number, marked.group(1).strip(), block, marked=True))
         else:
             lines.append(Line(number, text, block))
-    return lines, boilerplate
+    return _unwrap(lines), boilerplate
+
+
+def _unwrap(lines: list[Line]) -> list[Line]:
+    """Join the lines of a hard-wrapped paragraph (text copied from a PDF or an e-mail)."""
+    width: dict[int, int] = {}
+    for line in lines:
+        width[line.block] = max(width.get(line.block, 0), len(line.text))
+    page = max(width.values(), default=0)  # the widest line of the file
+    # A block whose every line break is forced (the next word would not have fitted) is
+    # one wrapped paragraph: nothing in it is a heading, however capitalised a line is.
+    mixed = {
+        b.block
+        for a, b in pairwise(lines)
+        if a.block == b.block and not _forced(a.text, b.text, width[b.block])
+        and not BULLET.match(b.text)
+    }
+    joined: list[Line] = []
+    pieces: list[str] = []
+    expected = 1  # the number the block's next numbered item would have
+    in_item = False  # the lines since the last numbered item carry it on (a note's lines)
+    for line in lines:
+        last = joined[-1] if joined else None
+        if last is None or last.block != line.block:
+            entry = note_entry(line.text)
+            expected = entry[0] + 1 if entry else 1
+            in_item = entry is not None
+        elif _new_item(line.text, expected):
+            entry = note_entry(line.text)
+            expected = entry[0] + 1 if entry else expected
+            in_item = entry is not None
+        elif (
+            last is not None
+            and last.block == line.block
+            and not (last.marked or line.marked)
+            and (
+                _wraps(pieces[-1], line.text, width[line.block], in_item,
+                       line.block in mixed)
+                or (len(joined) == 1 and _title_wraps(pieces[-1], line.text, page))
+            )
+        ):
+            pieces.append(line.text)
+            continue
+        if last is not None and len(pieces) > 1:
+            joined[-1] = Line(last.number, _join(pieces), last.block)
+        joined.append(line)
+        pieces = [line.text]
+    if joined and len(pieces) > 1:
+        last = joined[-1]
+        joined[-1] = Line(last.number, _join(pieces), last.block)
+    return joined
+
+
+def _title_wraps(before: str, line: str, page: int) -> bool:
+    """A title too long for a hard-wrapped page runs on into a second capitalised line
+    ("... and the Paris Peace" / "Conference Volumes"), which is no byline or date."""
+    return (
+        MIN_WRAP_WIDTH <= page <= MAX_WRAP_WIDTH
+        and len(before) + 1 + len(line.split(None, 1)[0]) > page
+        and not before.rstrip("\"”’')] ").endswith(_SENTENCE_STOPS)
+        and _capitalised(line)
+        and _byline(line) is None
+        and not is_date_line(line)
+    )
+
+
+def _forced(before: str, line: str, width: int) -> bool:
+    """The line was broken because the next line's first word did not fit on it."""
+    return len(before) + 1 + len(line.split(None, 1)[0]) > width
+
+
+def _wraps(
+    before: str, line: str, width: int, in_item: bool = False, mixed: bool = True
+) -> bool:
+    """`line` carries on the paragraph of the line before it: that line stops mid-sentence
+    and this one goes on in lower case (or that one ends on "the", "of", an open bracket);
+    or, in a block of lines no longer than a page is wide, that line was broken because
+    this line's first word did not fit on it, as a hard wrap breaks lines."""
+    stops = _TRAILING_MARKERS.sub("", before).rstrip("\"”’')] ").endswith(_SENTENCE_STOPS)
+    # A bracket left open, or a line opening in lower case, goes on with the sentence.
+    goes_on = line.lstrip("\"“‘'")[:1] in _GOES_ON or before.count("(") > before.count(")")
+    if not stops and (goes_on or before.rsplit(None, 1)[-1].lower() in _RUNS_ON):
+        return True
+    if not MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH:
+        return False  # lines as long as paragraphs, or a few short lines: no page
+    if in_item:
+        return True  # a wrapped note or list item runs on until the next item
+    if mixed and (_heading_shaped(before) or (stops and _heading_shaped(line))):
+        return False  # a heading sharing its block with the text stays a line of its own
+    return _forced(before, line, width)
+
+
+def _heading_shaped(text: str) -> bool:
+    """Capitalised, no final stop, and neither a clause running on after a comma ("Congress,
+    the Southern ...") nor a sentence ending inside ("Taiwan.65 The Critical"), as prose has."""
+    return (
+        is_heading(text)
+        and _capitalised(text)
+        and not _CLAUSE_AFTER_COMMA.search(text)
+        and not _SENTENCE_INSIDE.search(text)
+    )
+
+
+def _new_item(text: str, expected: int) -> bool:
+    """A bullet, or the next number of a numbered list or notes list ("288) would" in the
+    middle of a wrapped sentence is not item 288)."""
+    entry = note_entry(text)
+    if entry is not None:
+        return entry[0] == expected
+    return BULLET.match(text) is not None
+
+
+def _join(pieces: list[str]) -> str:
+    # A word broken at the line's end keeps its hyphen: "well-known" outnumbers "inter-
+    # national" in edited prose.
+    text = pieces[0]
+    parts = [text]
+    for piece in pieces[1:]:
+        parts.append(piece if parts[-1].endswith(("-", "‐")) else " " + piece)
+    return "".join(parts)
 
 
 def _front_matter(lines: list[Line], parts: ArticleParts) -> int:
