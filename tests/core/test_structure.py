@@ -393,3 +393,33 @@ def test_the_bundled_articles_hard_wrapped_read_the_same(width: int) -> None:
         original, rewrapped = parse_article("doc", raw), parse_article("doc", wrapped)
         assert rewrapped.headings == original.headings
         assert [p.text for p in rewrapped.passages] == [p.text for p in original.passages]
+
+
+def test_a_header_block_of_short_lines_is_not_one_wrapped_paragraph() -> None:
+    """Rules: title, standfirst, byline, date line. Title, standfirst, byline and date on
+    consecutive lines (no blank lines) stay apart: short lines together are no page."""
+    header = "\n".join([
+        "Ministers Delay the Vote", "Officials signal no deal before the summer",
+        "By Jane Doe and John Roe, Reuters", "March 3, 2025 10:15 AM GMT",
+    ])
+    parsed = parse(header, PARAGRAPH, OTHER)
+    assert parsed.title_guess == "Ministers Delay the Vote"
+    assert parsed.author == "Jane Doe and John Roe, Reuters"
+    assert parsed.date == "March 3, 2025"
+    assert texts(parsed) == f"{PARAGRAPH}\n{OTHER}"
+
+
+def test_an_essay_with_superscript_endnotes_and_an_author_note() -> None:
+    """Rules: superscript markers, notes list in superscript form, back matter. An essay's
+    superscript notes resolve; its closing author note is not text."""
+    parsed = parse(
+        "Is the Order Finished?", "Jane Doe, Senior Fellow", "Introduction",
+        "For three decades the order seemed unassailable.¹ That confidence has faded.²",
+        "Endnotes", "¹ John Roe, Leviathan (Princeton, 2011).\n² Jane Doe, \"The Fade,\" 2022.",
+        "About the Author", "Jane Doe is a senior fellow at the Center for Strategy.",
+    )
+    assert parsed.headings == ["Introduction", "Endnotes", "About the Author"]
+    assert parsed.note_texts == {1: "John Roe, Leviathan (Princeton, 2011).",
+                                 2: 'Jane Doe, "The Fade," 2022.'}
+    assert [p.citations for p in parsed.passages] == [(1,), (2,)]
+    assert "senior fellow" not in texts(parsed)

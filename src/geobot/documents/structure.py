@@ -76,6 +76,7 @@ _SENTENCE_INSIDE = re.compile(r"[a-z]{2}[.!?][\"”’)]*\d*\s+[A-Z]")
 # Hard-wrapped text: blocks whose lines are no longer than this are pages broken into lines.
 MAX_WRAP_WIDTH = 160  # wider lines are whole paragraphs, as web copies have them
 MIN_WRAP_WIDTH = 40  # no page is narrower: a block of shorter lines is a list
+MIN_WRAPPED_LINES = 8  # broken lines it takes to call a copy hard-wrapped
 # A line opening in lower case, a bracket or a digit (after any opening quote) goes on with
 # a sentence: no heading or new paragraph starts so after a line that stopped mid-sentence.
 _GOES_ON = set("abcdefghijklmnopqrstuvwxyz([0123456789")
@@ -281,16 +282,13 @@ def _lines(raw: str) -> tuple[list[Line], list[int]]:
 
 def _unwrap(lines: list[Line]) -> list[Line]:
     """Join the lines of a hard-wrapped paragraph (text copied from a PDF or an e-mail)."""
-    width: dict[int, int] = {}
-    for line in lines:
-        width[line.block] = max(width.get(line.block, 0), len(line.text))
-    page = max(width.values(), default=0)  # the widest line of the file
+    page = _page_width(lines)
     # A block whose every line break is forced (the next word would not have fitted) is
     # one wrapped paragraph: nothing in it is a heading, however capitalised a line is.
     mixed = {
         b.block
         for a, b in pairwise(lines)
-        if a.block == b.block and not _forced(a.text, b.text, width[b.block])
+        if a.block == b.block and not _forced(a.text, b.text, page)
         and not BULLET.match(b.text)
     }
     joined: list[Line] = []
@@ -312,8 +310,7 @@ def _unwrap(lines: list[Line]) -> list[Line]:
             and last.block == line.block
             and not (last.marked or line.marked)
             and (
-                _wraps(pieces[-1], line.text, width[line.block], in_item,
-                       line.block in mixed)
+                _wraps(pieces[-1], line.text, page, in_item, line.block in mixed)
                 or (len(joined) == 1 and _title_wraps(pieces[-1], line.text, page))
             )
         ):
@@ -329,11 +326,24 @@ def _unwrap(lines: list[Line]) -> list[Line]:
     return joined
 
 
+def _page_width(lines: list[Line]) -> int:
+    """How wide the page of a hard-wrapped copy is (0 when the copy is not hard-wrapped):
+    most of its lines are broken inside a paragraph, and nine in ten of those are no longer
+    than this. A few short lines together (a title over a byline) make no page."""
+    broken = sorted(
+        len(a.text) for a, b in pairwise(lines) if a.block == b.block
+    )
+    if len(broken) < MIN_WRAPPED_LINES or 2 * len(broken) < len(lines):
+        return 0
+    width = broken[(len(broken) * 9) // 10]
+    return width if MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH else 0
+
+
 def _title_wraps(before: str, line: str, page: int) -> bool:
     """A title too long for a hard-wrapped page runs on into a second capitalised line
     ("... and the Paris Peace" / "Conference Volumes"), which is no byline or date."""
     return (
-        MIN_WRAP_WIDTH <= page <= MAX_WRAP_WIDTH
+        page > 0
         and len(before) + 1 + len(line.split(None, 1)[0]) > page
         and not before.rstrip("\"”’')] ").endswith(_SENTENCE_STOPS)
         and _capitalised(line)
@@ -359,8 +369,8 @@ def _wraps(
     goes_on = line.lstrip("\"“‘'")[:1] in _GOES_ON or before.count("(") > before.count(")")
     if not stops and (goes_on or before.rsplit(None, 1)[-1].lower() in _RUNS_ON):
         return True
-    if not MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH:
-        return False  # lines as long as paragraphs, or a few short lines: no page
+    if not width:
+        return False  # not a hard-wrapped copy: each line is a paragraph
     if in_item:
         return True  # a wrapped note or list item runs on until the next item
     if mixed and (_heading_shaped(before) or (stops and _heading_shaped(line))):
