@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from geobot.documents.parse import ParsedArticle, parse_article
-from geobot.documents.structure import is_date_line, is_question_heading
+from geobot.documents.structure import is_boilerplate, is_date_line, is_question_heading
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 PARAGRAPH = (
@@ -423,3 +423,13 @@ def test_an_essay_with_superscript_endnotes_and_an_author_note() -> None:
                                  2: 'Jane Doe, "The Fade," 2022.'}
     assert [p.citations for p in parsed.passages] == [(1,), (2,)]
     assert "senior fellow" not in texts(parsed)
+
+
+def test_credit_lines_are_boilerplate_but_sentences_about_them_are_not() -> None:
+    """Rule: boilerplate. A wire story's credits and a picture credit are dropped; a
+    sentence that opens the same way is text."""
+    assert is_boilerplate("Reporting by Jane Doe in Berlin; Editing by John Roe.")
+    assert is_boilerplate("Photo: Jane Doe/Agency")
+    assert not is_boilerplate("Reporting by the BBC suggested that troops had left.")
+    assert not is_boilerplate("Reporting by Reuters suggested that troops had left.")
+    assert not is_boilerplate("Photos by the agency show that troops left the city.")

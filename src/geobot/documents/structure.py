@@ -28,6 +28,10 @@ MAX_TITLE_WORDS = 30
 # questions ("Potential questions for Congress" lists them one per line).
 MAX_QUESTION_HEADING_WORDS = 15
 
+# Capitalised names, "Jane Doe, John Roe and Max Mustermann", case-sensitive inside the
+# case-folded patterns below.
+_NAME_WORDS = r"(?-i:[A-Z][\w.'’-]*)(?: (?-i:[A-Z][\w.'’-]*))*"
+_NAMES = rf"{_NAME_WORDS}(?:(?:, | and ){_NAME_WORDS})*"
 # Lines that web pages wrap around an article. Matched against a whole line, case-folded.
 BOILERPLATE = tuple(
     re.compile(p, re.IGNORECASE)
@@ -43,9 +47,12 @@ BOILERPLATE = tuple(
         r"(posted|published) (in|on|by) .{0,60}",
         r"(leave a (reply|comment)|\d+ comments?)",
         # A wire story's closing credits ("Reporting by Jane Doe; Editing by John Roe").
-        r"((additional )?reporting|writing|editing|compiled|translated) by .{1,200}",
-        # Picture credits and captions' credits, which web copies keep as lines of their own.
-        r"(photo|image|illustration|photograph|picture|credit)s?( by|:) .{1,150}",
+        # Names only, so that a sentence opening "Reporting by the BBC shows" stays.
+        rf"((; |, | and )?((additional )?reporting|writing|editing|compiled|translated) by "
+        rf"{_NAMES}( in {_NAMES})?)+\.?",
+        # Picture credits, which web copies keep as lines of their own; a sentence (with its
+        # final stop) about photos stays.
+        r"(photo|image|illustration|photograph|picture|credit)s?( by|:) .{1,100}(?<!\.)",
     )
 )
 _FINAL_PUNCTUATION = tuple(".!?:;,…")
