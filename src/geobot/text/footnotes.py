@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import pairwise
 
 MAX_NOTE = 999
 # Long reports run past 99 notes, but a three-digit number after a word is as often a
@@ -137,13 +138,8 @@ class NoteEvidence:
     confirmed: frozenset[int]  # numbers the notes list gives, or unambiguous markers show
     listed: bool  # the article has a notes list: only its numbers are believed
     positions: tuple[int, ...] = ()  # offsets of the unambiguous markers, in order
-    numbers: tuple[int, ...] = ()  # their note numbers; used only when strictly increasing
-
-    @property
-    def in_order(self) -> bool:
-        return len(self.numbers) >= 2 and all(
-            a < b for a, b in zip(self.numbers, self.numbers[1:], strict=False)
-        )
+    numbers: tuple[int, ...] = ()  # their note numbers
+    in_order: bool = False  # numbered once each, strictly increasing (Chicago style)
 
     def believes(self, note: int, unambiguous: bool, offset: int | None) -> bool:
         if self.listed and note not in self.confirmed:
@@ -177,7 +173,8 @@ def note_evidence(body: str, listed: set[int] | None = None) -> NoteEvidence:
             positions.append(candidate.start)
             numbers.append(note)
     confirmed = frozenset(listed) if listed else frozenset(numbers)
-    return NoteEvidence(confirmed, bool(listed), tuple(positions), tuple(numbers))
+    in_order = len(numbers) >= 2 and all(a < b for a, b in pairwise(numbers))
+    return NoteEvidence(confirmed, bool(listed), tuple(positions), tuple(numbers), in_order)
 
 
 def known_notes(text: str) -> set[int]:
