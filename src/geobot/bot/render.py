@@ -81,9 +81,16 @@ def _where(library: Library, document_id: str, section: str | None) -> str:
     return document.title + (f" › {section}" if section else "")
 
 
+# A note from the article's notes list can run to a paragraph, and a sentence may cite
+# several: each note and all of them together are shortened, so that the passage they
+# support keeps its room in the embed field.
+CITATION_CHARS = 240
+CITATIONS_CHARS = 500
+
+
 def _cites(document: Document, notes: Sequence[int]) -> str:
-    labels = document.citation_labels(tuple(notes))
-    return "; ".join(labels)
+    labels = document.citation_labels(tuple(notes), CITATION_CHARS)
+    return clip("; ".join(labels), CITATIONS_CHARS)
 
 
 def hit_field(library: Library, hit: Hit, number: int) -> tuple[str, str]:
@@ -264,8 +271,17 @@ def source_field(library: Library, source: Source) -> tuple[str, str]:
     lines += [f"• {clip(c, 300)}" for c in claims[:3]]
     if len(claims) > 3:
         lines.append(f"…and {len(claims) - 3} more claim(s).")
-    return (f"{source.label} ({source.kind}) · {document.title}",
+    return (f"{source.label} ({_source_kind(source)}) · {document.title}",
             "\n".join(lines) or "No claims recorded.")
+
+
+def _source_kind(source: Source) -> str:
+    """The kind, and where an uncurated source comes from, so readers can tell."""
+    if source.origin == "notes":
+        return f"{source.kind}, from the article's notes"
+    if source.origin == "marker":
+        return f"{source.kind}, the article gives no text for it"
+    return source.kind
 
 
 def source_pages(library: Library, sources: Sequence[Source], heading: str) -> list[discord.Embed]:

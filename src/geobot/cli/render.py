@@ -81,6 +81,7 @@ def source_json(library: Library, source: Source) -> dict[str, Any]:
         "kind": source.kind,
         "note": source.note,
         "description": source.description,
+        "origin": source.origin,
         "claims": [document.passage(pid).text for pid in source.passage_ids],
     }
 
@@ -171,7 +172,8 @@ def argument_text(argument: Argument, library: Library) -> str:
 
 def source_text(source: Source, library: Library) -> str:
     document = library.get(source.document_id)
-    head = f"{source.label} ({source.kind})"
+    origin = {"notes": ", from the article's notes", "marker": ", no text in the article"}
+    head = f"{source.label} ({source.kind}{origin.get(source.origin, '')})"
     lines = [head]
     if source.description:
         lines.append(_wrap(source.description))

@@ -373,18 +373,12 @@ def _build_document(
             )
         )
     if curated is None:
-        sources = [
-            Source(
-                f"note-{n}",
-                document_id,
-                f"note {n}",
-                "footnote",
-                n,
-                None,
-                tuple(p.id for p in passages if n in p.citations),
-            )
-            for n in sorted(parsed.notes)
-        ]
+        sources = _note_sources(document_id, parsed)
+    else:
+        # Notes the curated layer does not describe are still the article's own sources.
+        noted = {s.note for s in sources if s.note is not None}
+        sources += [s for s in _note_sources(document_id, parsed)
+                    if s.note is not None and s.note not in noted and s.origin == "notes"]
 
     quotes: list[Quote] = []
     unconfirmed: set[str] = set()
@@ -436,14 +430,49 @@ def _build_document(
         arguments=tuple(arguments),
         sources=tuple(sources),
         summary=meta.summary.strip() if meta and meta.summary else None,
-        author=meta.author if meta else None,
+        # An uncurated article is known by its own byline and date line; a curated one by
+        # what the curator confirmed only, so that nothing automatic passes for curated.
+        author=meta.author if meta else parsed.author,
         publication=meta.publication if meta else None,
-        date=meta.date if meta else None,
+        date=meta.date if meta else parsed.date,
         url=meta.url if meta else None,
         topics=tuple(meta.topics) if meta else (),
         glossary={k: tuple(v) for k, v in curated.glossary.items()} if curated else {},
         curated_sha256=curated_sha256,
+        headings=tuple(parsed.headings),
+        footnotes=dict(parsed.note_texts),
+        dateline=parsed.dateline,
     )
+
+
+def _note_sources(document_id: str, parsed: ParsedArticle) -> list[Source]:
+    """An uncurated article's sources: its notes, with their text where its notes list
+    gives it, each with the sentences that cite it."""
+    cited: dict[int, list[str]] = {}
+    for passage in parsed.passages:
+        for note in passage.citations:
+            cited.setdefault(note, []).append(passage.id)
+    listed = parsed.note_texts
+    # An unnumbered reference list (author-date style) cites no sentence, but is what the
+    # article rests on all the same.
+    references = [
+        Source(f"reference-{i}", document_id, f"reference {i}", "reference", None, text,
+               origin="notes")
+        for i, text in enumerate(parsed.references, start=1)
+    ]
+    return [
+        Source(
+            f"note-{n}",
+            document_id,
+            f"note {n}",
+            "footnote",
+            n,
+            listed.get(n),
+            tuple(cited.get(n, ())),
+            origin="notes" if n in listed else "marker",
+        )
+        for n in sorted(parsed.notes | set(listed))
+    ] + references
 
 
 def _quote(

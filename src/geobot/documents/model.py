@@ -86,6 +86,9 @@ class Source:
     note: int | None = None
     description: str | None = None
     passage_ids: tuple[str, ...] = ()  # the claims that rest on this source
+    # Who says what it is: "curated" (the curated layer), "notes" (the article's own notes
+    # list, read automatically) or "marker" (only a note number in the text).
+    origin: str = "curated"
 
     @property
     def is_named(self) -> bool:
@@ -113,6 +116,9 @@ class Document:
     topics: tuple[str, ...] = ()
     glossary: dict[str, tuple[str, ...]] = field(default_factory=dict)
     curated_sha256: str | None = None  # of the curated file: a curation edit is a change too
+    headings: tuple[str, ...] = ()  # every heading in order, those of the back matter too
+    footnotes: dict[int, str] = field(default_factory=dict)  # the article's notes list
+    dateline: str | None = None  # the place an article is filed from ("WASHINGTON")
 
     @property
     def fingerprint(self) -> tuple[str, str | None]:
@@ -127,13 +133,29 @@ class Document:
                 return source
         return None
 
-    def citation_labels(self, notes: tuple[int, ...]) -> list[str]:
-        """Readable names for footnote numbers: the curated source where there is one."""
+    def citation_labels(
+        self, notes: tuple[int, ...], max_chars: int | None = None
+    ) -> list[str]:
+        """Readable names for footnote numbers: the curated source's name where there is
+        one, else the note as the article's notes list gives it ("note 4: U.S. Department
+        of State, ..."), else "note 4". `max_chars` shortens a long note at a word."""
         labels = []
         for note in notes:
             source = self.source_for_note(note)
-            labels.append(source.label if source is not None else f"note {note}")
+            if source is not None and source.is_named:
+                labels.append(source.label)
+            elif note in self.footnotes:
+                labels.append(_shorten(f"note {note}: {self.footnotes[note]}", max_chars))
+            else:
+                labels.append(source.label if source is not None else f"note {note}")
         return labels
+
+
+def _shorten(text: str, max_chars: int | None) -> str:
+    if max_chars is None or len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
 
 
 @dataclass(frozen=True, slots=True)

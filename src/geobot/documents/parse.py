@@ -11,32 +11,18 @@ import re
 from dataclasses import dataclass, field
 
 from geobot.documents.model import Passage, QuoteKind, Section
-from geobot.text.footnotes import known_notes, strip_markers
+from geobot.documents.structure import (
+    BULLET,
+    is_boilerplate,
+    is_heading,
+    split_article,
+)
+from geobot.text.footnotes import note_evidence, strip_markers
 from geobot.text.segment import sentence_spans, split_long
 
-MAX_PASSAGE_CHARS = 700
-MAX_HEADING_CHARS = 160
-MAX_HEADING_WORDS = 20
+__all__ = ["ParsedArticle", "classify_quote", "is_boilerplate", "is_heading", "parse_article"]
 
-# Lines that web pages wrap around an article. Matched against a whole line, case-folded.
-BOILERPLATE = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"no products in the cart\.?",
-        r"skip to (main )?content",
-        r"(share|share this|share this article|tweet|print|email)( on \w+)?:?",
-        r"(sign up|subscribe)( (now|today|to our newsletter))?[.!]?",
-        r"(advertisement|sponsored( content)?)",
-        r"(read more|continue reading|related articles?|you may also like)[:.…]*",
-        r"(accept|we use) cookies.*",
-        r"(all rights reserved|copyright ©?).*",
-        r"(posted|published) (in|on|by) .{0,60}",
-        r"(leave a (reply|comment)|\d+ comments?)",
-    )
-)
-_FINAL_PUNCTUATION = tuple(".!?:;,…")
-_TRAILING_CLOSERS = "\"”’')]0123456789 "
-_BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+")
+MAX_PASSAGE_CHARS = 700
 _QUOTED = re.compile(r"“([^“”]{1,600})”|\"([^\"\n]{1,600})\"")
 
 _SPEECH = re.compile(
@@ -85,28 +71,16 @@ class ParsedArticle:
     passages: list[Passage]
     sections: list[Section]
     quotes: list[FoundQuote]
-    notes: set[int]
+    notes: set[int]  # note numbers the article uses: its markers and its notes list
     title_guess: str | None
     boilerplate_lines: list[int] = field(default_factory=list)
     clean_text: str = ""  # every paragraph, markers stripped, one per line
-
-
-def is_heading(line: str) -> bool:
-    text = line.strip()
-    if not text or _BULLET.match(text) or len(text) > MAX_HEADING_CHARS:
-        return False
-    if len(text.split()) > MAX_HEADING_WORDS:
-        return False
-    # Closing quotes, brackets and glued footnote numbers stand after the final punctuation.
-    core = text.rstrip(_TRAILING_CLOSERS)
-    if not core or core.endswith(_FINAL_PUNCTUATION):
-        return False
-    return text[0].isupper() or text[0].isdigit() or text[0] in "“\"'"
-
-
-def is_boilerplate(line: str) -> bool:
-    text = line.strip()
-    return any(p.fullmatch(text) for p in BOILERPLATE)
+    headings: list[str] = field(default_factory=list)  # every heading, back matter's too
+    note_texts: dict[int, str] = field(default_factory=dict)  # the article's notes list
+    references: list[str] = field(default_factory=list)  # its unnumbered entries
+    author: str | None = None  # from a byline or an author-information block
+    date: str | None = None  # the date line, as printed
+    dateline: str | None = None  # "WASHINGTON", when the article opens with one
 
 
 def _speaker_before(sentence: str, quote_start: int) -> str | None:
@@ -152,43 +126,41 @@ def classify_quote(sentence: str, start: int, end: int) -> tuple[QuoteKind, str 
 
 
 def parse_article(document_id: str, raw: str) -> ParsedArticle:
-    lines = raw.splitlines()
-    notes = known_notes(raw)
+    parts = split_article(raw)
+    body_text = "\n".join(line.text for line in parts.body)
+    evidence = note_evidence(body_text, set(parts.notes))
     passages: list[Passage] = []
     sections: list[Section] = []
     quotes: list[FoundQuote] = []
-    boilerplate: list[int] = []
     clean_paragraphs: list[str] = []
-    title_guess: str | None = None
+    headings: list[str] = []
     heading: str | None = None
     heading_line = 0
     section_start = 0
     paragraph = 0
-    seen_body = False
+    offset = -1  # of the current line in body_text
 
     def close_section() -> None:
         if len(passages) > section_start:
             sections.append(Section(heading, heading_line, section_start, len(passages) - 1))
 
-    for number, line in enumerate(lines, start=1):
-        text = line.strip()
-        if not text:
-            continue
-        if is_boilerplate(text):
-            boilerplate.append(number)
-            continue
-        if is_heading(text):
-            clean_heading, _ = strip_markers(text, notes)
-            if not seen_body and title_guess is None and not passages:
-                # A heading before any text is the article's own title, not a section.
-                title_guess = clean_heading
-                continue
+    for index, line in enumerate(parts.body):
+        offset += 1
+        text, number = line.text, line.number
+        line_offset = offset
+        offset += len(text)
+        if index in parts.headings:
+            clean_heading = strip_markers(text, evidence, line_offset)[0].rstrip(":").strip()
             close_section()
+            headings.append(clean_heading)
             heading, heading_line, section_start = clean_heading, number, len(passages)
             continue
-        seen_body = True
-        body = _BULLET.sub("", text, count=1)
-        clean_body, markers = strip_markers(body, notes)
+        bullet = BULLET.match(text)
+        body = text[bullet.end() :] if bullet else text
+        clean_body, markers = strip_markers(
+            body, evidence, line_offset + (bullet.end() if bullet else 0)
+        )
+        clean_body = clean_body.rstrip()
         clean_paragraphs.append(clean_body)
         spans: list[tuple[int, int]] = []
         for start, end in sentence_spans(clean_body):
@@ -217,12 +189,20 @@ def parse_article(document_id: str, raw: str) -> ParsedArticle:
                 quotes.append(FoundQuote(inner, ordinal, kind, speaker))
         paragraph += 1
     close_section()
+    headings += [strip_markers(h.text)[0].rstrip(":").strip() for h in parts.back_headings]
+    used = {n for p in passages for n in p.citations}
     return ParsedArticle(
         passages=passages,
         sections=sections,
         quotes=quotes,
-        notes=notes,
-        title_guess=title_guess,
-        boilerplate_lines=boilerplate,
+        notes=used | set(parts.notes),
+        title_guess=strip_markers(parts.title, evidence)[0] if parts.title else None,
+        boilerplate_lines=parts.boilerplate,
         clean_text="\n".join(clean_paragraphs),
+        headings=headings,
+        note_texts=dict(parts.notes),
+        references=list(parts.references),
+        author=parts.author,
+        date=parts.date,
+        dateline=parts.dateline,
     )
