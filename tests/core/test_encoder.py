@@ -26,7 +26,8 @@ def encoder() -> Encoder:
 def test_the_model_ships_with_its_licence_and_attribution() -> None:
     assert "Apache License" in (MODEL_DIR / "LICENSE").read_text(encoding="utf-8")
     readme = (MODEL_DIR / "README.md").read_text(encoding="utf-8")
-    assert "all-MiniLM-L6-v2" in readme and "tools/export_model.py" in readme
+    assert "all-MiniLM-L6-v2" in readme
+    assert "tools/export_model.py" in readme
 
 
 def test_vectors_match_the_pytorch_original(encoder: Encoder) -> None:

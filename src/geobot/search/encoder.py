@@ -48,6 +48,11 @@ class Encoder:
             str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
 
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        # A library built in the builder process is shipped to the bot pickled: the bot
+        # opens (or reuses) its own session on the same files rather than receive one.
+        return _open, (str(self.folder),)
+
     @cached_property
     def checksum(self) -> str:
         """What the vectors depend on (weights and tokenizer), for keying caches."""
@@ -87,6 +92,10 @@ class Encoder:
 
 _shared: Encoder | None = None
 _shared_lock = threading.Lock()
+
+
+def _open(folder: str) -> Encoder:
+    return shared_encoder() if Path(folder) == MODEL_DIR else Encoder(Path(folder))
 
 
 def shared_encoder() -> Encoder:
