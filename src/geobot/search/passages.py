@@ -28,7 +28,7 @@ from geobot.search.encoder import DIMENSIONS, Encoder
 from geobot.search.query import Glossary, QueryTerm, Vocabulary, analyse, clean_question
 from geobot.search.ranking import DEFAULT, Evidence, RankingConfig, perspective
 from geobot.search.spans import SpanBuilder
-from geobot.search.vectors import VectorCache
+from geobot.search.vectors import CacheStats, VectorCache
 from geobot.text.analysis import synonyms, terms, terms_of_words, words
 from geobot.text.english import is_common
 
@@ -210,9 +210,11 @@ class PassageSearch:
         self._name_words = names
         self.encoder: Encoder | None = None
         self.matrix: np.ndarray | None = None
+        self.vector_stats: CacheStats | None = None  # cache hits and misses of this build
         if vectors is not None and len(self.passages) <= config.semantic_max_passages:
             self.encoder = vectors.encoder
             self.matrix = self._embed(documents, vectors, tick)
+            self.vector_stats = vectors.stats
 
     @staticmethod
     def _embed(documents: DocumentSet, vectors: VectorCache,
