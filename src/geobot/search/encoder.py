@@ -32,7 +32,7 @@ DIMENSIONS = 384
 MAX_THREADS = 2
 # Texts per forward pass in encode_group: larger batches pad more, smaller ones pay the
 # per-call overhead more often.
-CHUNK = 16
+CHUNK = 32
 
 
 class Encoder:

@@ -123,6 +123,11 @@ def _field_terms(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
+@lru_cache(maxsize=65536)
+def _ordered_terms(text: str) -> tuple[str, ...]:
+    return tuple(terms(text))
+
+
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z]+\b")
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")
 
@@ -434,7 +439,8 @@ class PassageSearch:
         """(span, final score, covered mass, similarity), best first."""
         config = self.config
         top_lexical = max((rank for rank, _ in spans.values()), default=0.0)
-        sides = self._perspective_terms(query) if similarities is not None else None
+        sides = (self._perspective_terms(query)
+                 if similarities is not None and config.w_perspective else None)
         scored = []
         for key, (rank, covered) in spans.items():
             if similarities is None:
@@ -445,7 +451,7 @@ class PassageSearch:
             if top_lexical > 0:
                 score += config.w_lexical * rank / top_lexical
             if sides is not None:
-                text_terms = terms(" ".join(self.passages[i].text for i in key))
+                text_terms = [t for i in key for t in _ordered_terms(self.passages[i].text)]
                 score += config.w_perspective * perspective(*sides, text_terms)
             scored.append((key, score, covered, similarity))
         scored.sort(key=lambda item: (-item[1], item[0]))
