@@ -79,7 +79,8 @@ def features(sets: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             e = answer.evidence
             if e is None:
                 continue
-            rows.append((e.similarity, e.coverage, e.unknown_share, e.missing_share))
+            rows.append((e.similarity, e.coverage, e.unknown_share, e.missing_share,
+                         e.missing_name))
             labels.append(label)
             weights.append(1.0 / per_class[label])
     return np.array(rows), np.array(labels), np.array(weights)
@@ -105,7 +106,7 @@ def main() -> None:
     theta = logistic(x, y, w)
     print(values)
     names = ("verdict_bias", "verdict_similarity", "verdict_coverage", "verdict_unknown",
-             "verdict_missing")
+             "verdict_missing", "verdict_missing_name")
     print(dict(zip(names, (round(float(t), 2) for t in theta), strict=True)))
 
 

@@ -79,6 +79,8 @@ class Verdict:
     matched: int = 0  # content words the best passage contains
     matched_specific: bool = False  # of which a name the reader capitalised ("BRICS")
     lacks_kind: bool = False  # a "when" or "how many" whose best passage has no date or number
+    group_terms: list[str] = field(default_factory=list)  # the question term of each group
+    missing_name: bool = False  # a name the question and the documents hold, the best span not
 
     def vetoed(self) -> bool:
         if self.unknown_specific:
@@ -177,6 +179,10 @@ class _Query:
     weights: dict[int, float]
     vector: np.ndarray | None
     within: tuple[int, int] | None
+    # Cosine of the question with every sentence, and with every two-sentence window
+    # (row i: sentences i and i+1 of one paragraph; 0 where there is none).
+    similarities: np.ndarray | None = None
+    window_similarities: np.ndarray | None = None
 
 
 class PassageSearch:
@@ -214,24 +220,35 @@ class PassageSearch:
         self.glossary = Glossary(glossary)
         self._name_words = names
         self.encoder: Encoder | None = None
-        self.matrix: np.ndarray | None = None
+        self.matrix: np.ndarray | None = None  # one row per sentence
+        self.windows: np.ndarray | None = None  # row i: sentences i and i+1 together
         self.vector_stats: CacheStats | None = None  # cache hits and misses of this build
         if vectors is not None and len(self.passages) <= config.semantic_max_passages:
             self.encoder = vectors.encoder
-            self.matrix = self._embed(documents, vectors, tick)
+            self.matrix, self.windows = self._embed(documents, vectors, tick)
             self.vector_stats = vectors.stats
 
-    @staticmethod
-    def _embed(documents: DocumentSet, vectors: VectorCache,
-               tick: Callable[[], None] | None) -> np.ndarray:
-        parts = []
+    def _embed(self, documents: DocumentSet, vectors: VectorCache,
+               tick: Callable[[], None] | None) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of every sentence and of every two adjacent sentences of a paragraph: a
+        question is often answered by a pair together, and a pair's own vector is nearer
+        it than either sentence's (or their mean)."""
+        sentences = np.zeros((len(self.passages), DIMENSIONS), dtype=np.float32)
+        windows = np.zeros_like(sentences)
         for document in documents:
             if tick is not None:
                 tick()
-            parts.append(vectors.vectors([p.text for p in document.passages]))
-        if not parts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        return np.ascontiguousarray(np.vstack(parts))
+            start = self._offsets[document.id]
+            passages = document.passages
+            pairs = [i for i in range(len(passages) - 1)
+                     if passages[i].paragraph == passages[i + 1].paragraph]
+            texts = [p.text for p in passages]
+            texts += [f"{passages[i].text} {passages[i + 1].text}" for i in pairs]
+            found = vectors.vectors(texts)
+            sentences[start:start + len(passages)] = found[: len(passages)]
+            for row, i in enumerate(pairs, len(passages)):
+                windows[start + i] = found[row]
+        return sentences, windows
 
     @property
     def semantic(self) -> bool:
@@ -347,6 +364,7 @@ class PassageSearch:
                 groups.append(QueryGroup(members, mass))
                 # A name the curated layer knows is one however it is typed ("brics").
                 specific.append((qt.specific or qt.term in self.names) and stats is not None)
+                verdict.group_terms.append(qt.term)
         return groups, total_mass, verdict, specific
 
     # -- stage 0: the question ---------------------------------------------------------
@@ -382,14 +400,18 @@ class PassageSearch:
                                     query.within)
             candidates.update(dict.fromkeys(ids.tolist()))
         similarities = None
-        if query.vector is not None and self.matrix is not None:
+        if query.vector is not None and self.matrix is not None and self.windows is not None:
             similarities = self.matrix @ query.vector
+            query.similarities = similarities
+            query.window_similarities = self.windows @ query.vector
             lo, hi = query.within or (0, len(self.passages))
-            pool = similarities[lo:hi]
-            k = min(self.config.semantic_candidates, len(pool))
-            if k:
-                best = np.argpartition(-pool, k - 1)[:k] + lo
-                candidates.update(dict.fromkeys(sorted(best.tolist())))
+            k = min(self.config.semantic_candidates, hi - lo)
+            for sims, width in ((similarities, 1), (query.window_similarities, 2)):
+                pool = sims[lo:hi]
+                if k:
+                    best = np.argpartition(-pool, k - 1)[:k] + lo
+                    for i in sorted(best.tolist()):
+                        candidates.update(dict.fromkeys(range(i, min(i + width, hi))))
         return list(candidates), similarities
 
     # -- stage 2: candidate spans, with their lexical score ----------------------------
@@ -402,14 +424,13 @@ class PassageSearch:
 
     # -- stage 3: signals and the final order ------------------------------------------
 
-    def _similarity(self, key: tuple[int, ...], similarities: np.ndarray) -> float:
-        best = max(float(similarities[i]) for i in key)
-        if len(key) == 2 and self.matrix is not None:
-            a, b = self.matrix[key[0]], self.matrix[key[1]]
-            # The cosine with the pair's mean vector: a question answered by the two
-            # sentences together is nearer their mean than either.
-            norm = float(np.sqrt(max(1e-12, 2.0 + 2.0 * float(a @ b))))
-            best = max(best, float(similarities[key[0]] + similarities[key[1]]) / norm)
+    @staticmethod
+    def _similarity(query: _Query, key: tuple[int, ...]) -> float:
+        assert query.similarities is not None
+        assert query.window_similarities is not None
+        best = max(float(query.similarities[i]) for i in key)
+        if len(key) == 2:
+            best = max(best, float(query.window_similarities[key[0]]))
         return best
 
     def _perspective_terms(self, query: _Query) -> tuple[set[str], set[str]] | None:
@@ -446,10 +467,12 @@ class PassageSearch:
             if similarities is None:
                 scored.append((key, rank, covered, 0.0))
                 continue
-            similarity = self._similarity(key, similarities)
+            similarity = self._similarity(query, key)
             score = config.w_semantic * similarity
             if top_lexical > 0:
                 score += config.w_lexical * rank / top_lexical
+            if query.mass > 0:
+                score += config.w_coverage * min(1.0, covered / query.mass)
             if sides is not None:
                 text_terms = [t for i in key for t in _ordered_terms(self.passages[i].text)]
                 score += config.w_perspective * perspective(*sides, text_terms)
@@ -469,6 +492,10 @@ class PassageSearch:
                 [self.index.passage_terms(i) for i in key], 1.0, query.groups)
             verdict.matched = sum(1 for g in best_groups if query.groups[g].mass > 0)
             verdict.matched_specific = any(query.specific[g] for g in best_groups)
+            names = self.names | self._capitalised_terms
+            verdict.missing_name = any(
+                g not in best_groups and (query.specific[g] or term in names)
+                for g, term in enumerate(verdict.group_terms))
         wanted = answer_type(query.text)
         verdict.lacks_kind = wanted in MEASURED_ANSWERS and not any(
             has_answer_type(self.passages[i].text, wanted) for i in key)
@@ -476,7 +503,8 @@ class PassageSearch:
             return verdict.lexical(coverage), coverage, None
         known = max(0, verdict.words - verdict.unknown)
         missing = max(0, known - verdict.matched) / max(1, verdict.words)
-        evidence = Evidence(similarity, coverage, verdict.unknown_share, missing)
+        evidence = Evidence(similarity, coverage, verdict.unknown_share, missing,
+                            float(verdict.missing_name))
         confidence = evidence.probability(self.config)
         return (not verdict.vetoed() and confidence >= self.config.verdict_threshold,
                 confidence, evidence)

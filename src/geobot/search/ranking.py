@@ -60,21 +60,26 @@ class RankingConfig:
     continuation_share: float = 0.1
     continuation_edge: float = 0.001
     answer_type_bonus: float = 0.5  # a passage of the kind asked for: a name for "who"…
+    # A pair of sentences is a span when its own vector is this much nearer the question
+    # than either sentence's (besides the lexical reasons above).
+    window_gain: float = 0.03
 
     # -- the final score of a span (fitted, see the module docstring): the lexical rank
     # relative to the best candidate's, the cosine similarity of question and span, and
     # whether the span is told from the perspective the question asks about.
-    w_lexical: float = 0.5
+    w_lexical: float = 0.35
+    w_coverage: float = 0.0  # the share of the question's idf mass the span covers
     w_semantic: float = 1.0
     w_perspective: float = 0.0
 
     # -- the verdict: a logistic regression on the best span's features (fitted, see the
     # module docstring), on the features of `Evidence`.
-    verdict_bias: float = -5.01
-    verdict_similarity: float = 5.68
-    verdict_coverage: float = 5.0
-    verdict_unknown: float = -2.41
-    verdict_missing: float = -1.44
+    verdict_bias: float = -5.17
+    verdict_similarity: float = 5.71
+    verdict_coverage: float = 5.24
+    verdict_unknown: float = -2.45
+    verdict_missing: float = -0.77
+    verdict_missing_name: float = -2.11
     verdict_threshold: float = 0.5
 
     # -- scale: above this many passages the semantic index is not built (embedding a
@@ -93,12 +98,16 @@ class Evidence:
     coverage: float  # share of the question's idf mass the best span covers
     unknown_share: float  # share of the question's content words the documents never use
     missing_share: float  # share of them that the documents use, but not the best span
+    # 1 when the question names something the documents mention but the best span does not
+    # ("how many nuclear warheads does China have" answered by the US and Russia's).
+    missing_name: float = 0.0
 
     def probability(self, config: RankingConfig) -> float:
         z = (config.verdict_bias + config.verdict_similarity * self.similarity
              + config.verdict_coverage * self.coverage
              + config.verdict_unknown * self.unknown_share
-             + config.verdict_missing * self.missing_share)
+             + config.verdict_missing * self.missing_share
+             + config.verdict_missing_name * self.missing_name)
         return 1.0 / (1.0 + math.exp(-z))
 
 

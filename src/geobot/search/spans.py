@@ -104,6 +104,14 @@ class SpanBuilder:
                 if self.query.groups else 0.0
         return self.coverages[i]
 
+    def _window_gains(self, key: Span) -> bool:
+        """The pair means more to the question together than either sentence alone."""
+        sentences, windows = self.query.similarities, self.query.window_similarities
+        if sentences is None or windows is None:
+            return False
+        alone = max(float(sentences[key[0]]), float(sentences[key[1]]))
+        return float(windows[key[0]]) >= alone + self.config.window_gain
+
     def build(self, candidates: list[int]) -> dict[Span, tuple[float, float]]:
         spans: dict[Span, tuple[float, float]] = {}
         for i in candidates:
@@ -131,7 +139,8 @@ class SpanBuilder:
         # later sentence leans on ("They compete…" needs who "they" are).
         gain = config.span_min_gain * self.query.mass
         leans = bool(ANAPHOR.match(passages[key[1]].text))
-        if not ((cov >= single_cov + gain and cov >= other_cov + gain) or leans):
+        if not ((cov >= single_cov + gain and cov >= other_cov + gain) or leans
+                or self._window_gains(key)):
             return
         span_rank = self.rank(score, cov, key)
         if leans and key[0] == i and other_cov >= config.continuation_share * self.query.mass:
