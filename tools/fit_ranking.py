@@ -5,8 +5,8 @@
 Development sets: tests/data questions/offtopic -dev, -extra, -readers on the bundled
 articles, and tests/data/corpus (uncurated articles in other house styles). The held-out
 sets (unseen, unseen2, holdout) are never read here. Step 1 grid-searches the score weights
-(w_lexical, w_perspective, against w_semantic = 1) for the sum over sets of recall@1 and
-recall@3; step 2 fits the verdict's logistic regression (plain gradient descent on the
+(w_lexical, window_gain, w_perspective, against w_semantic = 1) for the sum over sets of
+recall@1 and recall@3; step 2 fits the verdict's logistic regression (plain gradient descent on the
 log-loss, numpy only) on the best span's features: answerable questions whose best span is
 right are positives, off-topic questions negatives, each set weighted equally.
 """
@@ -48,9 +48,9 @@ def load() -> dict[str, tuple[Library, list[dict], list[dict]]]:
 
 def grid(sets: dict) -> dict[str, float]:
     best: tuple[float, dict[str, float]] = (-1.0, {})
-    for lexical, persp in itertools.product((0.3, 0.5, 0.7),
-                                            (0.0, 0.1, 0.2)):
-        values = {"w_lexical": lexical, "w_perspective": persp}
+    for lexical, window, persp in itertools.product((0.25, 0.35, 0.5), (0.015, 0.03, 0.05),
+                                                    (0.0, 0.1)):
+        values = {"w_lexical": lexical, "window_gain": window, "w_perspective": persp}
         total = 0.0
         for library, questions, _ in sets.values():
             library.search.config = replace(library.search.config, **values)
