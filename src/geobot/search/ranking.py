@@ -62,7 +62,7 @@ class RankingConfig:
     answer_type_bonus: float = 0.5  # a passage of the kind asked for: a name for "who"…
     # A pair of sentences is a span when its own vector is this much nearer the question
     # than either sentence's (besides the lexical reasons above).
-    window_gain: float = 0.03
+    window_gain: float = 0.05
 
     # -- the final score of a span (fitted, see the module docstring): the lexical rank
     # relative to the best candidate's, the cosine similarity of question and span, and
@@ -74,12 +74,12 @@ class RankingConfig:
 
     # -- the verdict: a logistic regression on the best span's features (fitted, see the
     # module docstring), on the features of `Evidence`.
-    verdict_bias: float = -5.17
-    verdict_similarity: float = 5.71
-    verdict_coverage: float = 5.24
-    verdict_unknown: float = -2.45
-    verdict_missing: float = -0.77
-    verdict_missing_name: float = -2.11
+    verdict_bias: float = -4.97
+    verdict_similarity: float = 6.22
+    verdict_coverage: float = 4.69
+    verdict_unknown: float = -2.38
+    verdict_missing: float = -0.61
+    verdict_missing_name: float = -2.27
     verdict_threshold: float = 0.5
 
     # -- scale: above this many passages the semantic index is not built (embedding a
