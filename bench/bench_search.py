@@ -125,7 +125,6 @@ def synthetic_vocabulary(rng: random.Random, size: int) -> list[str]:
 
 def bench_passages(count: int, queries: int = 300) -> dict[str, float]:
     from geobot.documents.model import Document, DocumentSet, Passage
-    from geobot.search.encoder import shared_encoder
     from geobot.search.passages import PassageSearch
     from geobot.search.vectors import VectorCache
 
@@ -157,7 +156,7 @@ def bench_passages(count: int, queries: int = 300) -> dict[str, float]:
     start = time.perf_counter()
     # Past RankingConfig.semantic_max_passages the vectors are never computed: the set is
     # served by the lexical path alone.
-    search = PassageSearch(docset, vectors=VectorCache(None, shared_encoder()))
+    search = PassageSearch(docset, vectors=VectorCache(None))
     build = time.perf_counter() - start
     questions = []
     for _ in range(queries):

@@ -17,7 +17,6 @@ from rapidfuzz import fuzz
 
 from geobot.documents.loader import LoadResult, load_document_set
 from geobot.documents.model import Argument, Document, DocumentSet, Quote, QuoteKind, Source
-from geobot.search.encoder import shared_encoder
 from geobot.search.fuzzy import FUZZY, FuzzyIndex
 from geobot.search.passages import Answer, PassageSearch
 from geobot.search.ranking import DEFAULT, RankingConfig
@@ -88,7 +87,7 @@ class Library:
         self.documents = documents
         vectors = None
         if semantic:
-            vectors = VectorCache(cache_dir or default_cache_dir(), shared_encoder())
+            vectors = VectorCache(cache_dir or default_cache_dir())
         self.search = PassageSearch(documents, tick, vectors, config)
         docs = list(documents)
         self._titles: FuzzyIndex[str] = FuzzyIndex(

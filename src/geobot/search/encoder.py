@@ -33,6 +33,8 @@ MAX_THREADS = 2
 # Texts per forward pass in encode_group: larger batches pad more, smaller ones pay the
 # per-call overhead more often.
 CHUNK = 32
+# How encode_group forms its batches; part of the checksum, since int8 vectors depend on it.
+BATCHING = "by-length"
 
 
 class Encoder:
@@ -55,8 +57,9 @@ class Encoder:
 
     @cached_property
     def checksum(self) -> str:
-        """What the vectors depend on (weights and tokenizer), for keying caches."""
-        digest = hashlib.sha256()
+        """What the vectors depend on (weights, tokenizer, how groups are batched), for
+        keying caches."""
+        digest = hashlib.sha256(f"{BATCHING}:{CHUNK}".encode())
         for name in ("model.onnx", "tokenizer.json"):
             digest.update((self.folder / name).read_bytes())
         return digest.hexdigest()[:16]
@@ -69,8 +72,12 @@ class Encoder:
         """Vectors of a fixed group of texts (one document's passages), shape (n, 384).
         The same group always gets the same vectors, whatever was encoded before."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for start in range(0, len(texts), CHUNK):
-            out[start:start + CHUNK] = self._run(texts[start:start + CHUNK])
+        # Batched by length, so that short texts are not padded to a long one's length;
+        # the order depends on the group alone, so the vectors still do too.
+        order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
+        for start in range(0, len(order), CHUNK):
+            rows = order[start:start + CHUNK]
+            out[rows] = self._run([texts[i] for i in rows])
         return out
 
     def _run(self, texts: Sequence[str]) -> np.ndarray:

@@ -225,14 +225,18 @@ class PassageSearch:
         self.vector_stats: CacheStats | None = None  # cache hits and misses of this build
         if vectors is not None and len(self.passages) <= config.semantic_max_passages:
             self.encoder = vectors.encoder
-            self.matrix, self.windows = self._embed(documents, vectors, tick)
+            self.matrix, self.windows = self._embed(
+                documents, vectors, tick, len(self.passages) <= config.window_max_passages)
             self.vector_stats = vectors.stats
+            self._capitalised_terms  # noqa: B018 (computed here, off the event loop)
 
     def _embed(self, documents: DocumentSet, vectors: VectorCache,
-               tick: Callable[[], None] | None) -> tuple[np.ndarray, np.ndarray]:
+               tick: Callable[[], None] | None, with_windows: bool,
+               ) -> tuple[np.ndarray, np.ndarray]:
         """Vectors of every sentence and of every two adjacent sentences of a paragraph: a
         question is often answered by a pair together, and a pair's own vector is nearer
-        it than either sentence's (or their mean)."""
+        it than either sentence's. Without `with_windows`, a pair's vector is the mean of
+        its sentences'."""
         sentences = np.zeros((len(self.passages), DIMENSIONS), dtype=np.float32)
         windows = np.zeros_like(sentences)
         for document in documents:
@@ -243,11 +247,16 @@ class PassageSearch:
             pairs = [i for i in range(len(passages) - 1)
                      if passages[i].paragraph == passages[i + 1].paragraph]
             texts = [p.text for p in passages]
-            texts += [f"{passages[i].text} {passages[i + 1].text}" for i in pairs]
+            if with_windows:
+                texts += [f"{passages[i].text} {passages[i + 1].text}" for i in pairs]
             found = vectors.vectors(texts)
             sentences[start:start + len(passages)] = found[: len(passages)]
             for row, i in enumerate(pairs, len(passages)):
-                windows[start + i] = found[row]
+                if with_windows:
+                    windows[start + i] = found[row]
+                else:
+                    mean = found[i] + found[i + 1]
+                    windows[start + i] = mean / max(1e-12, float(np.linalg.norm(mean)))
         return sentences, windows
 
     @property
@@ -492,9 +501,9 @@ class PassageSearch:
                 [self.index.passage_terms(i) for i in key], 1.0, query.groups)
             verdict.matched = sum(1 for g in best_groups if query.groups[g].mass > 0)
             verdict.matched_specific = any(query.specific[g] for g in best_groups)
-            names = self.names | self._capitalised_terms
             verdict.missing_name = any(
-                g not in best_groups and (query.specific[g] or term in names)
+                g not in best_groups and (query.specific[g] or term in self.names
+                                          or term in self._capitalised_terms)
                 for g, term in enumerate(verdict.group_terms))
         wanted = answer_type(query.text)
         verdict.lacks_kind = wanted in MEASURED_ANSWERS and not any(

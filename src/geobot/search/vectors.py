@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geobot.search.encoder import DIMENSIONS, Encoder
+from geobot.search.encoder import DIMENSIONS, Encoder, shared_encoder
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +48,18 @@ def cache_key(model_checksum: str, texts: Sequence[str]) -> str:
 class VectorCache:
     """Vectors of groups of texts (a document's passages), computed once per content."""
 
-    def __init__(self, folder: Path | None, encoder: Encoder) -> None:
+    def __init__(self, folder: Path | None, encoder: Encoder | None = None) -> None:
+        """`encoder`: None for the process's shared one, opened only when first needed
+        (a set too large for the semantic index never loads the model)."""
         self.folder = folder
-        self.encoder = encoder
+        self._encoder = encoder
         self.stats = CacheStats()
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = shared_encoder()
+        return self._encoder
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
