@@ -31,6 +31,7 @@ def _summary(report: EvalReport) -> str:
 @pytest.mark.parametrize(("name", "recall_1", "recall_3", "answered", "flagged"), [
     ("dev", 0.80, 0.95, 0.90, 0.90),
     ("extra", 0.90, 0.92, 0.90, 0.95),
+    ("holdout", 0.85, 0.95, 0.90, 0.95),
     ("readers", 0.74, 0.85, 0.85, 0.95),
     ("unseen", 0.80, 0.90, 0.80, 0.85),
     ("unseen2", 0.70, 0.85, 0.75, 0.80),
@@ -55,8 +56,8 @@ def test_corpus_of_uncurated_articles_stays_above_its_floors(tmp_path: Path) -> 
                       read_jsonl(CORPUS / "offtopic.jsonl"))
     assert report.recall_at_1 >= 0.62, _summary(report)
     assert report.recall_at_3 >= 0.80, _summary(report)
-    assert report.answered_share >= 0.75, _summary(report)
-    assert report.offtopic_flagged >= 0.55, _summary(report)
+    assert report.answered_share >= 0.78, _summary(report)
+    assert report.offtopic_flagged >= 0.65, _summary(report)
 
 
 @pytest.mark.parametrize("path", sorted(EVAL.glob("questions-*.jsonl")), ids=lambda p: p.stem)
