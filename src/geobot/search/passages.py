@@ -521,7 +521,11 @@ class PassageSearch:
     def ask(self, question: str, limit: int = 5, offset: int = 0,
             document: str | None = None) -> Answer:
         query = self._query(question, document)
-        if query.mass < self.config.min_mass or (not query.groups and query.vector is None):
+        # A question none of whose words the documents use or English knows ("xq zzv")
+        # has nothing to match by meaning either.
+        gibberish = not query.groups and query.verdict.unknown_rare == query.verdict.words
+        if query.mass < self.config.min_mass or (not query.groups and (
+                query.vector is None or gibberish)):
             return Answer(query.text, False, (), 0, 0.0, tuple(query.terms), query.corrections)
         candidates, similarities = self._retrieve(query)
         ranked = self._order(query, self._spans(query, candidates), similarities)
