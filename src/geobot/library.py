@@ -19,6 +19,8 @@ from geobot.documents.loader import LoadResult, load_document_set
 from geobot.documents.model import Argument, Document, DocumentSet, Quote, QuoteKind, Source
 from geobot.search.fuzzy import FUZZY, FuzzyIndex
 from geobot.search.passages import Answer, PassageSearch
+from geobot.search.ranking import DEFAULT, RankingConfig
+from geobot.search.vectors import VectorCache
 from geobot.text.analysis import STOP_WORDS, terms
 from geobot.text.normalize import fold
 
@@ -65,14 +67,28 @@ def _clip(text: str, limit: int = CHOICE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def default_cache_dir() -> Path:
+    """Where passage vectors are cached: beside the bot's other state."""
+    from geobot.settings import get_settings
+
+    return get_settings().state_dir / "embeddings"
+
+
 class Library:
     def __init__(
-        self, documents: DocumentSet, tick: Callable[[], None] | None = None
+        self, documents: DocumentSet, tick: Callable[[], None] | None = None, *,
+        cache_dir: Path | None = None, semantic: bool = True,
+        config: RankingConfig = DEFAULT,
     ) -> None:
         """Index a document set. `tick`, if given, is called between steps of the work
-        (geobot.gil.Steps.tick, when a reload builds beside searches)."""
+        (geobot.gil.Steps.tick, when a reload builds beside searches). Passage vectors
+        for the semantic signal are read from, or computed into, `cache_dir` (default:
+        the settings' state folder); `semantic=False` builds the lexical index only."""
         self.documents = documents
-        self.search = PassageSearch(documents, tick)
+        vectors = None
+        if semantic:
+            vectors = VectorCache(cache_dir or default_cache_dir())
+        self.search = PassageSearch(documents, tick, vectors, config)
         docs = list(documents)
         self._titles: FuzzyIndex[str] = FuzzyIndex(
             [(d.title, d.id) for d in docs] + [(d.id, d.id) for d in docs]
@@ -104,14 +120,25 @@ class Library:
             "quotes": len(self.quotes),
             "arguments": len(self.arguments),
             "sources": len(self.sources),
+            # 1 when questions are also matched by meaning (sentence embeddings), 0 when
+            # the set is too large for that or it was turned off, and search is lexical.
+            "semantic": int(self.search.semantic),
         }
 
     @classmethod
-    def load(cls, folder: Path | str) -> Library:
+    def load(cls, folder: Path | str, *, cache_dir: Path | None = None,
+             semantic: bool = True) -> Library:
+        """A library of the articles in `folder`; `.txt` articles without a curated
+        `.toml` beside them load as uncurated documents (as tests/data/corpus/articles)."""
         result = load_document_set(folder)
         if not result.ok or result.documents is None:
             raise LoadError(result)
-        return cls(result.documents)
+        return cls(result.documents, cache_dir=cache_dir, semantic=semantic)
+
+    @property
+    def semantic(self) -> bool:
+        """Whether the semantic index is on for this set."""
+        return self.search.semantic
 
     # -- documents -------------------------------------------------------------------
 

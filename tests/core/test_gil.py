@@ -91,6 +91,10 @@ def test_indexing_ticks_once_per_document() -> None:
         nonlocal ticks
         ticks += 1
 
-    library = Library(documents, tick)
+    library = Library(documents, tick, semantic=False)
     assert ticks == len(list(documents)) >= 2
+    # With the semantic index, embedding gives a turn between documents too.
+    ticks = 0
+    Library(documents, tick)
+    assert ticks == 2 * len(list(documents))
     assert library.ask("What did Senator Mike Lee say about NATO?").hits

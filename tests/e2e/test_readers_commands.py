@@ -79,7 +79,8 @@ async def test_ask_without_a_clear_answer_shows_the_closest_passages(
     assert "I couldn't find a clear answer" in embed(message)["description"]
     row = logged_one(question_store, handle.id, discord_world.guild.id)
     assert row.answered is False
-    assert len(row.results) == len(field_names(message))
+    # The closest passages are shown, and logged (up to LOGGED_RESULTS, past one page).
+    assert 0 < len(field_names(message)) <= len(row.results)
 
 
 async def test_ask_in_one_document(geobot: GeobotBot, discord_double: DiscordDouble,

@@ -191,13 +191,14 @@ def documents(data: DataOption = None, as_json: JsonOption = False) -> None:
 
     library = open_library(data)
     if as_json:
-        emit({"digest": library.documents.digest,
+        emit({"digest": library.documents.digest, "semantic": library.semantic,
               "documents": [document_json(d, library) for d in library.documents]})
         return
     for d in library.documents:
         status = "curated" if d.curated else "UNCURATED"
         typer.echo(f"{d.id}\n   {d.title}\n   {d.size:,} bytes, {len(d.passages)} passages, "
                    f"{status}")
+    typer.echo(f"semantic index: {'on' if library.semantic else 'off (lexical search only)'}")
 
 
 @index_app.command("check")
@@ -244,37 +245,45 @@ def curate_draft(
 
 @app.command("eval")
 def evaluate_command(
-    questions: Annotated[Path, typer.Option(help="JSONL with question and expect_any.")] = Path(
-        "tests/data/questions-dev.jsonl"),
-    offtopic: Annotated[Path, typer.Option(help="JSONL of questions with no answer.")] = Path(
-        "tests/data/offtopic-dev.jsonl"),
+    questions: Annotated[list[Path] | None, typer.Option(
+        help="JSONL with question and expect_any; repeat with --offtopic for several sets.",
+    )] = None,
+    offtopic: Annotated[list[Path] | None, typer.Option(
+        help="JSONL of questions with no answer, one per --questions.")] = None,
+    suite: Annotated[bool, typer.Option(
+        "--suite", help="Every set in tests/data, and the corpus on its own articles.")] = False,
     data: DataOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List the misses.")] = False,
 ) -> None:
-    """Measure retrieval quality: recall@1, recall@3, MRR, off-topic flagged."""
-    from geobot.search.evaluate import evaluate, read_jsonl
+    """Measure retrieval quality: one table per set of recall@1, recall@3, MRR, on-topic
+    questions answered and off-topic questions flagged."""
+    from geobot.search.evaluate import EvalSet, evaluate, read_jsonl, table
+    from geobot.search.evaluate import suite as suite_sets
 
-    library = open_library(data)
-    try:
-        report = evaluate(lambda q: library.ask(q, limit=5), read_jsonl(questions),
-                          read_jsonl(offtopic))
-    except (OSError, ValueError, KeyError) as exc:
-        fail(f"cannot read the evaluation files: {exc}")
-    rows = [
-        ("questions", f"{report.questions}"),
-        ("recall@1", f"{report.recall_at_1:.3f}"),
-        ("recall@3", f"{report.recall_at_3:.3f}"),
-        ("MRR", f"{report.mrr:.3f}"),
-        ("answered (on-topic)", f"{report.answered_share:.3f}"),
-        ("off-topic questions", f"{report.offtopic}"),
-        ("off-topic flagged", f"{report.offtopic_flagged:.3f}"),
-    ]
-    typer.echo(f"| {'metric':<20} | {'value':>8} |\n|{'-' * 22}|{'-' * 10}|")
-    for name, value in rows:
-        typer.echo(f"| {name:<20} | {value:>8} |")
-    if verbose:
-        for miss in report.misses:
-            typer.echo(json.dumps(miss, ensure_ascii=False))
+    if suite:
+        sets = suite_sets(Path("tests/data"))
+    else:
+        questions = questions or [Path("tests/data/questions-dev.jsonl")]
+        offtopic = offtopic or [Path("tests/data/offtopic-dev.jsonl")]
+        if len(questions) != len(offtopic):
+            fail("give one --offtopic file for each --questions file")
+        sets = [EvalSet(q.stem, q, o) for q, o in zip(questions, offtopic, strict=True)]
+    libraries: dict[Path | None, Library] = {}
+    for item in sets:
+        if item.articles not in libraries:
+            libraries[item.articles] = open_library(item.articles or data)
+        library = libraries[item.articles]
+        try:
+            report = evaluate(lambda q, lib=library: lib.ask(q, limit=5),
+                              read_jsonl(item.questions), read_jsonl(item.offtopic))
+        except (OSError, ValueError, KeyError) as exc:
+            fail(f"cannot read the evaluation files: {exc}")
+        if len(sets) > 1:
+            typer.echo(f"\n{item.name}")
+        typer.echo(table(report))
+        if verbose and not item.held_out:
+            for miss in report.misses:
+                typer.echo(json.dumps(miss, ensure_ascii=False))
 
 
 def main() -> None:

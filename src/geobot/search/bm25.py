@@ -88,8 +88,10 @@ class BM25Index:
             return None
         return TermStats(term_id, int(self.df[term_id]), float(self.idf[term_id]))
 
-    def top(self, query: Mapping[int, float], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The k best passages for weighted term ids: (passage indices, scores), best first."""
+    def top(self, query: Mapping[int, float], k: int,
+            within: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The k best passages for weighted term ids: (passage indices, scores), best first.
+        `within` keeps only passages start <= i < end (one document's), before the cut."""
         if not query or self.size == 0:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
         items = list(query.items())
@@ -115,6 +117,8 @@ class BM25Index:
         # Sorting the touched ids costs more than scanning every score once they pass ~6%.
         candidates = (np.unique(np.concatenate(touched)) if total < self.size // 16
                       else np.flatnonzero(scores))
+        if within is not None:
+            candidates = candidates[(candidates >= within[0]) & (candidates < within[1])]
         if len(candidates) > k:
             cand_scores = scores[candidates]
             best = np.argpartition(cand_scores, -k)[-k:]

@@ -68,3 +68,47 @@ def evaluate(ask: Callable[[str], Answer], questions: list[dict[str, object]],
     report.answered_share = answered / n
     report.offtopic_flagged = flagged / max(1, len(offtopic))
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class EvalSet:
+    name: str
+    questions: Path
+    offtopic: Path
+    articles: Path | None = None  # None: the document set being served (--data)
+
+    @property
+    def held_out(self) -> bool:
+        """A set only ever measured: its misses are never shown, or they would be tuned on."""
+        return any(word in self.name for word in ("unseen", "holdout"))
+
+
+def suite(tests_data: Path) -> list[EvalSet]:
+    """Every labelled set in tests/data: the bundled articles' sets (questions-NAME.jsonl
+    with offtopic-NAME.jsonl), then the corpus of uncurated articles in tests/data/corpus."""
+    sets = []
+    for questions in sorted(tests_data.glob("questions-*.jsonl")):
+        name = questions.stem.removeprefix("questions-")
+        offtopic = tests_data / f"offtopic-{name}.jsonl"
+        if offtopic.exists():
+            sets.append(EvalSet(name, questions, offtopic))
+    corpus = tests_data / "corpus"
+    if (corpus / "questions.jsonl").exists():
+        sets.append(EvalSet("corpus", corpus / "questions.jsonl", corpus / "offtopic.jsonl",
+                            corpus / "articles"))
+    return sets
+
+
+def table(report: EvalReport) -> str:
+    rows = [
+        ("questions", f"{report.questions}"),
+        ("recall@1", f"{report.recall_at_1:.3f}"),
+        ("recall@3", f"{report.recall_at_3:.3f}"),
+        ("MRR", f"{report.mrr:.3f}"),
+        ("answered (on-topic)", f"{report.answered_share:.3f}"),
+        ("off-topic questions", f"{report.offtopic}"),
+        ("off-topic flagged", f"{report.offtopic_flagged:.3f}"),
+    ]
+    lines = [f"| {'metric':<20} | {'value':>8} |", f"|{'-' * 22}|{'-' * 10}|"]
+    lines += [f"| {name:<20} | {value:>8} |" for name, value in rows]
+    return "\n".join(lines)

@@ -1,13 +1,13 @@
 """Answering a free-text question with ranked passages and an answered/not-answered verdict.
 
-Retrieval is BM25 over sentences, each sentence also carrying weaker fields from its
-context: its section heading, its document's title, the curated claims it is evidence for,
-the speakers quoted in it and the named sources it cites. The best candidates are then
-re-ranked as short spans: a sentence alone, or with its neighbour in the same paragraph when
-the neighbour holds question words the sentence lacks ("Beyond Ukraine, the U.S. and Russia
-remain rivals… They compete for influence in…"). The verdict asks how much of the question
-(by idf mass) the best span covers, so that a question about football, whose words the
-documents do not contain, is not "answered" by whatever shares the word "world".
+In stages: the question (typo correction, glossary, its embedding) → retrieve (BM25 over
+sentences with weaker context fields, and the passages nearest the question's embedding,
+both within the `document` filter before their top-k cut) → candidate spans (a sentence, or
+it with a neighbour; geobot.search.spans) → signals and final order (geobot.search.ranking)
+→ verdict: a logistic regression on the best span's similarity and coverage of the
+question, with two vetoes (a name the documents never mention; a "when" or "how many"
+whose best span has no date or number). Past the size where embedding is worth it, the
+lexical path alone serves, with the lexical verdict.
 """
 
 from __future__ import annotations
@@ -19,59 +19,25 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
+import numpy as np
+
 from geobot.documents.model import Document, DocumentSet, Passage
 from geobot.search.answer_types import AnswerType, answer_type, has_answer_type
 from geobot.search.bm25 import BM25Index, QueryGroup
+from geobot.search.encoder import DIMENSIONS, Encoder
 from geobot.search.query import Glossary, QueryTerm, Vocabulary, analyse, clean_question
+from geobot.search.ranking import DEFAULT, Evidence, RankingConfig, perspective
+from geobot.search.spans import SpanBuilder
+from geobot.search.vectors import CacheStats, VectorCache
 from geobot.text.analysis import synonyms, terms, terms_of_words, words
 from geobot.text.english import is_common
 
-# Field weights: how much a term seen in the sentence's context counts against one in the
-# sentence itself.
-W_SECTION = 0.3
-W_TITLE = 0.1
-W_CLAIM = 0.35
-W_SPEAKER = 0.6
-W_SOURCE = 0.4
-
-CANDIDATES = 30
-MAX_RESULTS = 25
-MAX_SPAN_CHARS = 700
-# The verdict: the share of the question's idf mass the best span must cover, and the
-# least idf a question must have at all (a question of only stop words answers nothing).
-MIN_COVERAGE = 0.4
-MIN_MASS = 1.0
-UNKNOWN_IDF_SHARE = 0.6
-COVERAGE_BOOST = 1.0
-SPAN_LENGTH_SHARE = 0.5
-SPAN_MIN_GAIN = 0.08  # the share of the question a neighbour must add to join a span
-# A following sentence that leans on this one ("It was…") joins it when it holds at least
-# this share of the question; the pair then ranks just above the sentence alone.
-CONTINUATION_SHARE = 0.1
-CONTINUATION_EDGE = 0.001
-# Word families: terms sharing a stem prefix of 5+ letters, at most 4 letters longer.
-MIN_FAMILY_PREFIX = 5
-MAX_FAMILY_SUFFIX = 4
-FAMILY_WEIGHT = 0.7
-THESAURUS_WEIGHT = 0.6
-# The rest of a paragraph, up to this many sentences each side, read as a weak field.
-CONTEXT_SENTENCES = 2
-CONTEXT_AFTER = 0
-W_CONTEXT = 0.15
-ANSWER_TYPE_BONUS = 0.5  # a passage of the kind the question asks for: a name for "who"…
-# Kinds answered by something the passage names (a person, a time, a number, a place): it
-# counts only in a sentence that has some of the question's own words, or a two-sentence
-# span would earn the bonus for a name in the neighbour, about something else. A reason or
-# a consequence links sentences, so for those the span as a whole counts.
-NAMED_ANSWERS = frozenset(
-    {AnswerType.PERSON, AnswerType.TIME, AnswerType.QUANTITY, AnswerType.PLACE})
 # Kinds no passage can answer without: a date or a number is recognisable in any sentence,
 # while a person or a place may be named only in a neighbouring one.
 MEASURED_ANSWERS = frozenset({AnswerType.TIME, AnswerType.QUANTITY})
-
-
-# A sentence opening with a pronoun or a demonstrative leans on the one before it.
-_ANAPHOR = re.compile(r"(?:They|It|This|These|That|Those|He|She|Such|Its|Their|His|Her)\b")
+# Without the semantic index (very large sets) the verdict is lexical: the share of the
+# question's idf mass the best span must cover.
+MIN_COVERAGE = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +45,7 @@ class Hit:
     passages: tuple[Passage, ...]  # one sentence, or two adjacent ones of a paragraph
     score: float
     coverage: float
+    similarity: float = 0.0  # cosine of question and span (0 without the semantic index)
 
     @property
     def id(self) -> str:
@@ -108,16 +75,29 @@ class Verdict:
     words: int = 0  # content words in the question
     unknown: int = 0  # of which the documents contain no form
     unknown_specific: bool = False  # a number or a name among the unknown words
+    unknown_rare: int = 0  # unknown words that are not common English: names, terms
     matched: int = 0  # content words the best passage contains
     matched_specific: bool = False  # of which a name the reader capitalised ("BRICS")
     lacks_kind: bool = False  # a "when" or "how many" whose best passage has no date or number
+    group_terms: list[str] = field(default_factory=list)  # the question term of each group
+    missing_name: bool = False  # a name the question and the documents hold, the best span not
 
-    def answered(self, coverage: float) -> bool:
+    def vetoed(self) -> bool:
         if self.unknown_specific:
-            return False  # the question is about something the documents never mention
-        if self.lacks_kind:
-            # "When was Donald Trump born?" shares every word with a sentence about his
-            # presidency, but a time or a number is what it asks for, and that has none.
+            return True  # the question is about something the documents never mention
+        # "When was Donald Trump born?" shares every word with a sentence about his
+        # presidency, but a time or a number is what it asks for, and that has none.
+        return self.lacks_kind
+
+    @property
+    def unknown_share(self) -> float:
+        # A common word the documents happen not to use ("big") says little; a rare one
+        # ("vance", "hormuz") names something they never mention.
+        return self.unknown_rare / max(1, self.words)
+
+    def lexical(self, coverage: float) -> bool:
+        """The verdict without the semantic index."""
+        if self.vetoed():
             return False
         if self.matched < min(2, self.words) and not self.matched_specific:
             # One shared common word ("world", "rule") is a coincidence, not an answer; one
@@ -135,12 +115,19 @@ class Answer:
     coverage: float
     terms: tuple[QueryTerm, ...] = ()
     corrections: dict[str, str] = field(default_factory=dict)
+    confidence: float = 0.0  # the verdict's probability that the best passage answers
+    evidence: Evidence | None = None  # what the verdict weighed (semantic index on)
 
 
 @lru_cache(maxsize=65536)
 def _field_terms(text: str) -> frozenset[str]:
     # Headings, titles and claims repeat on many sentences: analyse each text once.
     return frozenset(terms(text))
+
+
+@lru_cache(maxsize=65536)
+def _ordered_terms(text: str) -> tuple[str, ...]:
+    return tuple(terms(text))
 
 
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z]+\b")
@@ -178,12 +165,36 @@ def _add(tfs: dict[str, float], text: str | None, weight: float) -> None:
         tfs[term] = tfs.get(term, 0.0) + weight
 
 
+@dataclass(slots=True)
+class _Query:
+    """One question as the stages see it."""
+
+    text: str
+    terms: list[QueryTerm]
+    corrections: dict[str, str]
+    groups: list[QueryGroup]
+    mass: float
+    verdict: Verdict
+    specific: list[bool]
+    weights: dict[int, float]
+    vector: np.ndarray | None
+    within: tuple[int, int] | None
+    # Cosine of the question with every sentence, and with every two-sentence window
+    # (row i: sentences i and i+1 of one paragraph; 0 where there is none).
+    similarities: np.ndarray | None = None
+    window_similarities: np.ndarray | None = None
+
+
 class PassageSearch:
     def __init__(
-        self, documents: DocumentSet, tick: Callable[[], None] | None = None
+        self, documents: DocumentSet, tick: Callable[[], None] | None = None,
+        vectors: VectorCache | None = None, config: RankingConfig = DEFAULT,
     ) -> None:
         """`tick`, if given, is called after each document is indexed: a build in a thread
-        beside the event loop uses it to take turns with searches (geobot.gil)."""
+        beside the event loop uses it to take turns with searches (geobot.gil). `vectors`,
+        if given, embeds every passage (from its cache where it can) for the semantic
+        signal; without it, or past `config.semantic_max_passages`, search is lexical."""
+        self.config = config
         self.passages: list[Passage] = []
         self._documents: dict[str, Document] = documents.documents
         counts: Counter[str] = Counter()
@@ -200,7 +211,7 @@ class PassageSearch:
                 glossary.extend(document.glossary.items())
                 names.update(_names_in(document))
                 self.passages.extend(document.passages)
-                yield from self._rows(document, counts)
+                yield from self._rows(document, counts, config)
 
         self.index = BM25Index(rows())
         self._offsets = offsets
@@ -208,9 +219,54 @@ class PassageSearch:
         self.vocabulary = Vocabulary(counts)
         self.glossary = Glossary(glossary)
         self._name_words = names
+        self.encoder: Encoder | None = None
+        self.matrix: np.ndarray | None = None  # one row per sentence
+        self.windows: np.ndarray | None = None  # row i: sentences i and i+1 together
+        self.vector_stats: CacheStats | None = None  # cache hits and misses of this build
+        if vectors is not None and len(self.passages) <= config.semantic_max_passages:
+            self.encoder = vectors.encoder
+            self.matrix, self.windows = self._embed(
+                documents, vectors, tick, len(self.passages) <= config.window_max_passages)
+            self.vector_stats = vectors.stats
+            self._capitalised_terms  # noqa: B018 (computed here, off the event loop)
+
+    def _embed(self, documents: DocumentSet, vectors: VectorCache,
+               tick: Callable[[], None] | None, with_windows: bool,
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of every sentence and of every two adjacent sentences of a paragraph: a
+        question is often answered by a pair together, and a pair's own vector is nearer
+        it than either sentence's. Without `with_windows`, a pair's vector is the mean of
+        its sentences'."""
+        sentences = np.zeros((len(self.passages), DIMENSIONS), dtype=np.float32)
+        windows = np.zeros_like(sentences)
+        for document in documents:
+            if tick is not None:
+                tick()
+            start = self._offsets[document.id]
+            passages = document.passages
+            pairs = [i for i in range(len(passages) - 1)
+                     if passages[i].paragraph == passages[i + 1].paragraph]
+            texts = [p.text for p in passages]
+            if with_windows:
+                texts += [f"{passages[i].text} {passages[i + 1].text}" for i in pairs]
+            found = vectors.vectors(texts)
+            sentences[start:start + len(passages)] = found[: len(passages)]
+            for row, i in enumerate(pairs, len(passages)):
+                if with_windows:
+                    windows[start + i] = found[row]
+                else:
+                    mean = found[i] + found[i + 1]
+                    windows[start + i] = mean / max(1e-12, float(np.linalg.norm(mean)))
+        return sentences, windows
+
+    @property
+    def semantic(self) -> bool:
+        """Whether the semantic index is on."""
+        return self.matrix is not None
 
     @staticmethod
-    def _rows(document: Document, counts: Counter[str]) -> Iterator[tuple[dict[str, float], float]]:
+    def _rows(document: Document, counts: Counter[str], config: RankingConfig,
+              ) -> Iterator[tuple[dict[str, float], float]]:
         claims: dict[str, list[str]] = {}
         for argument in document.arguments:
             for evidence in argument.evidence:
@@ -230,14 +286,14 @@ class PassageSearch:
             counts.update(folded)
             body = terms_of_words(folded)
             tfs: dict[str, float] = dict(Counter(body))
-            _add(tfs, passage.section, W_SECTION)
-            _add(tfs, document.title, W_TITLE)
+            _add(tfs, passage.section, config.w_section)
+            _add(tfs, document.title, config.w_title)
             for claim in claims.get(passage.id, ()):
-                _add(tfs, claim, W_CLAIM)
+                _add(tfs, claim, config.w_claim)
             for speaker in speakers.get(passage.id, ()):
-                _add(tfs, speaker, W_SPEAKER)
+                _add(tfs, speaker, config.w_speaker)
             for label in sources.get(passage.id, ()):
-                _add(tfs, label, W_SOURCE)
+                _add(tfs, label, config.w_source)
             yield tfs, float(max(1, len(body)))
 
     @cached_property
@@ -257,17 +313,19 @@ class PassageSearch:
     def _related(self, term: str) -> list[str]:
         """Index terms of the same word family that the stemmer keeps apart
         ("compet"/"competit", "econom"/"economi")."""
-        if len(term) < MIN_FAMILY_PREFIX:
+        config = self.config
+        if len(term) < config.min_family_prefix:
             return []
         related = []
         vocabulary = self._sorted_terms
         position = bisect_left(vocabulary, term)
         while position < len(vocabulary) and vocabulary[position].startswith(term):
             other = vocabulary[position]
-            if other != term and len(other) - len(term) <= MAX_FAMILY_SUFFIX:
+            if other != term and len(other) - len(term) <= config.max_family_suffix:
                 related.append(other)
             position += 1
-        for cut in range(max(MIN_FAMILY_PREFIX, len(term) - MAX_FAMILY_SUFFIX), len(term)):
+        for cut in range(max(config.min_family_prefix, len(term) - config.max_family_suffix),
+                         len(term)):
             prefix = term[:cut]
             if prefix in self.index.vocabulary:
                 related.append(prefix)
@@ -277,6 +335,7 @@ class PassageSearch:
                 ) -> tuple[list[QueryGroup], float, Verdict, list[bool]]:
         """The question's words as groups of index terms, the question's idf mass, the
         verdict's counts so far, and which groups are names the reader capitalised."""
+        config = self.config
         groups: list[QueryGroup] = []
         specific: list[bool] = []
         total_mass = 0.0
@@ -289,12 +348,13 @@ class PassageSearch:
             for other in self._related(qt.term):
                 other_stats = self.index.stats(other)
                 if other_stats is not None:
-                    members.setdefault(other_stats.term_id, qt.weight * FAMILY_WEIGHT)
+                    members.setdefault(other_stats.term_id, qt.weight * config.family_weight)
             for other in synonyms(qt.term):
                 for form in (other, *self._related(other)):
                     other_stats = self.index.stats(form)
                     if other_stats is not None:
-                        members.setdefault(other_stats.term_id, qt.weight * THESAURUS_WEIGHT)
+                        members.setdefault(other_stats.term_id,
+                                           qt.weight * config.thesaurus_weight)
             if qt.origin == "synonym":
                 mass = 0.0
             elif stats is not None:
@@ -302,10 +362,10 @@ class PassageSearch:
             elif members:
                 mass = qt.weight * max(float(self.index.idf[t]) for t in members)
             else:
-                # A word the documents lack still counts against coverage, as a rare word.
-                mass = qt.weight * self.index.max_idf * UNKNOWN_IDF_SHARE
+                mass = qt.weight * self.index.max_idf * config.unknown_idf_share
                 verdict.unknown += 1
                 verdict.unknown_specific |= qt.specific
+                verdict.unknown_rare += not is_common(qt.word)
             if qt.origin != "synonym":
                 verdict.words += 1
             total_mass += mass
@@ -313,149 +373,185 @@ class PassageSearch:
                 groups.append(QueryGroup(members, mass))
                 # A name the curated layer knows is one however it is typed ("brics").
                 specific.append((qt.specific or qt.term in self.names) and stats is not None)
+                verdict.group_terms.append(qt.term)
         return groups, total_mass, verdict, specific
 
-    def ask(self, question: str, limit: int = 5, offset: int = 0,
-            document: str | None = None) -> Answer:
+    # -- stage 0: the question ---------------------------------------------------------
+
+    def _query(self, question: str, document: str | None) -> _Query:
         question = clean_question(question)
         query_terms, corrections = analyse(question, self.index.vocabulary, self.vocabulary,
                                            self.glossary)
         groups, total_mass, verdict, specific = self._groups(query_terms)
-        if not groups or total_mass < MIN_MASS:
-            return Answer(question, False, (), 0, 0.0, tuple(query_terms), corrections)
         weights: dict[int, float] = {}
         for group in groups:
             for term_id, weight in group.terms.items():
                 weights[term_id] = max(weights.get(term_id, 0.0), weight)
-        ids, _ = self.index.top(weights, CANDIDATES)
-        candidates = ids.tolist()
+        within = None
         if document is not None:
-            candidates = [i for i in candidates if self.passages[i].document_id == document]
-        spans: dict[tuple[int, ...], tuple[float, float]] = {}
-        forward: dict[int, dict[int, float]] = {}
+            start = self._offsets.get(document)
+            size = len(self._documents[document].passages) if start is not None else 0
+            within = (start or 0, (start or 0) + size)
+        vector = None
+        if self.encoder is not None and total_mass >= self.config.min_mass:
+            vector = self.encoder.encode(question)
+        return _Query(question, query_terms, corrections, groups, total_mass, verdict,
+                      specific, weights, vector, within)
 
-        def terms_of(i: int) -> dict[int, float]:
-            if i not in forward:
-                forward[i] = self.index.passage_terms(i)
-            return forward[i]
+    # -- stage 1: retrieve -------------------------------------------------------------
 
-        wanted = answer_type(question)
-        # The question's own words (not synonyms, not word families), as index terms.
-        own = {self.index.vocabulary[qt.term] for qt in query_terms
-               if qt.origin != "synonym" and qt.term in self.index.vocabulary}
+    def _retrieve(self, query: _Query) -> tuple[list[int], np.ndarray | None]:
+        """Lexical and semantic candidates, both cut to their top-k after the document
+        filter; and every passage's similarity to the question, when semantic is on."""
+        candidates: dict[int, None] = {}
+        if query.weights:
+            ids, _ = self.index.top(query.weights, self.config.lexical_candidates,
+                                    query.within)
+            candidates.update(dict.fromkeys(ids.tolist()))
+        similarities = None
+        if query.vector is not None and self.matrix is not None and self.windows is not None:
+            similarities = self.matrix @ query.vector
+            query.similarities = similarities
+            query.window_similarities = self.windows @ query.vector
+            lo, hi = query.within or (0, len(self.passages))
+            k = min(self.config.semantic_candidates, hi - lo)
+            for sims, width in ((similarities, 1), (query.window_similarities, 2)):
+                pool = sims[lo:hi]
+                if k:
+                    best = np.argpartition(-pool, k - 1)[:k] + lo
+                    for i in sorted(best.tolist()):
+                        candidates.update(dict.fromkeys(range(i, min(i + width, hi))))
+        return list(candidates), similarities
 
-        def answers(i: int) -> bool:
-            if wanted is None or not has_answer_type(self.passages[i].text, wanted):
-                return False
-            return wanted not in NAMED_ANSWERS or any(
-                terms_of(i).get(t, 0.0) >= 1.0 for t in own)
+    # -- stage 2: candidate spans, with their lexical score ----------------------------
 
-        def rank(score: float, covered: float, key: tuple[int, ...]) -> float:
-            boost = 1.0 + COVERAGE_BOOST * covered / total_mass
-            if any(answers(i) for i in key):
-                boost *= 1.0 + ANSWER_TYPE_BONUS
-            return score * boost
+    def _spans(self, query: _Query, candidates: list[int],
+               ) -> dict[tuple[int, ...], tuple[float, float]]:
+        """{span: (lexical rank, covered idf mass)} for every candidate sentence and the
+        spans it forms with a neighbour that adds to it."""
+        return SpanBuilder(self, query).build(candidates)
 
-        contexts: dict[tuple[int, int], dict[int, float]] = {}
+    # -- stage 3: signals and the final order ------------------------------------------
 
-        def context_of(key: tuple[int, ...]) -> dict[int, float]:
-            """The rest of the span's paragraph, as one weak field: a sentence's neighbours
-            say what it is about when it says so only with "they" or "this"."""
-            edges = (key[0], key[-1] if CONTEXT_AFTER else -1)
-            if edges in contexts:  # a sentence alone and in its spans share their context
-                return contexts[edges]
-            found: dict[int, float] = {}
-            contexts[edges] = found
-            for step, edge, reach in ((-1, key[0], CONTEXT_SENTENCES),
-                                      (1, key[-1], CONTEXT_AFTER)):
-                j = edge
-                for _ in range(int(reach)):
-                    nxt = self._neighbour(j, step)
-                    if nxt is None:
-                        break
-                    j = nxt
-                    tfs = terms_of(j)
-                    # Only the question's terms matter: look those up, not the sentence's.
-                    for term_id in weights:
-                        if tfs.get(term_id, 0.0) >= 1.0:
-                            found[term_id] = found.get(term_id, 0.0) + W_CONTEXT
-            return found
+    @staticmethod
+    def _similarity(query: _Query, key: tuple[int, ...]) -> float:
+        assert query.similarities is not None
+        assert query.window_similarities is not None
+        best = max(float(query.similarities[i]) for i in key)
+        if len(key) == 2:
+            best = max(best, float(query.window_similarities[key[0]]))
+        return best
 
-        def scored(key: tuple[int, ...]) -> tuple[float, float]:
-            parts = [terms_of(i) for i in key]
-            lengths = sorted(float(self.index.lengths[i]) for i in key)
-            # The span is not penalised as a whole for its length, or no two sentences
-            # would ever beat one; only a share of the shorter one counts.
-            length = lengths[-1] + SPAN_LENGTH_SHARE * sum(lengths[:-1])
-            context = context_of(key) if W_CONTEXT > 0 else None
-            score, cov, _ = self.index.span_score(parts, length, groups, context)
-            return score, cov
+    def _perspective_terms(self, query: _Query) -> tuple[set[str], set[str]] | None:
+        """The question's subject and its other names, when it names two or more."""
+        named = [qt.term for qt in query.terms
+                 if qt.origin != "synonym" and (qt.specific or qt.term in self.names
+                                                or qt.term in self._capitalised_terms)]
+        if len(named) < 2:
+            return None
+        return {named[0]}, set(named[1:])
 
-        coverages: dict[int, float] = {}
+    @cached_property
+    def _capitalised_terms(self) -> frozenset[str]:
+        """Terms the documents write capitalised inside a sentence: names, whatever case
+        a reader types them in ("putin")."""
+        found: set[str] = set()
+        for passage in self.passages:
+            for word in _CAPITALISED_WORD.findall(passage.text[1:]):
+                found.update(_field_terms(word))
+        lower = {t for p in self.passages for t in _field_terms(
+            " ".join(_LOWER_WORD.findall(p.text)))}
+        return frozenset(found - lower)
 
-        def coverage_of(i: int) -> float:
-            """How much of the question one sentence covers on its own."""
-            if i not in coverages:
-                coverages[i] = self.index.span_score(
-                    [terms_of(i)], float(self.index.lengths[i]), groups)[1]
-            return coverages[i]
+    def _order(self, query: _Query, spans: dict[tuple[int, ...], tuple[float, float]],
+               similarities: np.ndarray | None) -> list[tuple[tuple[int, ...], float, float,
+                                                                float]]:
+        """(span, final score, covered mass, similarity), best first."""
+        config = self.config
+        top_lexical = max((rank for rank, _ in spans.values()), default=0.0)
+        sides = (self._perspective_terms(query)
+                 if similarities is not None and config.w_perspective else None)
+        scored = []
+        for key, (rank, covered) in spans.items():
+            if similarities is None:
+                scored.append((key, rank, covered, 0.0))
+                continue
+            similarity = self._similarity(query, key)
+            score = config.w_semantic * similarity
+            if top_lexical > 0:
+                score += config.w_lexical * rank / top_lexical
+            if query.mass > 0:
+                score += config.w_coverage * min(1.0, covered / query.mass)
+            if sides is not None:
+                text_terms = [t for i in key for t in _ordered_terms(self.passages[i].text)]
+                score += config.w_perspective * perspective(*sides, text_terms)
+            scored.append((key, score, covered, similarity))
+        scored.sort(key=lambda item: (-item[1], item[0]))
+        return scored
 
-        for i in candidates:
-            single, single_cov = scored((i,))
-            coverages[i] = single_cov  # context covers none of the question: the same sum
-            spans[(i,)] = (rank(single, single_cov, (i,)), single_cov)
-            for step in (-1, 1):
-                j = self._neighbour(i, step)
-                if j is None:
-                    continue
-                key = (min(i, j), max(i, j))
-                if key in spans:
-                    continue
-                if len(self.passages[i].text) + len(self.passages[j].text) + 1 > MAX_SPAN_CHARS:
-                    continue
-                score, cov = scored(key)
-                other_cov = coverage_of(j)
-                # Only a neighbour that adds question words earns the longer span, or one
-                # the later sentence leans on ("They compete…" needs who "they" are).
-                gain = SPAN_MIN_GAIN * total_mass
-                leans = bool(_ANAPHOR.match(self.passages[key[1]].text))
-                if (cov >= single_cov + gain and cov >= other_cov + gain) or leans:
-                    span_rank = rank(score, cov, key)
-                    if leans and key[0] == i and other_cov >= CONTINUATION_SHARE * total_mass:
-                        # The next sentence carries on from this one ("…did not break down
-                        # over an incident. It was an alignment that was unsustainable…")
-                        # and speaks to the question too: the pair is the better answer,
-                        # and ranks at least where the sentence alone would.
-                        span_rank = max(span_rank, spans[(i,)][0] * (1.0 + CONTINUATION_EDGE))
-                    spans[key] = (span_rank, cov)
-        ranked = sorted(spans.items(), key=lambda item: (-item[1][0], item[0]))
+    # -- stage 4: the verdict ------------------------------------------------------------
+
+    def _verdict(self, query: _Query, best: tuple[tuple[int, ...], float, float, float],
+                 ) -> tuple[bool, float, Evidence | None]:
+        key, _, covered, similarity = best
+        verdict = query.verdict
+        coverage = min(1.0, covered / query.mass) if query.mass else 0.0
+        if query.groups:
+            _, _, best_groups = self.index.span_score(
+                [self.index.passage_terms(i) for i in key], 1.0, query.groups)
+            verdict.matched = sum(1 for g in best_groups if query.groups[g].mass > 0)
+            verdict.matched_specific = any(query.specific[g] for g in best_groups)
+            verdict.missing_name = any(
+                g not in best_groups and (query.specific[g] or term in self.names
+                                          or term in self._capitalised_terms)
+                for g, term in enumerate(verdict.group_terms))
+        wanted = answer_type(query.text)
+        verdict.lacks_kind = wanted in MEASURED_ANSWERS and not any(
+            has_answer_type(self.passages[i].text, wanted) for i in key)
+        if query.vector is None:
+            return verdict.lexical(coverage), coverage, None
+        known = max(0, verdict.words - verdict.unknown)
+        missing = max(0, known - verdict.matched) / max(1, verdict.words)
+        evidence = Evidence(similarity, coverage, verdict.unknown_share, missing,
+                            float(verdict.missing_name))
+        confidence = evidence.probability(self.config)
+        return (not verdict.vetoed() and confidence >= self.config.verdict_threshold,
+                confidence, evidence)
+
+    def ask(self, question: str, limit: int = 5, offset: int = 0,
+            document: str | None = None) -> Answer:
+        query = self._query(question, document)
+        # A question none of whose words the documents use or English knows ("xq zzv")
+        # has nothing to match by meaning either.
+        gibberish = not query.groups and query.verdict.unknown_rare == query.verdict.words
+        if query.mass < self.config.min_mass or (not query.groups and (
+                query.vector is None or gibberish)):
+            return Answer(query.text, False, (), 0, 0.0, tuple(query.terms), query.corrections)
+        candidates, similarities = self._retrieve(query)
+        ranked = self._order(query, self._spans(query, candidates), similarities)
         used: set[int] = set()
         hits: list[Hit] = []
-        keys: list[tuple[int, ...]] = []
-        for key, (score, cov) in ranked:
+        best = None
+        for entry in ranked:
+            key, score, covered, similarity = entry
             if any(i in used for i in key):
                 continue
             used.update(key)
-            keys.append(key)
+            best = best or entry
             hits.append(Hit(tuple(self.passages[i] for i in key), round(score, 4),
-                            round(min(1.0, cov / total_mass), 4)))
-            if len(hits) >= MAX_RESULTS:
+                            round(min(1.0, covered / query.mass), 4), round(similarity, 4)))
+            if len(hits) >= self.config.max_results:
                 break
-        best_coverage = hits[0].coverage if hits else 0.0
-        if hits:
-            _, _, best_groups = self.index.span_score(
-                [terms_of(i) for i in keys[0]], 1.0, groups)
-            verdict.matched = sum(1 for g in best_groups if groups[g].mass > 0)
-            verdict.matched_specific = any(specific[g] for g in best_groups)
-            verdict.lacks_kind = wanted in MEASURED_ANSWERS and not any(
-                has_answer_type(p.text, wanted) for p in hits[0].passages)
-        answered = bool(hits) and verdict.answered(best_coverage)
+        answered, confidence, evidence = (self._verdict(query, best) if best
+                                          else (False, 0.0, None))
         return Answer(
-            question=question,
-            answered=answered,
+            question=query.text,
+            answered=bool(hits) and answered,
             hits=tuple(hits[offset : offset + limit]),
             total=len(hits),
-            coverage=best_coverage,
-            terms=tuple(query_terms),
-            corrections=corrections,
+            coverage=hits[0].coverage if hits else 0.0,
+            terms=tuple(query.terms),
+            corrections=query.corrections,
+            confidence=round(confidence, 4),
+            evidence=evidence,
         )
