@@ -61,18 +61,26 @@ def bench_bundled() -> dict[str, float]:
     start = time.perf_counter()
     english.warm()
     words_s = time.perf_counter() - start
-    questions = [json.loads(line)["question"] for line in
-                 (REPO / "tests/data/questions-dev.jsonl").read_text().splitlines()]
+    questions = [
+        json.loads(line)["question"]
+        for line in (REPO / "tests/data/questions-dev.jsonl").read_text().splitlines()
+    ]
     latencies = []
     for _ in range(20):
         for question in questions:
             t = time.perf_counter()
             library.ask(question)
             latencies.append(time.perf_counter() - t)
-    return {"load_s": min(timings), "load_median_s": sorted(timings)[2], "words_s": words_s,
-            "embed_load_s": embed_s, "semantic": library.semantic,
-            "ask_p50_ms": percentile(latencies, 50) * 1000,
-            "ask_p99_ms": percentile(latencies, 99) * 1000, "rss_mb": peak_rss_mb()}
+    return {
+        "load_s": min(timings),
+        "load_median_s": sorted(timings)[2],
+        "words_s": words_s,
+        "embed_load_s": embed_s,
+        "semantic": library.semantic,
+        "ask_p50_ms": percentile(latencies, 50) * 1000,
+        "ask_p99_ms": percentile(latencies, 99) * 1000,
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 def bench_cold_start(cache: str) -> dict[str, float]:
@@ -84,8 +92,7 @@ def bench_cold_start(cache: str) -> dict[str, float]:
     library = Library.load(REPO / "data", cache_dir=Path(cache))
     library.ask("what did putin want from trump")
     stats = library.search.vector_stats
-    return {"cold_start_s": time.perf_counter() - start,
-            "embedded": stats.misses if stats else -1}
+    return {"cold_start_s": time.perf_counter() - start, "embedded": stats.misses if stats else -1}
 
 
 def bench_articles(count: int) -> dict[str, float]:
@@ -109,14 +116,38 @@ def bench_articles(count: int) -> dict[str, float]:
         start = time.perf_counter()
         edited = Library.load(folder, cache_dir=cache)
         stats = edited.search.vector_stats
-        return {"articles": count, "passages": len(library.search.passages),
-                "cold_s": cold, "edit_s": time.perf_counter() - start,
-                "edit_embedded": stats.misses if stats else -1}
+        return {
+            "articles": count,
+            "passages": len(library.search.passages),
+            "cold_s": cold,
+            "edit_s": time.perf_counter() - start,
+            "edit_embedded": stats.misses if stats else -1,
+        }
 
 
 def synthetic_vocabulary(rng: random.Random, size: int) -> list[str]:
-    syllables = ["ka", "lo", "mi", "ran", "te", "vos", "du", "shi", "per", "gal", "nor", "tek",
-                 "bri", "zan", "ol", "ur", "fen", "dra", "qui", "mon"]
+    syllables = [
+        "ka",
+        "lo",
+        "mi",
+        "ran",
+        "te",
+        "vos",
+        "du",
+        "shi",
+        "per",
+        "gal",
+        "nor",
+        "tek",
+        "bri",
+        "zan",
+        "ol",
+        "ur",
+        "fen",
+        "dra",
+        "qui",
+        "mon",
+    ]
     words = set()
     while len(words) < size:
         words.add("".join(rng.choices(syllables, k=rng.randint(2, 4))))
@@ -148,9 +179,18 @@ def bench_passages(count: int, queries: int = 300) -> dict[str, float]:
             text = " ".join(words).capitalize() + "."
             passages.append(Passage(f"{doc_id}:{n}", doc_id, n, n // 5, None, text))
         documents[doc_id] = Document(
-            id=doc_id, title=f"Synthetic document {d}", path=Path(doc_id), sha256="", size=0,
-            curated=False, passages=tuple(passages), sections=(), quotes=(), arguments=(),
-            sources=())
+            id=doc_id,
+            title=f"Synthetic document {d}",
+            path=Path(doc_id),
+            sha256="",
+            size=0,
+            curated=False,
+            passages=tuple(passages),
+            sections=(),
+            quotes=(),
+            arguments=(),
+            sources=(),
+        )
     generated = time.perf_counter() - start
     docset = DocumentSet(Path("synthetic"), documents, "", datetime.now(UTC))
     start = time.perf_counter()
@@ -175,10 +215,15 @@ def bench_passages(count: int, queries: int = 300) -> dict[str, float]:
         t = time.perf_counter()
         search.ask(question)
         latencies.append(time.perf_counter() - t)
-    return {"passages": len(search.passages), "generate_s": generated, "build_s": build,
-            "semantic": search.semantic,
-            "ask_p50_ms": percentile(latencies, 50) * 1000,
-            "ask_p99_ms": percentile(latencies, 99) * 1000, "rss_mb": peak_rss_mb()}
+    return {
+        "passages": len(search.passages),
+        "generate_s": generated,
+        "build_s": build,
+        "semantic": search.semantic,
+        "ask_p50_ms": percentile(latencies, 50) * 1000,
+        "ask_p99_ms": percentile(latencies, 99) * 1000,
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 def bench_names(count: int, queries: int = 500) -> dict[str, float]:
@@ -186,8 +231,7 @@ def bench_names(count: int, queries: int = 500) -> dict[str, float]:
 
     rng = random.Random(99)
     vocabulary = synthetic_vocabulary(rng, 30_000)
-    names = sorted({" ".join(rng.choices(vocabulary, k=rng.randint(2, 6))) for _ in
-                    range(count)})
+    names = sorted({" ".join(rng.choices(vocabulary, k=rng.randint(2, 6))) for _ in range(count)})
     start = time.perf_counter()
     index = FuzzyIndex((name, i) for i, name in enumerate(names))
     build = time.perf_counter() - start
@@ -202,15 +246,23 @@ def bench_names(count: int, queries: int = 500) -> dict[str, float]:
         matches = index.search(typo, limit=25)
         latencies.append(time.perf_counter() - t)
         found += any(m.value == target for m in matches)
-    return {"entries": len(names), "build_s": build,
-            "lookup_p50_ms": percentile(latencies, 50) * 1000,
-            "lookup_p99_ms": percentile(latencies, 99) * 1000,
-            "found_in_top25": found / queries, "rss_mb": peak_rss_mb()}
+    return {
+        "entries": len(names),
+        "build_s": build,
+        "lookup_p50_ms": percentile(latencies, 50) * 1000,
+        "lookup_p99_ms": percentile(latencies, 99) * 1000,
+        "found_in_top25": found / queries,
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 def child(kind: str, size: int, cache: str = "") -> dict[str, float]:
-    run = subprocess.run([sys.executable, __file__, "--child", kind, "--size", str(size),
-                          "--cache", cache], capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--size", str(size), "--cache", cache],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
@@ -224,11 +276,13 @@ def main() -> None:
     parser.add_argument("--cache", default="")
     args = parser.parse_args()
     if args.child:
-        result = {"bundled": lambda: bench_bundled(),
-                  "passages": lambda: bench_passages(args.size),
-                  "names": lambda: bench_names(args.size),
-                  "cold": lambda: bench_cold_start(args.cache),
-                  "articles": lambda: bench_articles(args.size)}[args.child]()
+        result = {
+            "bundled": lambda: bench_bundled(),
+            "passages": lambda: bench_passages(args.size),
+            "names": lambda: bench_names(args.size),
+            "cold": lambda: bench_cold_start(args.cache),
+            "articles": lambda: bench_articles(args.size),
+        }[args.child]()
         print(json.dumps(result))
         return
     bundled = child("bundled", 0)
@@ -242,21 +296,39 @@ def main() -> None:
         ("load bundled set, embedding every passage", f"{bundled['embed_load_s']:.3f} s", ""),
         ("load bundled set (cold, vectors cached)", f"{bundled['load_s']:.3f} s", "<= 0.5 s"),
         ("cold start, new process, vectors cached", f"{cold['cold_start_s']:.3f} s", "<= 1 s"),
-        (f"build {articles['articles']:,} articles with embeddings",
-         f"{articles['cold_s']:.1f} s", "<= 60 s"),
-        ("rebuild after one edit (articles embedded)",
-         f"{articles['edit_s']:.1f} s ({articles['edit_embedded']})", "1"),
+        (
+            f"build {articles['articles']:,} articles with embeddings",
+            f"{articles['cold_s']:.1f} s",
+            "<= 60 s",
+        ),
+        (
+            "rebuild after one edit (articles embedded)",
+            f"{articles['edit_s']:.1f} s ({articles['edit_embedded']})",
+            "1",
+        ),
         ("read English word list (once)", f"{bundled['words_s']:.3f} s", ""),
-        ("ask p50 / p99, bundled (semantic on)",
-         f"{bundled['ask_p50_ms']:.2f} / {bundled['ask_p99_ms']:.2f} ms", "p99 <= 30 ms"),
-        (f"build index, {passages['passages']:,} passages", f"{passages['build_s']:.1f} s",
-         "<= 120 s"),
+        (
+            "ask p50 / p99, bundled (semantic on)",
+            f"{bundled['ask_p50_ms']:.2f} / {bundled['ask_p99_ms']:.2f} ms",
+            "p99 <= 30 ms",
+        ),
+        (
+            f"build index, {passages['passages']:,} passages",
+            f"{passages['build_s']:.1f} s",
+            "<= 120 s",
+        ),
         ("semantic index at that size", "on" if passages["semantic"] else "off", "off"),
         ("peak RSS at that size", f"{passages['rss_mb']:.0f} MB", "<= 1500 MB"),
-        ("ask p50 / p99 at that size",
-         f"{passages['ask_p50_ms']:.2f} / {passages['ask_p99_ms']:.2f} ms", "p99 <= 20 ms"),
-        (f"fuzzy lookup p50 / p99, {names['entries']:,} names",
-         f"{names['lookup_p50_ms']:.2f} / {names['lookup_p99_ms']:.2f} ms", "p99 <= 10 ms"),
+        (
+            "ask p50 / p99 at that size",
+            f"{passages['ask_p50_ms']:.2f} / {passages['ask_p99_ms']:.2f} ms",
+            "p99 <= 20 ms",
+        ),
+        (
+            f"fuzzy lookup p50 / p99, {names['entries']:,} names",
+            f"{names['lookup_p50_ms']:.2f} / {names['lookup_p99_ms']:.2f} ms",
+            "p99 <= 10 ms",
+        ),
         ("typo'd name found in top 25", f"{names['found_in_top25']:.1%}", ""),
     ]
     width = max(len(r[0]) for r in rows)

@@ -67,8 +67,10 @@ def main() -> int:
         print("\n".join(str(e) for e in result.errors))
         return 1
     labels = [json.loads(line) for line in (CORPUS / "structure.jsonl").open(encoding="utf-8")]
-    print(f"{'article':40} {'title':>5} {'headings':>12} {'extra':>5} {'markers':>9} "
-          f"{'footnotes':>10}")
+    print(
+        f"{'article':40} {'title':>5} {'headings':>12} {'extra':>5} {'markers':>9} "
+        f"{'footnotes':>10}"
+    )
     totals = [0, 0, 0, 0, 0, 0, 0]
     for label in labels:
         document = result.documents.documents[label["document"]]
@@ -79,18 +81,24 @@ def main() -> int:
         values = (title_ok, 1, matched, wanted_h + extra, resolved, wanted_f, landed)
         for i, value in enumerate(values):
             totals[i] += int(value)
-        print(f"{label['document']:40} {'yes' if title_ok else 'NO':>5} "
-              f"{matched:>5}/{wanted_h:<6} {extra:>5} {landed:>4}/{wanted_f:<4} "
-              f"{resolved:>4}/{wanted_f:<5}")
+        print(
+            f"{label['document']:40} {'yes' if title_ok else 'NO':>5} "
+            f"{matched:>5}/{wanted_h:<6} {extra:>5} {landed:>4}/{wanted_f:<4} "
+            f"{resolved:>4}/{wanted_f:<5}"
+        )
         if not title_ok:
             print(f"    title: {document.title!r}")
     left = sum(1 for d in result.documents for p in d.passages if MARKER_LEFT.search(p.text))
     t = totals
-    print(f"{'all':40} {t[0]}/{t[1]:<3} {t[2]:>5}/{t[3]:<6} {'':>5} {t[6]:>4}/{t[5]:<4} "
-          f"{t[4]:>4}/{t[5]:<5}")
-    print(f"headings exact {t[2] / t[3]:.1%} (extras count as misses); "
-          f"footnotes resolved {t[4] / max(t[5], 1):.1%}; titles {t[0]}/{t[1]}; "
-          f"passages with a marker-like digit left: {left}")
+    print(
+        f"{'all':40} {t[0]}/{t[1]:<3} {t[2]:>5}/{t[3]:<6} {'':>5} {t[6]:>4}/{t[5]:<4} "
+        f"{t[4]:>4}/{t[5]:<5}"
+    )
+    print(
+        f"headings exact {t[2] / t[3]:.1%} (extras count as misses); "
+        f"footnotes resolved {t[4] / max(t[5], 1):.1%}; titles {t[0]}/{t[1]}; "
+        f"passages with a marker-like digit left: {left}"
+    )
     return 0
 
 

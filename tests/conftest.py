@@ -48,8 +48,10 @@ def _choose_server() -> str:
     if problem is None:
         os.environ[PG_ENV] = DEFAULT_PG_URL
         return f"PostgreSQL tests run against the default {DEFAULT_PG_URL} (reachable)"
-    return (f"PostgreSQL tests skipped: no server at the default {DEFAULT_PG_URL} ({problem});"
-            f" start one there or set {PG_ENV}")
+    return (
+        f"PostgreSQL tests skipped: no server at the default {DEFAULT_PG_URL} ({problem});"
+        f" start one there or set {PG_ENV}"
+    )
 
 
 # Decided on import, before the test modules read the variable.

@@ -21,13 +21,16 @@ bench = importlib.util.module_from_spec(spec)
 sys.modules["bench_reload"] = bench  # dataclasses look their module up while being made
 spec.loader.exec_module(bench)
 
-BUILDER = {"start": 10.0, "receive start": 100.0, "receive end": 102.0, "swap": 102.5,
-           "end": 107.0}
+BUILDER = {"start": 10.0, "receive start": 100.0, "receive end": 102.0, "swap": 102.5, "end": 107.0}
 
 
 def test_a_reload_through_the_builder_has_four_steps() -> None:
     assert bench.steps_of(BUILDER) == [
-        ("build", 90.0), ("receive", 2.0), ("finish", 0.5), ("release", 4.5)]
+        ("build", 90.0),
+        ("receive", 2.0),
+        ("finish", 0.5),
+        ("release", 4.5),
+    ]
     assert bench.step_at(BUILDER, 50.0) == "build"
     assert bench.step_at(BUILDER, 101.0) == "receive"
     assert bench.step_at(BUILDER, 102.2) == "finish"
@@ -48,8 +51,10 @@ def test_a_reload_in_the_thread_and_a_phase_without_one() -> None:
 def test_a_live_grandchild_s_cpu_counts_as_the_bench_s_own() -> None:
     # The builder's parse workers are live grandchildren of the bench child while they
     # work: their CPU time must not be reported as "other software".
-    burn = ("import time\nend = time.process_time() + 0.4\n"
-            "while time.process_time() < end: pass\ntime.sleep(30)")
+    burn = (
+        "import time\nend = time.process_time() + 0.4\n"
+        "while time.process_time() < end: pass\ntime.sleep(30)"
+    )
     spawn = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {burn!r}])"
     before = bench.tree_ticks(os.getpid())
     assert before is not None
@@ -77,12 +82,21 @@ def test_cpu_share_around_a_moment() -> None:
     # One second in which the machine was busy for half its capacity, a quarter of it ours,
     # and the host took a tenth. Of the rest: a database 15% (two processes of one name),
     # interrupts 5%, a daemon under the listing threshold, and a process started mid-way.
-    first = bench.Sample(0, 0, 0, 0, {10: ("postgres", 100), 11: ("postgres", 50),
-                                      12: ("cron", 7), 13: ("gone", 5)})
-    second = bench.Sample(capacity // 2, capacity // 10, capacity // 4, capacity // 20,
-                          {10: ("postgres", 100 + capacity // 10),
-                           11: ("postgres", 50 + capacity // 20),
-                           12: ("cron", 7), 14: ("beam.smp", capacity * 3 // 100)})
+    first = bench.Sample(
+        0, 0, 0, 0, {10: ("postgres", 100), 11: ("postgres", 50), 12: ("cron", 7), 13: ("gone", 5)}
+    )
+    second = bench.Sample(
+        capacity // 2,
+        capacity // 10,
+        capacity // 4,
+        capacity // 20,
+        {
+            10: ("postgres", 100 + capacity // 10),
+            11: ("postgres", 50 + capacity // 20),
+            12: ("cron", 7),
+            14: ("beam.smp", capacity * 3 // 100),
+        },
+    )
     sampler.samples = [(100.0, first), (101.0, second)]
     around = sampler.around(100.5)
     assert around is not None
@@ -90,8 +104,7 @@ def test_cpu_share_around_a_moment() -> None:
     assert around.steal == pytest.approx(10, abs=1)
     assert [name for name, _ in around.top] == ["postgres", "interrupts", "beam.smp"]
     assert [round(share) for _, share in around.top] == [15, 5, 3]
-    assert around.describe() == (
-        "other 25% [postgres 15%, interrupts 5%, beam.smp 3%], steal 10%")
+    assert around.describe() == ("other 25% [postgres 15%, interrupts 5%, beam.smp 3%], steal 10%")
     assert sampler.around(100.2) is None  # no sample half a second before
 
 

@@ -21,8 +21,10 @@ from geobot.settings import Settings
 
 def discord_shaped_token() -> str:
     # base64(bot id) . base64(timestamp) . HMAC, as the developer portal hands them out.
-    return (f"MTE{secrets.token_urlsafe(21)[:23]}.{secrets.token_urlsafe(4)}."
-            f"{secrets.token_urlsafe(28)}")
+    return (
+        f"MTE{secrets.token_urlsafe(21)[:23]}.{secrets.token_urlsafe(4)}."
+        f"{secrets.token_urlsafe(28)}"
+    )
 
 
 class Terminal(io.StringIO):
@@ -96,24 +98,28 @@ def test_a_blank_token_redacts_nothing() -> None:
 
 
 def test_redact_leaves_ordinary_lines_alone() -> None:
-    for line in ("reload source=cli ok=True digest=3f9a0c1b2d4e seconds=0.412",
-                 "data/trump-russia-realignment-new-world-order.toml:12: bad quote",
-                 "geobot.bot.cogs.readers loaded", "https://discord.com/api/v10/users/@me"):
+    for line in (
+        "reload source=cli ok=True digest=3f9a0c1b2d4e seconds=0.412",
+        "data/trump-russia-realignment-new-world-order.toml:12: bad quote",
+        "geobot.bot.cogs.readers loaded",
+        "https://discord.com/api/v10/users/@me",
+    ):
         assert redact(line) == line
     url = "POST /api/v10/webhooks/1234/aW50ZXJhY3Rpb246" + "x" * 40 + "/messages/@original"
     assert redact(url) == f"POST /api/v10/webhooks/1234/{REDACTED}/messages/@original"
     event = "WebSocket Event: {'op': 0, 'd': {'id': '1', 'token': 'aW50ZXJhY3Rpb246abc'}}"
-    assert redact(event) == f"WebSocket Event: {{'op': 0, 'd': {{'id': '1', 'token': " \
-                            f"'{REDACTED}'}}}}"
-    assert redact('{"token": "x.y.z", "intents": 1}') == f'{{"token": "{REDACTED}", ' \
-                                                          f'"intents": 1}}'
+    assert (
+        redact(event) == f"WebSocket Event: {{'op': 0, 'd': {{'id': '1', 'token': '{REDACTED}'}}}}"
+    )
+    assert redact('{"token": "x.y.z", "intents": 1}') == f'{{"token": "{REDACTED}", "intents": 1}}'
 
 
 @pytest.mark.usefixtures("restore_root")
 def test_json_lines() -> None:
     stream = io.StringIO()
-    setup_logging(settings("t0ken-value", GEOBOT_LOG_FORMAT="json",
-                           GEOBOT_LOG_LEVEL="debug"), stream)
+    setup_logging(
+        settings("t0ken-value", GEOBOT_LOG_FORMAT="json", GEOBOT_LOG_LEVEL="debug"), stream
+    )
     log = logging.getLogger("geobot.test")
     log.debug("two\nlines", extra={"guild": "123", "count": 2})
     try:
@@ -126,8 +132,12 @@ def test_json_lines() -> None:
     assert first["time"].endswith("Z")  # UTC, ISO 8601
     assert datetime.fromisoformat(first["time"]).utcoffset() == timedelta(0)
     assert {k: first[k] for k in ("level", "logger", "message", "guild", "count")} == {
-        "level": "DEBUG", "logger": "geobot.test", "message": "two\nlines", "guild": "123",
-        "count": 2}
+        "level": "DEBUG",
+        "logger": "geobot.test",
+        "message": "two\nlines",
+        "guild": "123",
+        "count": 2,
+    }
     assert second["level"] == "ERROR"
     assert "ZeroDivisionError" in second["exc"]
 
@@ -149,12 +159,13 @@ def test_a_bad_level_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(typer.Exit):
         setup_logging(settings("abcd1234", GEOBOT_LOG_LEVEL="loud"))
     assert capsys.readouterr().err.strip() == (
-        "geobot: GEOBOT_LOG_LEVEL='LOUD' is not a log level: use DEBUG, INFO, WARNING or "
-        "ERROR.")
+        "geobot: GEOBOT_LOG_LEVEL='LOUD' is not a log level: use DEBUG, INFO, WARNING or ERROR."
+    )
 
 
-def test_blank_numbers_from_the_env_template_mean_unset(monkeypatch: pytest.MonkeyPatch,
-                                                          ) -> None:
+def test_blank_numbers_from_the_env_template_mean_unset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     for name in ("GEOBOT_METRICS_PORT", "GEOBOT_DEV_GUILD_ID", "GEOBOT_SHARD_COUNT"):
         monkeypatch.setenv(name, "")
     loaded = Settings(_env_file=None)  # type: ignore[call-arg]
@@ -167,19 +178,23 @@ def test_blank_numbers_from_the_env_template_mean_unset(monkeypatch: pytest.Monk
 
 def interaction(guild_id: int | None, command: str | None = "ask") -> Any:
     return SimpleNamespace(
-        extras={observability.STARTED: 0.0}, guild_id=guild_id,
+        extras={observability.STARTED: 0.0},
+        guild_id=guild_id,
         command=SimpleNamespace(qualified_name=command) if command else None,
-        user=SimpleNamespace(id=456), client=SimpleNamespace())
+        user=SimpleNamespace(id=456),
+        client=SimpleNamespace(),
+    )
 
 
 def test_success_and_failure_lines_have_the_same_fields(
-        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     caplog.set_level(logging.INFO, logger="geobot.commands")
     monkeypatch.setattr(observability.time, "perf_counter", lambda: 0.0123)
     ok = interaction(123)
     log_interaction(ok, "ok")
     log_interaction(ok, "error", error=RuntimeError("late"))  # the same interaction: ignored
-    log_interaction(interaction(None, "questions list"), "refused", reason="no such \"id\"")
+    log_interaction(interaction(None, "questions list"), "refused", reason='no such "id"')
     log_interaction(interaction(789), "error", error=RuntimeError("it broke"))
     lines = [r.getMessage() for r in caplog.records]
     assert lines == [
@@ -196,8 +211,13 @@ def test_success_and_failure_lines_have_the_same_fields(
     assert caplog.records[2].exc_info is not None
     # As JSON, the same names as fields of their own.
     entry = json.loads(observability.JsonFormatter().format(caplog.records[0]))
-    assert {f: entry[f] for f in fields} == {"command": "ask", "guild": "123", "user": "456",
-                                             "latency_ms": 12.3, "outcome": "ok"}
+    assert {f: entry[f] for f in fields} == {
+        "command": "ask",
+        "guild": "123",
+        "user": "456",
+        "latency_ms": 12.3,
+        "outcome": "ok",
+    }
 
 
 @pytest.mark.usefixtures("restore_root")

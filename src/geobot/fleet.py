@@ -71,13 +71,20 @@ class Fleet:
         shards = ",".join(map(str, shard_ids)) if shard_ids else None
         with self.engine.begin() as conn:
             updated = conn.execute(
-                table.update().where(table.c.label == self.label)
+                table.update()
+                .where(table.c.label == self.label)
                 .values(digest=digest, shard_ids=shards, last_seen=now)
             ).rowcount
             if not updated:
-                conn.execute(table.insert().values(
-                    label=self.label, digest=digest, shard_ids=shards,
-                    started_at=self.started_at, last_seen=now))
+                conn.execute(
+                    table.insert().values(
+                        label=self.label,
+                        digest=digest,
+                        shard_ids=shards,
+                        started_at=self.started_at,
+                        last_seen=now,
+                    )
+                )
 
     def leave(self) -> None:
         table = BotProcess.__table__  # type: ignore[attr-defined]
@@ -88,20 +95,31 @@ class Fleet:
         table = BotProcess.__table__  # type: ignore[attr-defined]
         since = datetime.now(UTC) - within
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(table).where(table.c.last_seen >= since).order_by(table.c.label)
-            ).mappings().all()
-        return [ProcessInfo(r["label"], r["shard_ids"], r["digest"], r["started_at"],
-                            r["last_seen"]) for r in rows]
+            rows = (
+                conn.execute(
+                    sa.select(table).where(table.c.last_seen >= since).order_by(table.c.label)
+                )
+                .mappings()
+                .all()
+            )
+        return [
+            ProcessInfo(r["label"], r["shard_ids"], r["digest"], r["started_at"], r["last_seen"])
+            for r in rows
+        ]
 
     # -- the reload bus -------------------------------------------------------------------
 
     def request_reload(self, source: str, requested_by: int | None = None) -> int:
         table = ReloadRequest.__table__  # type: ignore[attr-defined]
         with self.engine.begin() as conn:
-            result = conn.execute(table.insert().values(
-                source=source, requested_by=requested_by, process=self.label,
-                created_at=datetime.now(UTC)))
+            result = conn.execute(
+                table.insert().values(
+                    source=source,
+                    requested_by=requested_by,
+                    process=self.label,
+                    created_at=datetime.now(UTC),
+                )
+            )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def latest_request(self) -> int:
@@ -114,27 +132,46 @@ class Fleet:
         table = ReloadRequest.__table__  # type: ignore[attr-defined]
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(table.c.id, table.c.process).where(table.c.id > after)
+                sa.select(table.c.id, table.c.process)
+                .where(table.c.id > after)
                 .order_by(table.c.id)
             ).all()
         return [r.id for r in rows if r.process != self.label]
 
-    def record_result(self, request_id: int | None, report: ReloadReport,
-                      requested_by: int | None = None) -> int:
+    def record_result(
+        self, request_id: int | None, report: ReloadReport, requested_by: int | None = None
+    ) -> int:
         table = Reload.__table__  # type: ignore[attr-defined]
         with self.engine.begin() as conn:
-            result = conn.execute(table.insert().values(
-                source=report.source, requested_by=requested_by, started_at=report.started_at,
-                finished_at=datetime.now(UTC), ok=report.ok, digest=report.digest,
-                summary=report.summary(), errors=[str(e) for e in report.errors],
-                process=self.label, request_id=request_id))
+            result = conn.execute(
+                table.insert().values(
+                    source=report.source,
+                    requested_by=requested_by,
+                    started_at=report.started_at,
+                    finished_at=datetime.now(UTC),
+                    ok=report.ok,
+                    digest=report.digest,
+                    summary=report.summary(),
+                    errors=[str(e) for e in report.errors],
+                    process=self.label,
+                    request_id=request_id,
+                )
+            )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def results(self, request_id: int) -> list[ReloadResult]:
         table = Reload.__table__  # type: ignore[attr-defined]
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(table).where(table.c.request_id == request_id).order_by(table.c.id)
-            ).mappings().all()
-        return [ReloadResult(r["process"], r["ok"], r["digest"], list(r["errors"] or []),
-                             r["finished_at"]) for r in rows]
+            rows = (
+                conn.execute(
+                    sa.select(table).where(table.c.request_id == request_id).order_by(table.c.id)
+                )
+                .mappings()
+                .all()
+            )
+        return [
+            ReloadResult(
+                r["process"], r["ok"], r["digest"], list(r["errors"] or []), r["finished_at"]
+            )
+            for r in rows
+        ]

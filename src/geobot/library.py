@@ -57,8 +57,9 @@ class Choice:
 def _words_in(query: str, title: str) -> bool:
     """Every content word of the query is close to some word of the title."""
     title_words = fold(title).replace("-", " ").split()
-    wanted = [w for w in fold(query).replace("-", " ").split()
-              if len(w) >= 3 and w not in STOP_WORDS]
+    wanted = [
+        w for w in fold(query).replace("-", " ").split() if len(w) >= 3 and w not in STOP_WORDS
+    ]
     return all(any(fuzz.ratio(w, t) >= WORD_MATCH for t in title_words) for w in wanted)
 
 
@@ -76,8 +77,12 @@ def default_cache_dir() -> Path:
 
 class Library:
     def __init__(
-        self, documents: DocumentSet, tick: Callable[[], None] | None = None, *,
-        cache_dir: Path | None = None, semantic: bool = True,
+        self,
+        documents: DocumentSet,
+        tick: Callable[[], None] | None = None,
+        *,
+        cache_dir: Path | None = None,
+        semantic: bool = True,
         config: RankingConfig = DEFAULT,
     ) -> None:
         """Index a document set. `tick`, if given, is called between steps of the work
@@ -105,7 +110,8 @@ class Library:
         # /arguments topic: fast instead of re-tokenising on every call.
         self._argument_terms: dict[str, frozenset[str]] = {
             f"{a.document_id}:{a.id}": frozenset(
-                terms(" ".join([a.claim, *a.topics, *(e.text for e in a.evidence)])))
+                terms(" ".join([a.claim, *a.topics, *(e.text for e in a.evidence)]))
+            )
             for a in self.arguments
         }
         self.sources: tuple[Source, ...] = tuple(s for d in docs for s in d.sources)
@@ -126,8 +132,9 @@ class Library:
         }
 
     @classmethod
-    def load(cls, folder: Path | str, *, cache_dir: Path | None = None,
-             semantic: bool = True) -> Library:
+    def load(
+        cls, folder: Path | str, *, cache_dir: Path | None = None, semantic: bool = True
+    ) -> Library:
         """A library of the articles in `folder`; `.txt` articles without a curated
         `.toml` beside them load as uncurated documents (as tests/data/corpus/articles)."""
         result = load_document_set(folder)
@@ -148,8 +155,10 @@ class Library:
     def document(self, query: str) -> Document:
         """The document a reader meant, by id or title; exact before prefix before fuzzy."""
         matches = self._titles.search(query, limit=5, cutoff=70)
-        if matches and (matches[0].tier < FUZZY or (matches[0].score >= FUZZY_ACCEPT
-                                                    and _words_in(query, matches[0].key))):
+        if matches and (
+            matches[0].tier < FUZZY
+            or (matches[0].score >= FUZZY_ACCEPT and _words_in(query, matches[0].key))
+        ):
             return self.documents.documents[matches[0].value]
         suggestions = [self.documents.documents[m.value].title for m in matches[:3]]
         raise UnknownDocumentError(query, list(dict.fromkeys(suggestions)))
@@ -162,19 +171,26 @@ class Library:
 
     # -- questions -------------------------------------------------------------------
 
-    def ask(self, question: str, limit: int = 5, offset: int = 0,
-            document: str | None = None) -> Answer:
+    def ask(
+        self, question: str, limit: int = 5, offset: int = 0, document: str | None = None
+    ) -> Answer:
         doc = self.resolve(document)
-        return self.search.ask(question, limit=limit, offset=offset,
-                               document=doc.id if doc else None)
+        return self.search.ask(
+            question, limit=limit, offset=offset, document=doc.id if doc else None
+        )
 
     # -- quotes ----------------------------------------------------------------------
 
     def find_speakers(self, query: str, limit: int = 10) -> list[str]:
         return [m.value for m in self._speaker_index.search(query, limit=limit, cutoff=75)]
 
-    def find_quotes(self, text: str | None = None, speaker: str | None = None,
-                    document: str | None = None, limit: int = 25) -> list[Quote]:
+    def find_quotes(
+        self,
+        text: str | None = None,
+        speaker: str | None = None,
+        document: str | None = None,
+        limit: int = 25,
+    ) -> list[Quote]:
         doc = self.resolve(document)
         pool: Iterable[Quote] = self.quotes
         if doc is not None:
@@ -190,8 +206,9 @@ class Library:
         if not text or not text.strip():
             return pool[:limit]
         allowed = {id(q) for q in pool}
-        ranked = [self.quotes[m.value] for m in self._quote_index.search(text, limit=200,
-                                                                          cutoff=70)]
+        ranked = [
+            self.quotes[m.value] for m in self._quote_index.search(text, limit=200, cutoff=70)
+        ]
         ranked = [q for q in ranked if id(q) in allowed]
         # Quotes whose surrounding sentence shares the words also count, after the quotes
         # themselves: "quote NATO" should find “a raw deal for America”.
@@ -205,8 +222,9 @@ class Library:
 
     # -- arguments and sources -------------------------------------------------------
 
-    def find_arguments(self, document: str | None = None,
-                       topic: str | None = None) -> list[Argument]:
+    def find_arguments(
+        self, document: str | None = None, topic: str | None = None
+    ) -> list[Argument]:
         doc = self.resolve(document)
         pool = [a for a in self.arguments if doc is None or a.document_id == doc.id]
         if not topic or not topic.strip():
@@ -241,8 +259,11 @@ class Library:
         return list(choices.values())[:AUTOCOMPLETE_LIMIT]
 
     def complete_speakers(self, current: str) -> list[Choice]:
-        names = self.find_speakers(current, limit=AUTOCOMPLETE_LIMIT) if current.strip() \
+        names = (
+            self.find_speakers(current, limit=AUTOCOMPLETE_LIMIT)
+            if current.strip()
             else list(self.speakers[:AUTOCOMPLETE_LIMIT])
+        )
         return [Choice(_clip(n), _clip(n)) for n in names]
 
     def complete_quotes(self, current: str) -> list[Choice]:

@@ -95,8 +95,9 @@ def run_command(library: Library, name: str, options: dict[str, str]) -> list[di
         return render.quote_pages(library, found, render.quotes_heading(text, speaker))
     if name == "sources":
         doc = library.resolve(document)
-        return render.source_pages(library, library.find_sources(doc.id if doc else None),
-                                   render.sources_heading(doc))
+        return render.source_pages(
+            library, library.find_sources(doc.id if doc else None), render.sources_heading(doc)
+        )
     if name == "documents":
         return [render.documents_embed(library)]
     return [render.help_embed()]
@@ -115,8 +116,12 @@ def respond(library: Library, line: str) -> str:
     return text
 
 
-def loop(get_library: Callable[[], Library], lines: Iterable[str] | None = None,
-         out: TextIO = sys.stdout, interactive: bool = True) -> None:
+def loop(
+    get_library: Callable[[], Library],
+    lines: Iterable[str] | None = None,
+    out: TextIO = sys.stdout,
+    interactive: bool = True,
+) -> None:
     if interactive:
         print("geobot shell: type a question, or /help. /quit to leave.", file=out)
     source = lines if lines is not None else _stdin_lines(interactive)

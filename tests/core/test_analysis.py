@@ -11,13 +11,16 @@ from geobot.text.analysis import terms, words
 from geobot.text.english import is_common
 
 
-@pytest.mark.parametrize(("phrase", "single"), [
-    ("after coming back from Moscow", "upon returning from Moscow"),
-    ("they pulled out of NATO", "they withdrew from NATO"),
-    ("relations fell apart", "relations collapsed"),
-    ("the special counsel looked into it", "the special counsel investigated it"),
-    ("Europe carried out exercises", "Europe conducted exercises"),
-])
+@pytest.mark.parametrize(
+    ("phrase", "single"),
+    [
+        ("after coming back from Moscow", "upon returning from Moscow"),
+        ("they pulled out of NATO", "they withdrew from NATO"),
+        ("relations fell apart", "relations collapsed"),
+        ("the special counsel looked into it", "the special counsel investigated it"),
+        ("Europe carried out exercises", "Europe conducted exercises"),
+    ],
+)
 def test_a_phrasal_verb_is_the_verb_it_means(phrase: str, single: str) -> None:
     # Readers write "coming back" where the article writes "returning": both must give
     # the same search term, in every form of the verb.
@@ -48,15 +51,18 @@ def test_every_form_of_a_stop_verb_is_a_stop_word() -> None:
     assert terms("how big has BRICS gotten") == terms("how big has BRICS got") == ["big", "bric"]
 
 
-@pytest.mark.parametrize(("question", "kind"), [
-    ("Who negotiated with Russia?", AnswerType.PERSON),
-    ("When did Trump first visit Moscow?", AnswerType.TIME),
-    ("how many sanctions has russia faced", AnswerType.QUANTITY),
-    ("how big has brics gotten", AnswerType.QUANTITY),
-    ("how far has NATO expanded", AnswerType.QUANTITY),
-    ("How has Russia's economy survived sanctions?", AnswerType.MANNER),
-    ("why did the alliance fail", AnswerType.REASON),
-])
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who negotiated with Russia?", AnswerType.PERSON),
+        ("When did Trump first visit Moscow?", AnswerType.TIME),
+        ("how many sanctions has russia faced", AnswerType.QUANTITY),
+        ("how big has brics gotten", AnswerType.QUANTITY),
+        ("how far has NATO expanded", AnswerType.QUANTITY),
+        ("How has Russia's economy survived sanctions?", AnswerType.MANNER),
+        ("why did the alliance fail", AnswerType.REASON),
+    ],
+)
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: AnswerType) -> None:
     assert answer_type(question) is kind
 
@@ -88,12 +94,15 @@ def test_short_decades_and_chat_shorthand_are_spelled_out() -> None:
     assert terms("$6 mil") != terms("$6 military")  # "mil" is as often a million
 
 
-@pytest.mark.parametrize(("question", "premise"), [
-    ("what happens to the UN if america leaves", {"usa", "leaves"}),
-    ("if the us ditches nato, what would europe have to do", {"the", "usa", "ditches", "nato"}),
-    ("How would Europe respond if the US left NATO?", {"the", "usa", "leave", "nato"}),
-    ("what did Musk say about NATO", set()),
-])
+@pytest.mark.parametrize(
+    ("question", "premise"),
+    [
+        ("what happens to the UN if america leaves", {"usa", "leaves"}),
+        ("if the us ditches nato, what would europe have to do", {"the", "usa", "ditches", "nato"}),
+        ("How would Europe respond if the US left NATO?", {"the", "usa", "leave", "nato"}),
+        ("what did Musk say about NATO", set()),
+    ],
+)
 def test_the_premise_of_a_conditional_question(question: str, premise: set[str]) -> None:
     assert premise_words(question) == premise
 

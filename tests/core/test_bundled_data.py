@@ -50,8 +50,9 @@ def test_curated_quotes_of_the_seeds(library: Library) -> None:
     assert by_text["absolutely convinced"].speaker == "Craig Unger"
     # A social media post whose author the text does not name is nobody's quote.
     assert by_text["It’s time to leave NATO and the UN"].speaker is None
-    assert by_text["Autocracy Inc.: The Dictators Who Want to Rule the World"].kind \
-        is QuoteKind.TITLE
+    assert (
+        by_text["Autocracy Inc.: The Dictators Who Want to Rule the World"].kind is QuoteKind.TITLE
+    )
     assert by_text["Triad"].kind is QuoteKind.TERM
     assert by_text["alliance"].kind is QuoteKind.SCARE
     assert by_text["good allies"].kind is QuoteKind.SCARE

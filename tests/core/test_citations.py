@@ -33,7 +33,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def geobot(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     run = subprocess.run(
         [sys.executable, "-m", "geobot", *args, "--data", str(data)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
@@ -42,8 +44,9 @@ def geobot(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
 
 def test_ask_json_citations_carry_the_note_text(folder: Path) -> None:
     """Rule: notes resolved (JSON `citations` of an answer)."""
-    data = json.loads(geobot("ask", "third neighbor policy relationships", "--json",
-                             data=folder).stdout)
+    data = json.loads(
+        geobot("ask", "third neighbor policy relationships", "--json", data=folder).stdout
+    )
     citations = [c for hit in data["results"] for c in hit["citations"]]
     assert any(c.startswith("note 2: " + NOTE_2) for c in citations), citations
     assert not any(c == "note 2" for c in citations)
@@ -89,8 +92,9 @@ def test_curated_names_still_win(library: Library) -> None:
 def test_a_sentence_citing_many_long_notes_still_fits(tmp_path: Path) -> None:
     """Rule: notes resolved, within Discord's field limit however many notes a sentence
     cites."""
-    notes = "\n".join(f"{n}. {'A very long reference to an archive file, ' * 12}p. {n}."
-                      for n in range(1, 7))
+    notes = "\n".join(
+        f"{n}. {'A very long reference to an archive file, ' * 12}p. {n}." for n in range(1, 7)
+    )
     (tmp_path / "many.txt").write_text(
         "Many Notes\n\nThe envoy left Vienna in haste.1\n\n"
         "The talks resumed in the spring of the next year with new envoys.[1][2][3][4][5][6]"
@@ -123,7 +127,9 @@ def test_a_curated_article_with_a_notes_list_keeps_every_note(tmp_path: Path) ->
     )
     document = Library.load(tmp_path).get("talks")
     assert document.citation_labels((1, 2, 3)) == [
-        "Jane Doe, Treaty Talks", "note 2: John Roe, Spring.", "note 3: Ministry press release."
+        "Jane Doe, Treaty Talks",
+        "note 2: John Roe, Spring.",
+        "note 3: Ministry press release.",
     ]
     by_note = {s.note: s for s in document.sources}
     assert by_note[1].origin == "curated"

@@ -40,32 +40,48 @@ def test_ask_text_output() -> None:
 
 def test_quote_json_schema() -> None:
     data = json.loads(geobot("quote", "--speaker", "Musk", "--json").stdout)
-    assert data["results"] == [{
-        "text": "I agree", "speaker": "Elon Musk", "kind": "quote",
-        "document": "trump-russia-realignment-new-world-order",
-        "section": "The Institutional Question: NATO and UN in the Balance",
-        "context": data["results"][0]["context"],
-    }]
+    assert data["results"] == [
+        {
+            "text": "I agree",
+            "speaker": "Elon Musk",
+            "kind": "quote",
+            "document": "trump-russia-realignment-new-world-order",
+            "section": "The Institutional Question: NATO and UN in the Balance",
+            "context": data["results"][0]["context"],
+        }
+    ]
     assert "“I agree”" in data["results"][0]["context"]
 
 
-@pytest.mark.parametrize("command", [
-    ["summary"], ["summary", "alliance"], ["arguments", "--topic", "NATO"], ["sources"],
-    ["documents"], ["quote", "alliance"], ["index", "check"], ["eval"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["summary"],
+        ["summary", "alliance"],
+        ["arguments", "--topic", "NATO"],
+        ["sources"],
+        ["documents"],
+        ["quote", "alliance"],
+        ["index", "check"],
+        ["eval"],
+    ],
+)
 def test_commands_succeed(command: list[str]) -> None:
     run = geobot(*command)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip()
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["ask", ""], "empty"),
-    (["ask", "x" * 10_000], "too long"),
-    (["ask", "\x01\x07 ?"], "no words"),
-    (["summary", "no such document at all"], "No document matches"),
-    (["arguments", "zzzz qqqq"], "No document matches"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", ""], "empty"),
+        (["ask", "x" * 10_000], "too long"),
+        (["ask", "\x01\x07 ?"], "no words"),
+        (["summary", "no such document at all"], "No document matches"),
+        (["arguments", "zzzz qqqq"], "No document matches"),
+    ],
+)
 def test_bad_input_exits_non_zero_with_one_line(args: list[str], message: str) -> None:
     run = geobot(*args)
     assert run.returncode == 2

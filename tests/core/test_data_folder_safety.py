@@ -77,9 +77,13 @@ def test_symlink_inside_the_folder_still_loads(data_copy: Path) -> None:
     [
         (lambda d: os.symlink(d / "gone.txt.orig", d / "notes.txt"), "dangling symlink"),
         (lambda d: os.symlink(d / "notes.txt", d / "notes.txt"), "symlink loop"),
-        (lambda d: (os.symlink(d / "b.txt", d / "notes.txt"), os.symlink(d / "notes.txt",
-                                                                         d / "b.txt")),
-         "symlink loop"),
+        (
+            lambda d: (
+                os.symlink(d / "b.txt", d / "notes.txt"),
+                os.symlink(d / "notes.txt", d / "b.txt"),
+            ),
+            "symlink loop",
+        ),
         (lambda d: os.mkdir(d / "notes.txt"), "a folder, not a file"),
         (lambda d: os.mkfifo(d / "notes.txt"), "FIFO"),
         (lambda d: os.symlink("/dev/zero", d / "notes.txt"), "outside the data folder"),
@@ -102,8 +106,12 @@ def test_a_fifo_never_blocks_the_load(data_copy: Path) -> None:
 
 def test_index_check_fails_with_file_and_reason(data_copy: Path, env_beside: Path) -> None:
     os.symlink(env_beside, data_copy / "notes.txt")
-    run = subprocess.run([sys.executable, "-m", "geobot", "index", "check", str(data_copy),
-                          "--json"], capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "geobot", "index", "check", str(data_copy), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 1, run.stdout + run.stderr
     report = json.loads(run.stdout)
     assert not report["ok"]
@@ -112,16 +120,18 @@ def test_index_check_fails_with_file_and_reason(data_copy: Path, env_beside: Pat
     assert TOKEN not in run.stdout
 
 
-async def test_reload_refuses_and_nothing_reaches_readers(data_copy: Path,
-                                                         env_beside: Path) -> None:
+async def test_reload_refuses_and_nothing_reaches_readers(
+    data_copy: Path, env_beside: Path
+) -> None:
     holder = LibraryHolder(Library.load(data_copy), data_copy)
     before = holder.library
     os.symlink(env_beside, data_copy / "notes.txt")
     report = await holder.reload("discord")
     assert not report.ok
     assert holder.library is before
-    assert any("notes.txt" in str(e) and "outside the data folder" in str(e)
-               for e in report.errors), report.lines()
+    assert any(
+        "notes.txt" in str(e) and "outside the data folder" in str(e) for e in report.errors
+    ), report.lines()
     answer = holder.library.ask("what is the secret token")
     assert all(TOKEN not in hit.text for hit in answer.hits)
     assert "notes" not in holder.library.documents.documents

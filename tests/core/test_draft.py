@@ -14,9 +14,12 @@ REALIGN = "trump-russia-realignment-new-world-order"
 
 def test_draft_validates_and_lists_quotes_and_notes(data_copy: Path) -> None:
     (data_copy / f"{REALIGN}.toml").unlink()
-    run = subprocess.run([sys.executable, "-m", "geobot", "curate", "draft",
-                          str(data_copy / f"{REALIGN}.txt")],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "geobot", "curate", "draft", str(data_copy / f"{REALIGN}.txt")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr
     draft = tomllib.loads((data_copy / f"{REALIGN}.toml").read_text("utf-8"))
     assert {q["text"] for q in draft["quotes"]} >= {"radical", "I agree", "Triad"}
@@ -28,9 +31,12 @@ def test_draft_validates_and_lists_quotes_and_notes(data_copy: Path) -> None:
 
 
 def test_draft_refuses_to_overwrite(data_copy: Path) -> None:
-    run = subprocess.run([sys.executable, "-m", "geobot", "curate", "draft",
-                          str(data_copy / f"{REALIGN}.txt")],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "geobot", "curate", "draft", str(data_copy / f"{REALIGN}.txt")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 2
     assert "exists; pass --force" in run.stderr
     assert "Traceback" not in run.stderr

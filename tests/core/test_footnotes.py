@@ -21,8 +21,11 @@ NOTES = {1, 2, 3, 4, 5}
         ("Grand Central Station in New York2. Next", "Grand Central Station in New York. Next", 2),
         ("first visit to Moscow in 19872. Next", "first visit to Moscow in 1987. Next", 2),
         ("strategy since 19493. Next", "strategy since 1949. Next", 3),
-        ("five condominiums in Trump Tower for $6 million2.", "five condominiums in Trump Tower "
-         "for $6 million.", 2),
+        (
+            "five condominiums in Trump Tower for $6 million2.",
+            "five condominiums in Trump Tower for $6 million.",
+            2,
+        ),
         ("the UN3. Next", "the UN. Next", 3),
         ("end of a clause4, and more", "end of a clause, and more", 4),
         ("after the stop.1 Next", "after the stop. Next", 1),

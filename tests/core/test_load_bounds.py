@@ -109,8 +109,9 @@ def test_many_faulty_entries_are_reported_in_linear_time(data_copy: Path) -> Non
     original = toml.read_text()
 
     def seconds(count: int) -> float:
-        entries = "".join(f'\n[[quotes]]\ntext = "nobody wrote {n}"\nkind = "quote"\n'
-                          for n in range(count))
+        entries = "".join(
+            f'\n[[quotes]]\ntext = "nobody wrote {n}"\nkind = "quote"\n' for n in range(count)
+        )
         toml.write_text(original + entries)
         started = time.perf_counter()
         result = load_document_set(data_copy)

@@ -23,8 +23,12 @@ def test_exact_then_prefix_then_fuzzy() -> None:
 
 def test_fuzzy_selection_at_scale_finds_a_typo() -> None:
     rng = random.Random(7)
-    names = {"".join(rng.choices(string.ascii_lowercase, k=8)) + " "
-             + "".join(rng.choices(string.ascii_lowercase, k=9)) for _ in range(20_000)}
+    names = {
+        "".join(rng.choices(string.ascii_lowercase, k=8))
+        + " "
+        + "".join(rng.choices(string.ascii_lowercase, k=9))
+        for _ in range(20_000)
+    }
     entries = [(n, i) for i, n in enumerate(sorted(names))]
     entries.append(("Vladimir Putin", -1))
     index = FuzzyIndex(entries)
@@ -59,8 +63,11 @@ def test_arguments_by_topic(library: Library) -> None:
 
 def test_autocomplete_respects_discord_limits(library: Library) -> None:
     for current in ["", "a", "tr", "mike", "“radical”", "x" * 300, "NATO"]:
-        for complete in (library.complete_documents, library.complete_speakers,
-                         library.complete_quotes):
+        for complete in (
+            library.complete_documents,
+            library.complete_speakers,
+            library.complete_quotes,
+        ):
             choices = complete(current)
             assert len(choices) <= 25
             for choice in choices:

@@ -43,10 +43,17 @@ def test_heading_rules() -> None:
 
 def test_sentences_respect_abbreviations(library: Library) -> None:
     texts = [p.text for d in library.documents for p in d.passages]
-    assert "The implications of this realignment are generating significant concern among "\
+    assert (
+        "The implications of this realignment are generating significant concern among "
         "traditional U.S. allies and partners." in texts
-    assert any(t.startswith("Anne Applebaum, who authored the Pulitzer Prize-winning book "
-                            "“Autocracy Inc.: The Dictators") for t in texts)
+    )
+    assert any(
+        t.startswith(
+            "Anne Applebaum, who authored the Pulitzer Prize-winning book "
+            "“Autocracy Inc.: The Dictators"
+        )
+        for t in texts
+    )
     # "World War II." ends a sentence; the next one starts on its own.
     assert any(t.endswith("established after World War II.") for t in texts)
     assert all(len(t) <= 700 for t in texts)
@@ -78,5 +85,7 @@ def test_quote_guessing_without_curation() -> None:
 
 def test_unicode_and_crlf_survive() -> None:
     parsed = parse_article("x", "Première phrase à Kyiv.\r\nSecond line — with dash.\r\n")
-    assert [p.text for p in parsed.passages] == ["Première phrase à Kyiv.",
-                                                 "Second line — with dash."]
+    assert [p.text for p in parsed.passages] == [
+        "Première phrase à Kyiv.",
+        "Second line — with dash.",
+    ]

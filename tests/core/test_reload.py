@@ -81,9 +81,11 @@ async def test_running_work_keeps_its_snapshot(holder: LibraryHolder, data_copy:
 
 async def test_swap_callback_sees_old_and_new(data_copy: Path) -> None:
     seen: list[tuple[str, str]] = []
-    holder = LibraryHolder(Library.load(data_copy), data_copy,
-                           on_swap=lambda old, new: seen.append(
-                               (old.documents.digest, new.documents.digest)))
+    holder = LibraryHolder(
+        Library.load(data_copy),
+        data_copy,
+        on_swap=lambda old, new: seen.append((old.documents.digest, new.documents.digest)),
+    )
     (data_copy / "x.txt").write_text("Title X\nSome text here.\n", "utf-8")
     await holder.reload("cli")
     assert len(seen) == 1

@@ -32,8 +32,9 @@ def holder(data_copy: Path) -> LibraryHolder:
     return LibraryHolder(Library.load(data_copy), data_copy)
 
 
-def assert_refused_and_still_serving(report: ReloadReport, holder: LibraryHolder,
-                                     before: Library, *names: str) -> None:
+def assert_refused_and_still_serving(
+    report: ReloadReport, holder: LibraryHolder, before: Library, *names: str
+) -> None:
     """Refused, every error says where, and the old set is what is served."""
     assert not report.ok
     assert holder.library is before
@@ -68,13 +69,13 @@ async def test_broken_curated_file(holder: LibraryHolder, data_copy: Path) -> No
     await assert_recovers(holder)
 
 
-async def test_curated_evidence_not_in_the_article(holder: LibraryHolder,
-                                                   data_copy: Path) -> None:
+async def test_curated_evidence_not_in_the_article(holder: LibraryHolder, data_copy: Path) -> None:
     before = holder.library
     toml = data_copy / f"{ALLIANCE}.toml"
     text = toml.read_text("utf-8")
-    toml.write_text(text + '\n[[quotes]]\ntext = "words nobody ever wrote"\nkind = "term"\n',
-                    "utf-8")
+    toml.write_text(
+        text + '\n[[quotes]]\ntext = "words nobody ever wrote"\nkind = "term"\n', "utf-8"
+    )
     report = await holder.reload("discord")
     assert_refused_and_still_serving(report, holder, before, f"{ALLIANCE}.toml:")
     assert "quote not found in the article" in str(report.errors[0])
@@ -111,16 +112,19 @@ async def test_truncated_curated_file(holder: LibraryHolder, data_copy: Path) ->
         if report.ok:
             # A cut can land between two whole entries: then it is a smaller valid file,
             # and the set really is what was read (no half-parsed entry).
-            assert holder.library.get(REALIGNMENT).curated_sha256 == hashlib.sha256(
-                good[:cut]).hexdigest()
+            assert (
+                holder.library.get(REALIGNMENT).curated_sha256
+                == hashlib.sha256(good[:cut]).hexdigest()
+            )
         else:
             assert_refused_and_still_serving(report, holder, before, f"{REALIGNMENT}.toml")
     toml.write_bytes(good)
     await assert_recovers(holder)
 
 
-async def test_article_rewritten_in_place_during_reloads(holder: LibraryHolder,
-                                                         data_copy: Path) -> None:
+async def test_article_rewritten_in_place_during_reloads(
+    holder: LibraryHolder, data_copy: Path
+) -> None:
     """An editor saving in place (truncate, then write in pieces) while reloads run.
 
     Whatever moment a reload reads the file at, it either refuses (an empty file, a
@@ -129,15 +133,20 @@ async def test_article_rewritten_in_place_during_reloads(holder: LibraryHolder,
     """
     article = data_copy / "live-notes.txt"
     versions = [
-        ("Live Notes\n\n" + " ".join(
-            f"“Version {v}” of this article says the Baltic fleet moved {n} ships "
-            f"to Tallinn in {1990 + n}." for n in range(60)) + "\n").encode("utf-8")
+        (
+            "Live Notes\n\n"
+            + " ".join(
+                f"“Version {v}” of this article says the Baltic fleet moved {n} ships "
+                f"to Tallinn in {1990 + n}."
+                for n in range(60)
+            )
+            + "\n"
+        ).encode("utf-8")
         for v in range(3)
     ]
     article.write_bytes(versions[0])
     await holder.reload("cli")
-    states = {hashlib.sha256(v[:n]).hexdigest()
-              for v in versions for n in range(len(v) + 1)}
+    states = {hashlib.sha256(v[:n]).hexdigest() for v in versions for n in range(len(v) + 1)}
     stop = threading.Event()
 
     def editor() -> None:
@@ -167,9 +176,13 @@ async def test_article_rewritten_in_place_during_reloads(holder: LibraryHolder,
                 outcomes["refused"] += 1
                 assert holder.library is before
                 assert all("live-notes.txt" in str(e) for e in report.errors), report.lines()
-                assert all(any(reason in e.message for reason in
-                               ("file is empty", "not UTF-8", "no article text"))
-                           for e in report.errors), report.lines()
+                assert all(
+                    any(
+                        reason in e.message
+                        for reason in ("file is empty", "not UTF-8", "no article text")
+                    )
+                    for e in report.errors
+                ), report.lines()
             assert holder.library.ask(KNOWN_QUESTION).answered
     finally:
         stop.set()
@@ -182,8 +195,9 @@ async def test_article_rewritten_in_place_during_reloads(holder: LibraryHolder,
     assert holder.library.get("live-notes").sha256 == hashlib.sha256(versions[1]).hexdigest()
 
 
-async def test_article_replaced_by_rename_is_seen_whole(holder: LibraryHolder,
-                                                        data_copy: Path) -> None:
+async def test_article_replaced_by_rename_is_seen_whole(
+    holder: LibraryHolder, data_copy: Path
+) -> None:
     """The README's way (write aside, rename into place) never shows a partial file."""
     article = data_copy / "renamed-notes.txt"
     full = ("Renamed Notes\n\n" + "Finland bought sixty-four F-35 jets. " * 200).encode()
@@ -230,18 +244,21 @@ async def test_fifty_megabyte_file_is_refused(holder: LibraryHolder, data_copy: 
     ("name", "content", "reason"),
     [
         ("junk.txt", bytes(range(256)) * 8, "binary file (contains NUL bytes)"),
-        ("photo.txt", b"\x89PNG\r\n\x1a\n" + os.urandom(2048).replace(b"\0", b"\1") + b"\0",
-         "binary file"),
-        ("latin1.txt", "Gdańsk and Kraków: café policy.\n".encode("cp1250"),
-         "not UTF-8 text"),
+        (
+            "photo.txt",
+            b"\x89PNG\r\n\x1a\n" + os.urandom(2048).replace(b"\0", b"\1") + b"\0",
+            "binary file",
+        ),
+        ("latin1.txt", "Gdańsk and Kraków: café policy.\n".encode("cp1250"), "not UTF-8 text"),
         ("utf16.txt", "NATO summit notes\n".encode("utf-16"), "binary file"),
         ("blank.txt", b"   \n\n\t\n", "file is empty"),
         ("only-headings.txt", b"Contents\nShare this\n", ""),
         (f"{ALLIANCE}.toml", b"\xff\xfe\x00junk", "not UTF-8"),
     ],
 )
-async def test_junk_is_refused_or_loaded(holder: LibraryHolder, data_copy: Path, name: str,
-                                         content: bytes, reason: str) -> None:
+async def test_junk_is_refused_or_loaded(
+    holder: LibraryHolder, data_copy: Path, name: str, content: bytes, reason: str
+) -> None:
     before = holder.library
     path = data_copy / name
     original = path.read_bytes() if path.exists() else None
@@ -261,8 +278,9 @@ async def test_junk_is_refused_or_loaded(holder: LibraryHolder, data_copy: Path,
     await assert_recovers(holder)
 
 
-async def test_bad_file_name_and_orphan_curated_file(holder: LibraryHolder,
-                                                     data_copy: Path) -> None:
+async def test_bad_file_name_and_orphan_curated_file(
+    holder: LibraryHolder, data_copy: Path
+) -> None:
     before = holder.library
     (data_copy / "notes (copy).txt").write_text("Copied Notes\nA copy.\n", "utf-8")
     (data_copy / "orphan.toml").write_text('[document]\ntitle = "Orphan"\n', "utf-8")

@@ -19,8 +19,10 @@ CORPUS = EVAL / "corpus"
 
 def _summary(report: EvalReport) -> str:
     # Numbers only: a held-out set's misses are never shown, or they would be tuned on.
-    return (f"r@1={report.recall_at_1:.3f} r@3={report.recall_at_3:.3f} "
-            f"answered={report.answered_share:.3f} flagged={report.offtopic_flagged:.3f}")
+    return (
+        f"r@1={report.recall_at_1:.3f} r@3={report.recall_at_3:.3f} "
+        f"answered={report.answered_share:.3f} flagged={report.offtopic_flagged:.3f}"
+    )
 
 
 # Floors a little under where each set stands with the semantic signal (README, "Quality"),
@@ -28,20 +30,25 @@ def _summary(report: EvalReport) -> str:
 # 12 questions), retired as too small to measure. "readers" was written blind and then used
 # while improving the search; "unseen" and "unseen2" were written the same way and are only
 # ever measured.
-@pytest.mark.parametrize(("name", "recall_1", "recall_3", "answered", "flagged"), [
-    ("dev", 0.80, 0.95, 0.90, 0.90),
-    ("extra", 0.90, 0.92, 0.90, 0.95),
-    ("holdout", 0.85, 0.95, 0.90, 0.95),
-    ("readers", 0.74, 0.85, 0.85, 0.95),
-    ("unseen", 0.80, 0.90, 0.80, 0.85),
-    ("unseen2", 0.70, 0.85, 0.75, 0.80),
-])
-def test_bundled_sets_stay_above_their_floors(library: Library, name: str, recall_1: float,
-                                              recall_3: float, answered: float,
-                                              flagged: float) -> None:
-    report = evaluate(lambda q: library.ask(q, limit=5),
-                      read_jsonl(EVAL / f"questions-{name}.jsonl"),
-                      read_jsonl(EVAL / f"offtopic-{name}.jsonl"))
+@pytest.mark.parametrize(
+    ("name", "recall_1", "recall_3", "answered", "flagged"),
+    [
+        ("dev", 0.80, 0.95, 0.90, 0.90),
+        ("extra", 0.90, 0.92, 0.90, 0.95),
+        ("holdout", 0.85, 0.95, 0.90, 0.95),
+        ("readers", 0.74, 0.85, 0.85, 0.95),
+        ("unseen", 0.80, 0.90, 0.80, 0.85),
+        ("unseen2", 0.70, 0.85, 0.75, 0.80),
+    ],
+)
+def test_bundled_sets_stay_above_their_floors(
+    library: Library, name: str, recall_1: float, recall_3: float, answered: float, flagged: float
+) -> None:
+    report = evaluate(
+        lambda q: library.ask(q, limit=5),
+        read_jsonl(EVAL / f"questions-{name}.jsonl"),
+        read_jsonl(EVAL / f"offtopic-{name}.jsonl"),
+    )
     assert report.recall_at_1 >= recall_1, _summary(report)
     assert report.recall_at_3 >= recall_3, _summary(report)
     assert report.answered_share >= answered, _summary(report)
@@ -51,9 +58,11 @@ def test_bundled_sets_stay_above_their_floors(library: Library, name: str, recal
 def test_corpus_of_uncurated_articles_stays_above_its_floors(tmp_path: Path) -> None:
     # Eight public-domain articles in other house styles, loaded as plain .txt files.
     corpus = Library.load(CORPUS / "articles", cache_dir=tmp_path)
-    report = evaluate(lambda q: corpus.ask(q, limit=5),
-                      read_jsonl(CORPUS / "questions.jsonl"),
-                      read_jsonl(CORPUS / "offtopic.jsonl"))
+    report = evaluate(
+        lambda q: corpus.ask(q, limit=5),
+        read_jsonl(CORPUS / "questions.jsonl"),
+        read_jsonl(CORPUS / "offtopic.jsonl"),
+    )
     assert report.recall_at_1 >= 0.62, _summary(report)
     assert report.recall_at_3 >= 0.80, _summary(report)
     assert report.answered_share >= 0.78, _summary(report)
@@ -72,21 +81,32 @@ def test_every_expected_answer_is_in_the_documents(library: Library, path: Path)
             assert any(fold(expected) in t for t in texts), (item["id"], expected)
 
 
-@pytest.mark.parametrize("question", ["who won the 2022 world cup", "how do I reset my router",
-                                      "lol", "what is the capital of France"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who won the 2022 world cup",
+        "how do I reset my router",
+        "lol",
+        "what is the capital of France",
+    ],
+)
 def test_off_topic_is_not_answered(library: Library, question: str) -> None:
     assert not library.ask(question).answered
 
 
-@pytest.mark.parametrize(("question", "answered"), [
-    ("when was donald trump born", False),  # every word matches; no date does
-    ("how many nuclear warheads does russia have", False),
-    ("When did Trump first visit Moscow?", True),
-    ("how many sanctions has russia faced", True),
-    ("how big has BRICS got", True),  # a size, which the article gives as a number
-])
-def test_when_and_how_many_need_a_date_or_a_number(library: Library, question: str,
-                                                   answered: bool) -> None:
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("when was donald trump born", False),  # every word matches; no date does
+        ("how many nuclear warheads does russia have", False),
+        ("When did Trump first visit Moscow?", True),
+        ("how many sanctions has russia faced", True),
+        ("how big has BRICS got", True),  # a size, which the article gives as a number
+    ],
+)
+def test_when_and_how_many_need_a_date_or_a_number(
+    library: Library, question: str, answered: bool
+) -> None:
     assert library.ask(question).answered is answered
 
 
@@ -149,8 +169,16 @@ def test_bad_questions_get_a_reason(library: Library, bad: str) -> None:
         library.ask(bad)
 
 
-@pytest.mark.parametrize("odd", ["@everyone what about NATO", "**NATO** `sanctions`",
-                                 "ما هو الناتو؟ NATO", "NATO 🇺🇦🇷🇺", "<@123> sanctions"])
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "@everyone what about NATO",
+        "**NATO** `sanctions`",
+        "ما هو الناتو؟ NATO",
+        "NATO 🇺🇦🇷🇺",
+        "<@123> sanctions",
+    ],
+)
 def test_odd_but_valid_questions_are_searched(library: Library, odd: str) -> None:
     answer = library.ask(odd)
     assert answer.hits
@@ -182,8 +210,9 @@ def test_a_curated_name_is_a_name_in_lower_case(library: Library) -> None:
 
 
 def test_chat_contractions_are_stop_words(library: Library) -> None:
-    assert ([t.term for t in library.ask("whats putins long game").terms]
-            == [t.term for t in library.ask("what is putins long game").terms])
+    assert [t.term for t in library.ask("whats putins long game").terms] == [
+        t.term for t in library.ask("what is putins long game").terms
+    ]
 
 
 def test_a_sentence_comes_with_the_one_that_carries_it_on(library: Library) -> None:
@@ -206,12 +235,16 @@ def test_the_document_filter_applies_before_the_top_k_cut(library: Library) -> N
     assert covered >= len(short.passages) // 2
 
 
-@pytest.mark.parametrize("question", [
-    "how many american troops are stationed in germany",
-    "when did putin and trump first meet in person",
-])
-def test_near_misses_are_not_answered_but_still_show_passages(library: Library,
-                                                              question: str) -> None:
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many american troops are stationed in germany",
+        "when did putin and trump first meet in person",
+    ],
+)
+def test_near_misses_are_not_answered_but_still_show_passages(
+    library: Library, question: str
+) -> None:
     # The articles speak of NATO, Europe, Putin and Trump, never of this: the closest
     # passages are still shown (a reader may find them useful), but nothing claims to
     # answer.
@@ -220,9 +253,12 @@ def test_near_misses_are_not_answered_but_still_show_passages(library: Library,
     assert answer.hits
 
 
-@pytest.mark.xfail(strict=True, reason="the BRICS passage lists the founding members and "
-                   "shares 'countries' and 'BRICS' with the question; neither similarity nor "
-                   "coverage tells it from an answer (#15)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="the BRICS passage lists the founding members and "
+    "shares 'countries' and 'BRICS' with the question; neither similarity nor "
+    "coverage tells it from an answer (#15)",
+)
 def test_which_countries_joined_brics_is_a_near_miss(library: Library) -> None:
     answer = library.ask("which countries joined brics")
     assert answer.hits
@@ -235,8 +271,9 @@ def test_paraphrase_with_no_shared_word_finds_its_passage(library: Library) -> N
     assert any("domestic political agendas" in h.text for h in answer.hits)
 
 
-def test_the_library_says_whether_the_semantic_index_is_on(library: Library,
-                                                           data_copy: Path) -> None:
+def test_the_library_says_whether_the_semantic_index_is_on(
+    library: Library, data_copy: Path
+) -> None:
     assert library.semantic
     assert library.stats()["semantic"] == 1
     lexical = Library.load(data_copy, semantic=False)

@@ -61,9 +61,7 @@ def test_an_article_that_opens_with_its_text_has_no_title_guess() -> None:
 def test_byline_is_metadata_not_a_heading() -> None:
     """Rule: byline. "By Jane Doe" and the affiliation in its block name the author; they are
     neither a section heading nor searchable text."""
-    parsed = parse(
-        "A Treaty Nobody Wanted", "By Jane Doe\nCenter for Treaty Studies", PARAGRAPH
-    )
+    parsed = parse("A Treaty Nobody Wanted", "By Jane Doe\nCenter for Treaty Studies", PARAGRAPH)
     assert parsed.author == "Jane Doe"
     assert parsed.headings == []
     assert all(p.section is None for p in parsed.passages)
@@ -96,8 +94,11 @@ def test_date_lines_are_metadata() -> None:
     """Rule: date line. "Updated April 16, 2026 (IF11783)" under the title is the date, not a
     section heading; a dated line inside the text is metadata too."""
     parsed = parse(
-        "A Treaty Nobody Wanted", "Updated April 16, 2026 (IF11783)", PARAGRAPH,
-        "Published on March 3, 2025", OTHER,
+        "A Treaty Nobody Wanted",
+        "Updated April 16, 2026 (IF11783)",
+        PARAGRAPH,
+        "Published on March 3, 2025",
+        OTHER,
     )
     assert parsed.date == "April 16, 2026"
     assert parsed.headings == []
@@ -141,8 +142,11 @@ def test_a_run_of_questions_is_a_list_not_headings() -> None:
     """Rule: headings with a final "?". Questions one after another (a list of questions
     for readers or lawmakers) are text, not headings."""
     parsed = parse(
-        "A Treaty", "Questions for Parliament", "Was the treaty tested in court?",
-        "Should the parliament ratify it?", "Who pays for it?",
+        "A Treaty",
+        "Questions for Parliament",
+        "Was the treaty tested in court?",
+        "Should the parliament ratify it?",
+        "Who pays for it?",
     )
     assert parsed.headings == ["Questions for Parliament"]
     assert len(parsed.passages) == 3
@@ -162,8 +166,11 @@ def test_a_line_introducing_bullets_is_no_heading() -> None:
     """Rule: bullet lists. A line ending on "include" (its colon lost) introduces the list
     under it: it is text, and the list stays in the section above."""
     parsed = parse(
-        "A Treaty", "Assessment", PARAGRAPH,
-        "Issues of potential disagreement include", "• Sanctions. Who lifts them first.",
+        "A Treaty",
+        "Assessment",
+        PARAGRAPH,
+        "Issues of potential disagreement include",
+        "• Sanctions. Who lifts them first.",
         "• Inspections. How often they happen.",
     )
     assert parsed.headings == ["Assessment"]
@@ -173,8 +180,11 @@ def test_a_line_introducing_bullets_is_no_heading() -> None:
 def test_bullets_of_every_kind_lose_their_marker() -> None:
     """Rule: bullet lists. "- ", "* ", "• ", "▪ " and "1. " items are passages of their own,
     without the marker."""
-    parsed = parse("A Treaty", PARAGRAPH, "- First item.\n* Second item.\n• Third item.\n"
-                   "▪ Fourth item.\n1. Fifth item.")
+    parsed = parse(
+        "A Treaty",
+        PARAGRAPH,
+        "- First item.\n* Second item.\n• Third item.\n▪ Fourth item.\n1. Fifth item.",
+    )
     items = [p.text for p in parsed.passages[-5:]]
     assert items == ["First item.", "Second item.", "Third item.", "Fourth item.", "Fifth item."]
 
@@ -184,7 +194,9 @@ def test_notes_list_under_a_heading_is_read_and_not_searched() -> None:
     "References" heading are the article's notes: read by number, removed from the text."""
     for heading in ("Notes", "Footnotes", "Endnotes", "References"):
         parsed = parse(
-            "A Treaty", "The talks began in Vienna.1 They ended in Geneva.2", heading,
+            "A Treaty",
+            "The talks began in Vienna.1 They ended in Geneva.2",
+            heading,
             "1. Jane Doe, Treaty Talks (Oxford, 2020), p. 4.",
             "2. Ministry of Foreign Affairs, press release, May 3, 2021.",
         )
@@ -200,7 +212,9 @@ def test_notes_list_under_a_heading_is_read_and_not_searched() -> None:
 def test_a_note_running_over_several_lines_is_one_note() -> None:
     """Rule: notes list. A line that does not start the next number continues the note."""
     parsed = parse(
-        "A Treaty", "The talks began in Vienna.1 They ended in Geneva.2", "Notes",
+        "A Treaty",
+        "The talks began in Vienna.1 They ended in Geneva.2",
+        "Notes",
         "1. Jane Doe, Treaty Talks\n(Oxford, 2020).\n2. Ibid.",
     )
     assert parsed.note_texts == {1: "Jane Doe, Treaty Talks (Oxford, 2020).", 2: "Ibid."}
@@ -210,8 +224,11 @@ def test_notes_list_without_a_heading_is_read_when_the_markers_confirm_it() -> N
     """Rule: notes list. Numbered lines 1, 2, 3 closing the article, whose numbers the
     text's markers use, are its notes even with no heading."""
     parsed = parse(
-        "A Treaty", "The talks began in Vienna.1 They ended in Geneva.2", OTHER,
-        "1. Jane Doe, Treaty Talks.", "2. John Roe, The Geneva Round.",
+        "A Treaty",
+        "The talks began in Vienna.1 They ended in Geneva.2",
+        OTHER,
+        "1. Jane Doe, Treaty Talks.",
+        "2. John Roe, The Geneva Round.",
     )
     assert parsed.note_texts == {1: "Jane Doe, Treaty Talks.", 2: "John Roe, The Geneva Round."}
     assert "Jane Doe" not in texts(parsed)
@@ -229,9 +246,14 @@ def test_author_information_and_disclaimer_are_back_matter() -> None:
     """Rule: back matter. "Author Information" names the authors; a "Disclaimer" is
     boilerplate. Their headings are listed; their lines are neither sections nor text."""
     parsed = parse(
-        "A Treaty", "Assessment", PARAGRAPH, "Author Information",
-        "Jane Doe, Coordinator\nSpecialist in Treaty Affairs", "John Roe\nAnalyst in Trade",
-        "Disclaimer", "This document was prepared for members of the committee and should not "
+        "A Treaty",
+        "Assessment",
+        PARAGRAPH,
+        "Author Information",
+        "Jane Doe, Coordinator\nSpecialist in Treaty Affairs",
+        "John Roe\nAnalyst in Trade",
+        "Disclaimer",
+        "This document was prepared for members of the committee and should not "
         "be relied upon for purposes other than public understanding of the topic it covers.",
     )
     assert parsed.headings == ["Assessment", "Author Information", "Disclaimer"]
@@ -259,8 +281,9 @@ def test_markers_never_reach_headings_or_titles() -> None:
 def test_markdown_headings_and_bold_lines_are_headings() -> None:
     """Rule: headings. Articles pasted as Markdown mark their title and headings with "#"
     or a line all in bold, whatever their punctuation."""
-    parsed = parse("# A Treaty", PARAGRAPH, "## What changed in 2024?", OTHER,
-                   "**The Outlook.**", PARAGRAPH)
+    parsed = parse(
+        "# A Treaty", PARAGRAPH, "## What changed in 2024?", OTHER, "**The Outlook.**", PARAGRAPH
+    )
     assert parsed.title_guess == "A Treaty"
     assert parsed.headings == ["What changed in 2024?", "The Outlook."]
 
@@ -268,8 +291,14 @@ def test_markdown_headings_and_bold_lines_are_headings() -> None:
 def test_numbered_section_headings() -> None:
     """Rule: headings. "2. Background" standing alone between paragraphs is a numbered
     section heading; items of a numbered list are not."""
-    parsed = parse("A Treaty", "1. Introduction", PARAGRAPH, "2. Background", OTHER,
-                   "1. Ratify it.\n2. Fund it.")
+    parsed = parse(
+        "A Treaty",
+        "1. Introduction",
+        PARAGRAPH,
+        "2. Background",
+        OTHER,
+        "1. Ratify it.\n2. Fund it.",
+    )
     assert parsed.headings == ["1. Introduction", "2. Background"]
     assert [p.text for p in parsed.passages[-2:]] == ["Ratify it.", "Fund it."]
 
@@ -277,8 +306,12 @@ def test_numbered_section_headings() -> None:
 def test_standfirst_and_a_name_over_the_date_are_front_matter() -> None:
     """Rules: title, byline, date line. A standfirst between the title and the byline is
     front matter; a name alone over the date line is the byline."""
-    parsed = parse("A Treaty Nobody Wanted", "Why the talks failed, and what comes next",
-                   "Jane Doe\nMarch 3, 2025", PARAGRAPH)
+    parsed = parse(
+        "A Treaty Nobody Wanted",
+        "Why the talks failed, and what comes next",
+        "Jane Doe\nMarch 3, 2025",
+        PARAGRAPH,
+    )
     assert parsed.title_guess == "A Treaty Nobody Wanted"
     assert parsed.author == "Jane Doe"
     assert parsed.date == "March 3, 2025"
@@ -297,20 +330,30 @@ def test_notes_in_pdf_and_web_forms() -> None:
     """Rule: notes list. Under a notes heading, "1 text" (PDF copies), "^ text" (Wikipedia)
     and "text ↩" (web back-links) are read as the notes they are."""
     parsed = parse(
-        "A Treaty", "The talks began in Vienna.1 They ended in Geneva.2 Then Rome.3", "Notes",
+        "A Treaty",
+        "The talks began in Vienna.1 They ended in Geneva.2 Then Rome.3",
+        "Notes",
         "1 Jane Doe, Treaty Talks.\n2. ^ John Roe, Geneva.\n3. Ministry release. ↩",
     )
     assert parsed.note_texts == {
-        1: "Jane Doe, Treaty Talks.", 2: "John Roe, Geneva.", 3: "Ministry release."
+        1: "Jane Doe, Treaty Talks.",
+        2: "John Roe, Geneva.",
+        3: "Ministry release.",
     }
 
 
 def test_an_unnumbered_reference_list_is_read_as_references() -> None:
     """Rule: notes list. A bibliography under "References" is read entry by entry."""
-    parsed = parse("A Treaty", PARAGRAPH, "References",
-                   "Doe, J. (2020). Treaty Talks. Oxford.\nRoe, J. (2021). Geneva. Penguin.")
-    assert parsed.references == ["Doe, J. (2020). Treaty Talks. Oxford.",
-                                 "Roe, J. (2021). Geneva. Penguin."]
+    parsed = parse(
+        "A Treaty",
+        PARAGRAPH,
+        "References",
+        "Doe, J. (2020). Treaty Talks. Oxford.\nRoe, J. (2021). Geneva. Penguin.",
+    )
+    assert parsed.references == [
+        "Doe, J. (2020). Treaty Talks. Oxford.",
+        "Roe, J. (2021). Geneva. Penguin.",
+    ]
     assert "Oxford" not in texts(parsed)
 
 
@@ -318,9 +361,13 @@ def test_wire_story_front_and_back() -> None:
     """Rules: title, standfirst, byline, date line, dateline, boilerplate. A wire story's
     date line with a relative time, its lead dateline and its closing credits are not text."""
     parsed = parse(
-        "Ministers Delay the Vote", "Officials signal no deal before the summer",
-        "By Jane Doe, Reuters", "March 3, 2025 10:15 AM GMT Updated 2 hours ago",
-        "BRUSSELS, March 3 (Reuters) - " + PARAGRAPH, "What happens next?", OTHER,
+        "Ministers Delay the Vote",
+        "Officials signal no deal before the summer",
+        "By Jane Doe, Reuters",
+        "March 3, 2025 10:15 AM GMT Updated 2 hours ago",
+        "BRUSSELS, March 3 (Reuters) - " + PARAGRAPH,
+        "What happens next?",
+        OTHER,
         "Reporting by Jane Doe; Editing by John Roe",
     )
     assert parsed.date == "March 3, 2025"
@@ -332,8 +379,14 @@ def test_wire_story_front_and_back() -> None:
 def test_see_also_and_further_reading_are_back_matter() -> None:
     """Rule: back matter. "See also" lists and "Further reading" close an article; they are
     not its text."""
-    parsed = parse("A Treaty", PARAGRAPH, "See also", "Congress of Vienna",
-                   "Further reading", "Doe, J. Treaty Talks. Oxford, 2020.")
+    parsed = parse(
+        "A Treaty",
+        PARAGRAPH,
+        "See also",
+        "Congress of Vienna",
+        "Further reading",
+        "Doe, J. Treaty Talks. Oxford, 2020.",
+    )
     assert parsed.headings == ["See also", "Further reading"]
     assert texts(parsed) == PARAGRAPH
     assert parsed.references == ["Doe, J. Treaty Talks. Oxford, 2020."]
@@ -342,8 +395,10 @@ def test_see_also_and_further_reading_are_back_matter() -> None:
 def test_a_long_title_with_its_subtitle_is_still_the_title() -> None:
     """Rule: title. A title with a subtitle may be longer than any heading; with no final
     stop it is still the title. A lower-case "by" line is still a byline."""
-    title = ("The Long Road From Vienna to Geneva: Treaty Talks, Their Failures, and What "
-             "Parliaments Could Still Do About Them in the Years Ahead")
+    title = (
+        "The Long Road From Vienna to Geneva: Treaty Talks, Their Failures, and What "
+        "Parliaments Could Still Do About Them in the Years Ahead"
+    )
     parsed = parse(title, "by Jane Doe", PARAGRAPH)
     assert parsed.title_guess == title
     assert parsed.author == "Jane Doe"
@@ -352,8 +407,14 @@ def test_a_long_title_with_its_subtitle_is_still_the_title() -> None:
 def test_rhetorical_and_interview_questions_are_text() -> None:
     """Rule: headings with a final "?". A question opening with a conjunction carries the
     argument on, and "Q:" is an interviewer's question: both are text."""
-    parsed = parse("A Treaty", PARAGRAPH, "But is that really true?", OTHER,
-                   "Q: What happens next?", "A: Nobody knows yet.")
+    parsed = parse(
+        "A Treaty",
+        PARAGRAPH,
+        "But is that really true?",
+        OTHER,
+        "Q: What happens next?",
+        "A: Nobody knows yet.",
+    )
     assert parsed.headings == []
     assert "But is that really true?" in texts(parsed)
     assert "Q: What happens next?" in texts(parsed)
@@ -368,8 +429,12 @@ def test_hard_wrapped_paragraphs_are_joined() -> None:
         "delegations, and both governments presented it to their parliaments\n"
         "within a month of the ceremony in Vienna."
     )
-    parsed = parse("A Treaty", "The Road to Vienna", wrapped, "- A bullet that wraps onto\n"
-                   "  a second line.\n- Another bullet.")
+    parsed = parse(
+        "A Treaty",
+        "The Road to Vienna",
+        wrapped,
+        "- A bullet that wraps onto\n  a second line.\n- Another bullet.",
+    )
     assert parsed.headings == ["The Road to Vienna"]
     assert [p.text for p in parsed.passages] == [
         "The agreement was signed after two years of talks between the delegations, and both "
@@ -398,10 +463,14 @@ def test_the_bundled_articles_hard_wrapped_read_the_same(width: int) -> None:
 def test_a_header_block_of_short_lines_is_not_one_wrapped_paragraph() -> None:
     """Rules: title, standfirst, byline, date line. Title, standfirst, byline and date on
     consecutive lines (no blank lines) stay apart: short lines together are no page."""
-    header = "\n".join([
-        "Ministers Delay the Vote", "Officials signal no deal before the summer",
-        "By Jane Doe and John Roe, Reuters", "March 3, 2025 10:15 AM GMT",
-    ])
+    header = "\n".join(
+        [
+            "Ministers Delay the Vote",
+            "Officials signal no deal before the summer",
+            "By Jane Doe and John Roe, Reuters",
+            "March 3, 2025 10:15 AM GMT",
+        ]
+    )
     parsed = parse(header, PARAGRAPH, OTHER)
     assert parsed.title_guess == "Ministers Delay the Vote"
     assert parsed.author == "Jane Doe and John Roe, Reuters"
@@ -413,14 +482,20 @@ def test_an_essay_with_superscript_endnotes_and_an_author_note() -> None:
     """Rules: superscript markers, notes list in superscript form, back matter. An essay's
     superscript notes resolve; its closing author note is not text."""
     parsed = parse(
-        "Is the Order Finished?", "Jane Doe, Senior Fellow", "Introduction",
+        "Is the Order Finished?",
+        "Jane Doe, Senior Fellow",
+        "Introduction",
         "For three decades the order seemed unassailable.¹ That confidence has faded.²",
-        "Endnotes", "¹ John Roe, Leviathan (Princeton, 2011).\n² Jane Doe, \"The Fade,\" 2022.",
-        "About the Author", "Jane Doe is a senior fellow at the Center for Strategy.",
+        "Endnotes",
+        '¹ John Roe, Leviathan (Princeton, 2011).\n² Jane Doe, "The Fade," 2022.',
+        "About the Author",
+        "Jane Doe is a senior fellow at the Center for Strategy.",
     )
     assert parsed.headings == ["Introduction", "Endnotes", "About the Author"]
-    assert parsed.note_texts == {1: "John Roe, Leviathan (Princeton, 2011).",
-                                 2: 'Jane Doe, "The Fade," 2022.'}
+    assert parsed.note_texts == {
+        1: "John Roe, Leviathan (Princeton, 2011).",
+        2: 'Jane Doe, "The Fade," 2022.',
+    }
     assert [p.citations for p in parsed.passages] == [(1,), (2,)]
     assert "senior fellow" not in texts(parsed)
 

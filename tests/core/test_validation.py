@@ -32,8 +32,11 @@ def test_empty_folder(tmp_path: Path) -> None:
 def test_curated_passage_not_in_the_text_names_file_and_line(data_copy: Path) -> None:
     path = data_copy / f"{ALLIANCE}.toml"
     text = path.read_text(encoding="utf-8")
-    bad = text.replace("originated in a confluence of political interests",
-                       "originated in a confluence of personal interests", 1)
+    bad = text.replace(
+        "originated in a confluence of political interests",
+        "originated in a confluence of personal interests",
+        1,
+    )
     assert bad != text
     path.write_text(bad, encoding="utf-8")
     line = next(n for n, row in enumerate(bad.splitlines(), 1) if "personal interests" in row)
@@ -46,9 +49,13 @@ def test_curated_passage_not_in_the_text_names_file_and_line(data_copy: Path) ->
 def test_quote_with_straight_quotes_and_extra_spaces_still_matches(data_copy: Path) -> None:
     path = data_copy / f"{REALIGN}.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('text = "It’s time to leave NATO and the UN"',
-                                 "text = \"It's  time to leave NATO and the UN\""),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace(
+            'text = "It’s time to leave NATO and the UN"',
+            'text = "It\'s  time to leave NATO and the UN"',
+        ),
+        encoding="utf-8",
+    )
     assert load_document_set(data_copy).ok
 
 
@@ -87,8 +94,9 @@ def test_summary_must_have_three_to_six_sentences(data_copy: Path) -> None:
     path = data_copy / f"{ALLIANCE}.toml"
     lines = path.read_text(encoding="utf-8").splitlines()
     start = next(n for n, row in enumerate(lines) if row.startswith("summary"))
-    end = next(i for i in range(start, len(lines)) if lines[i].rstrip().endswith('"""')
-               and i > start)
+    end = next(
+        i for i in range(start, len(lines)) if lines[i].rstrip().endswith('"""') and i > start
+    )
     lines[start : end + 1] = ['summary = "Too short."']
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     errors = errors_of(data_copy)
@@ -98,7 +106,8 @@ def test_summary_must_have_three_to_six_sentences(data_copy: Path) -> None:
 def test_new_article_without_curation_loads_as_uncurated(data_copy: Path) -> None:
     (data_copy / "new-article.txt").write_text(
         "A Brand New Article\nThe minister said “we are ready” on Monday.1 It was cold.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = load_document_set(data_copy)
     assert result.ok
     doc = result.documents.documents["new-article"]  # type: ignore[union-attr]
@@ -109,12 +118,20 @@ def test_new_article_without_curation_loads_as_uncurated(data_copy: Path) -> Non
 
 def test_index_check_cli_reports_without_traceback(data_copy: Path) -> None:
     (data_copy / f"{ALLIANCE}.toml").write_bytes(b"\xff\xfe not utf8")
-    run = subprocess.run([sys.executable, "-m", "geobot", "index", "check", str(data_copy)],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "geobot", "index", "check", str(data_copy)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 1
     assert "Traceback" not in run.stderr + run.stdout
     assert f"{ALLIANCE}.toml:1: error: not UTF-8 text" in run.stderr
-    ok = subprocess.run([sys.executable, "-m", "geobot", "index", "check", "--json"],
-                        capture_output=True, text=True, timeout=60)
+    ok = subprocess.run(
+        [sys.executable, "-m", "geobot", "index", "check", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ok.returncode == 0, ok.stderr
     assert '"ok": true' in ok.stdout

@@ -13,9 +13,11 @@ from geobot.library import Library
 from geobot.search.encoder import MODEL_DIR, Encoder, shared_encoder
 from geobot.search.vectors import SUFFIX, VectorCache
 
-TEXTS = ["Russia expanded energy sales to India and China.",
-         "NATO provides collective security guarantees to its members.",
-         "The ceasefire does not include Lebanon."]
+TEXTS = [
+    "Russia expanded energy sales to India and China.",
+    "NATO provides collective security guarantees to its members.",
+    "The ceasefire does not include Lebanon.",
+]
 
 
 def test_a_miss_computes_and_stores_then_a_hit_computes_nothing(tmp_path: Path) -> None:
@@ -36,7 +38,8 @@ def test_another_model_misses_the_cache(tmp_path: Path) -> None:
     tokenizer = (other / "tokenizer.json").read_text(encoding="utf-8")
     assert '"max_length": 256' in tokenizer
     (other / "tokenizer.json").write_text(
-        tokenizer.replace('"max_length": 256', '"max_length": 255'), encoding="utf-8")
+        tokenizer.replace('"max_length": 256', '"max_length": 255'), encoding="utf-8"
+    )
     changed = Encoder(other)
     assert changed.checksum != shared_encoder().checksum
     cache = VectorCache(tmp_path / "cache", changed)

@@ -29,7 +29,8 @@ SENDS_INVALID = "sends_invalid_bodies"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", f"{SENDS_INVALID}: the test provokes bodies Discord's schema rejects")
+        "markers", f"{SENDS_INVALID}: the test provokes bodies Discord's schema rejects"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -47,9 +48,12 @@ def bundled_library() -> Library:
 @pytest.fixture
 def bot_settings(tmp_path: Path) -> Settings:
     return Settings(
-        DISCORD_TOKEN="test-token", DATABASE_URL=f"sqlite:///{tmp_path / 'geobot.db'}",
-        GEOBOT_DATA=str(DATA), GEOBOT_STATE_DIR=str(tmp_path / "state"),
-        GEOBOT_ASK_RATE=3, GEOBOT_ASK_COOLDOWN=30,
+        DISCORD_TOKEN="test-token",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'geobot.db'}",
+        GEOBOT_DATA=str(DATA),
+        GEOBOT_STATE_DIR=str(tmp_path / "state"),
+        GEOBOT_ASK_RATE=3,
+        GEOBOT_ASK_COOLDOWN=30,
     )
 
 
@@ -63,8 +67,9 @@ def question_store(bot_settings: Settings) -> Iterator[QuestionStore]:
 
 
 @pytest.fixture
-def make_geobot(bot_settings: Settings, bundled_library: Library,
-                question_store: QuestionStore) -> MakeGeobot:
+def make_geobot(
+    bot_settings: Settings, bundled_library: Library, question_store: QuestionStore
+) -> MakeGeobot:
     """A new GeobotBot on the test's database each call (a restart is a second call).
 
     Each bot gets its own QuestionLog, as each process would; the bot closes it.
@@ -72,17 +77,18 @@ def make_geobot(bot_settings: Settings, bundled_library: Library,
 
     def make(settings: Settings | None = None, library: Library | None = None) -> GeobotBot:
         settings = settings or bot_settings
-        question_log = QuestionLog(settings.database_url,
-                                   spool_path=settings.state_dir / "spool.jsonl")
-        return GeobotBot(settings, library or bundled_library, question_log,
-                         store=question_store)
+        question_log = QuestionLog(
+            settings.database_url, spool_path=settings.state_dir / "spool.jsonl"
+        )
+        return GeobotBot(settings, library or bundled_library, question_log, store=question_store)
 
     return make
 
 
 @pytest.fixture
-async def geobot(discord_world: Any, start_bot: Callable[..., Awaitable[Any]],
-                 make_geobot: MakeGeobot) -> GeobotBot:
+async def geobot(
+    discord_world: Any, start_bot: Callable[..., Awaitable[Any]], make_geobot: MakeGeobot
+) -> GeobotBot:
     bot: GeobotBot = await start_bot(make_geobot())
     return bot
 
@@ -96,8 +102,10 @@ def _schema_checks_stay_on(request: pytest.FixtureRequest) -> Iterator[None]:
     violations with take_violations() would pass for the wrong reason. So every body is
     validated here a second time, independently of what the test did with the double.
     """
-    if ("discord_double" not in request.fixturenames
-            or request.node.get_closest_marker(SENDS_INVALID) is not None):
+    if (
+        "discord_double" not in request.fixturenames
+        or request.node.get_closest_marker(SENDS_INVALID) is not None
+    ):
         yield
         return
     double: DiscordDouble = request.getfixturevalue("discord_double")
@@ -111,7 +119,6 @@ def _schema_checks_stay_on(request: pytest.FixtureRequest) -> Iterator[None]:
             continue
         if record.content_type not in ("application/json", "multipart/form-data"):
             continue
-        problems = _VALIDATE_BODY(record.method, record.path, record.body,
-                                  record.content_type)
+        problems = _VALIDATE_BODY(record.method, record.path, record.body, record.content_type)
         invalid += [f"{record.method} {record.route}: {p}" for p in problems]
     assert not invalid, "bodies that break Discord's schema:\n  " + "\n  ".join(invalid)

@@ -51,8 +51,7 @@ def custom_id(message: StoredMessage, label: str) -> str:
     return str(buttons(message)[label]["custom_id"])
 
 
-async def visible_reply(handle: InteractionHandle,
-                        timeout: float = 5.0) -> StoredMessage:  # noqa: ASYNC109
+async def visible_reply(handle: InteractionHandle, timeout: float = 5.0) -> StoredMessage:  # noqa: ASYNC109
     """What the user ends up reading: the original response once it is no longer
     "thinking…", or the first followup if the original was removed."""
 
@@ -67,8 +66,9 @@ async def polite_refusal(handle: InteractionHandle) -> str:
     """The ephemeral text a refused interaction got; asserts nothing public remains."""
     message = await visible_reply(handle)
     assert is_ephemeral(message), f"the refusal is public: {message.content!r}"
-    assert not any(not m.deleted and not is_ephemeral(m) for m in handle.messages), \
+    assert not any(not m.deleted and not is_ephemeral(m) for m in handle.messages), (
         "a public message was left behind"
+    )
     return message.content
 
 
@@ -78,8 +78,7 @@ def logged(store: QuestionStore, guild_id: int | None, **filters: Any) -> list[Q
     return list(reversed(page.items))
 
 
-def logged_one(store: QuestionStore, interaction_id: int,
-               guild_id: int | None) -> Question:
+def logged_one(store: QuestionStore, interaction_id: int, guild_id: int | None) -> Question:
     rows = [q for q in logged(store, guild_id) if q.interaction_id == interaction_id]
     assert len(rows) == 1, f"interaction {interaction_id} logged {len(rows)} times"
     return rows[0]
@@ -133,32 +132,53 @@ def wide_library(base: Library, copies: int = 40) -> Library:
     """
     documents = dict(base.documents.documents)
     source = base.get(NEW_WORLD_ORDER)
-    titles = [f"NATO and the long decline of the post-war order, part {n}: how alliances end "
-              f"when the interests that made them change {'and why ' * 4}" for n in range(copies)]
+    titles = [
+        f"NATO and the long decline of the post-war order, part {n}: how alliances end "
+        f"when the interests that made them change {'and why ' * 4}"
+        for n in range(copies)
+    ]
     titles += ["NATO", "NATO expansion", "Natoma Street"]
     for n, title in enumerate(titles):
         doc_id = f"wide-{n:02d}"
         quotes = tuple(
-            dataclasses.replace(q, id=f"{doc_id}:{q.id}", document_id=doc_id,
-                                text=f"{q.text} {'and more words ' * 8}{n}",
-                                speaker=_long_speaker(q, n))
+            dataclasses.replace(
+                q,
+                id=f"{doc_id}:{q.id}",
+                document_id=doc_id,
+                text=f"{q.text} {'and more words ' * 8}{n}",
+                speaker=_long_speaker(q, n),
+            )
             for q in source.quotes
         )
-        passages = tuple(dataclasses.replace(p, id=f"{doc_id}:{p.ordinal}", document_id=doc_id)
-                         for p in source.passages)
-        documents[doc_id] = dataclasses.replace(source, id=doc_id, title=title,
-                                                passages=passages, quotes=quotes,
-                                                arguments=(), sources=())
+        passages = tuple(
+            dataclasses.replace(p, id=f"{doc_id}:{p.ordinal}", document_id=doc_id)
+            for p in source.passages
+        )
+        documents[doc_id] = dataclasses.replace(
+            source,
+            id=doc_id,
+            title=title,
+            passages=passages,
+            quotes=quotes,
+            arguments=(),
+            sources=(),
+        )
     extra_speakers = ("Mike Leeson", "Mika Lea")
-    leeson = tuple(dataclasses.replace(q, id=f"wide-leeson:{i}", speaker=name,
-                                       document_id=NEW_WORLD_ORDER)
-                   for i, (q, name) in enumerate(zip(source.quotes[:2], extra_speakers,
-                                                     strict=False))
-                   if q.kind is QuoteKind.QUOTE)
+    leeson = tuple(
+        dataclasses.replace(q, id=f"wide-leeson:{i}", speaker=name, document_id=NEW_WORLD_ORDER)
+        for i, (q, name) in enumerate(zip(source.quotes[:2], extra_speakers, strict=False))
+        if q.kind is QuoteKind.QUOTE
+    )
     nwo = documents[NEW_WORLD_ORDER]
     documents[NEW_WORLD_ORDER] = dataclasses.replace(nwo, quotes=nwo.quotes + leeson)
-    return Library(DocumentSet(base.documents.path, documents, "wide-" + base.documents.digest,
-                               base.documents.loaded_at))
+    return Library(
+        DocumentSet(
+            base.documents.path,
+            documents,
+            "wide-" + base.documents.digest,
+            base.documents.loaded_at,
+        )
+    )
 
 
 def _long_speaker(quote: Quote, n: int) -> str | None:

@@ -34,10 +34,12 @@ def admin_settings(bot_settings: Settings, data_dir: Path) -> Settings:
 
 
 def new_bot(settings: Settings, store: QuestionStore, label: str) -> GeobotBot:
-    question_log = QuestionLog(settings.database_url,
-                               spool_path=settings.state_dir / f"{label}.jsonl")
-    return GeobotBot(settings, Library.load(settings.data_dir), question_log, store=store,
-                     process=label)
+    question_log = QuestionLog(
+        settings.database_url, spool_path=settings.state_dir / f"{label}.jsonl"
+    )
+    return GeobotBot(
+        settings, Library.load(settings.data_dir), question_log, store=store, process=label
+    )
 
 
 async def slash_text(double: Any, name: str, user: Any, guild: Any) -> str:
@@ -51,15 +53,21 @@ async def slash_text(double: Any, name: str, user: Any, guild: Any) -> str:
     return "\n".join(parts)
 
 
-async def test_only_bot_admins(discord_double: Any, discord_world: Any, start_bot: Any,
-                               admin_settings: Settings, question_store: QuestionStore) -> None:
+async def test_only_bot_admins(
+    discord_double: Any,
+    discord_world: Any,
+    start_bot: Any,
+    admin_settings: Settings,
+    question_store: QuestionStore,
+) -> None:
     bot = await start_bot(new_bot(admin_settings, question_store, "solo"))
     for name in ("reload", "status"):
         # Discord hides these from non-administrators, but a server admin can show them to
         # anyone (force): bob can manage the server, and that still does not make him a
         # bot admin.
-        handle = await discord_double.slash(name, {}, user=discord_world.bob,
-                                            guild=discord_world.guild, force=True)
+        handle = await discord_double.slash(
+            name, {}, user=discord_world.bob, guild=discord_world.guild, force=True
+        )
         callback = await handle.response(timeout=3)
         assert callback.data["flags"] & 64  # ephemeral
         assert "Only the bot's admins" in callback.data["content"]
@@ -67,14 +75,21 @@ async def test_only_bot_admins(discord_double: Any, discord_world: Any, start_bo
 
 
 async def test_reload_reports_changes_and_serves_them(
-        discord_double: Any, discord_world: Any, start_bot: Any, admin_settings: Settings,
-        question_store: QuestionStore, data_dir: Path) -> None:
+    discord_double: Any,
+    discord_world: Any,
+    start_bot: Any,
+    admin_settings: Settings,
+    question_store: QuestionStore,
+    data_dir: Path,
+) -> None:
     bot = await start_bot(new_bot(admin_settings, question_store, "solo"))
     owner = discord_double.owner
-    assert "no document changed" in await slash_text(discord_double, "reload", owner,
-                                                     discord_world.guild)
+    assert "no document changed" in await slash_text(
+        discord_double, "reload", owner, discord_world.guild
+    )
     (data_dir / "baltic-notes.txt").write_text(
-        "Baltic Notes\nEstonia doubled its drone budget in one winter.\n", "utf-8")
+        "Baltic Notes\nEstonia doubled its drone budget in one winter.\n", "utf-8"
+    )
     text = await slash_text(discord_double, "reload", owner, discord_world.guild)
     assert "Added: baltic-notes" in text
     assert "uncurated" in text
@@ -85,33 +100,59 @@ async def test_reload_reports_changes_and_serves_them(
 
 
 async def test_a_bad_set_is_refused_and_the_old_one_serves(
-        discord_double: Any, discord_world: Any, start_bot: Any, admin_settings: Settings,
-        question_store: QuestionStore, data_dir: Path) -> None:
+    discord_double: Any,
+    discord_world: Any,
+    start_bot: Any,
+    admin_settings: Settings,
+    question_store: QuestionStore,
+    data_dir: Path,
+) -> None:
     bot = await start_bot(new_bot(admin_settings, question_store, "solo"))
     before = bot.library.documents.digest
     (data_dir / f"{ALLIANCE}.toml").write_text("[document]\ntitle = \n", "utf-8")
-    text = await slash_text(discord_double, "reload", discord_double.owner,
-                            discord_world.guild)
+    text = await slash_text(discord_double, "reload", discord_double.owner, discord_world.guild)
     assert "Reload refused: 1 error(s)" in text
     assert f"{ALLIANCE}.toml:2" in text
     assert bot.library.documents.digest == before
-    handle = await discord_double.slash("ask", {"question": "What did Mike Lee say about NATO?"},
-                                        user=discord_world.alice, guild=discord_world.guild)
+    handle = await discord_double.slash(
+        "ask",
+        {"question": "What did Mike Lee say about NATO?"},
+        user=discord_world.alice,
+        guild=discord_world.guild,
+    )
     assert "a great deal for Europe" in (await handle.reply()).embeds[0]["fields"][0]["value"]
 
 
-async def test_status(discord_double: Any, discord_world: Any, start_bot: Any,
-                      admin_settings: Settings, question_store: QuestionStore) -> None:
+async def test_status(
+    discord_double: Any,
+    discord_world: Any,
+    start_bot: Any,
+    admin_settings: Settings,
+    question_store: QuestionStore,
+) -> None:
     await start_bot(new_bot(admin_settings, question_store, "solo"))
     text = await slash_text(discord_double, "status", discord_double.owner, discord_world.guild)
-    for expected in ("Version", "Uptime", "Gateway latency", "Documents", "Shards",
-                     "Questions (sqlite)", "Processes (1)", "solo"):
+    for expected in (
+        "Version",
+        "Uptime",
+        "Gateway latency",
+        "Documents",
+        "Shards",
+        "Questions (sqlite)",
+        "Processes (1)",
+        "solo",
+    ):
         assert expected in text
 
 
 async def test_a_reload_reaches_the_other_process(
-        discord_double: Any, discord_world: Any, start_bot: Any, admin_settings: Settings,
-        question_store: QuestionStore, data_dir: Path) -> None:
+    discord_double: Any,
+    discord_world: Any,
+    start_bot: Any,
+    admin_settings: Settings,
+    question_store: QuestionStore,
+    data_dir: Path,
+) -> None:
     first = await start_bot(new_bot(admin_settings, question_store, "first"))
     # The second process shares the database and the data folder; it needs no gateway
     # connection of its own to follow the bus (its cogs load at login).
@@ -124,9 +165,9 @@ async def test_a_reload_reaches_the_other_process(
                 break
             await asyncio.sleep(0.1)
         (data_dir / "baltic-notes.txt").write_text(
-            "Baltic Notes\nEstonia doubled its drone budget in one winter.\n", "utf-8")
-        text = await slash_text(discord_double, "reload", discord_double.owner,
-                                discord_world.guild)
+            "Baltic Notes\nEstonia doubled its drone budget in one winter.\n", "utf-8"
+        )
+        text = await slash_text(discord_double, "reload", discord_double.owner, discord_world.guild)
         assert "first: took the new set" in text
         assert "second: took the new set" in text
         assert second.library.documents.digest == first.library.documents.digest

@@ -13,11 +13,17 @@ from geobot.questions.writer import QuestionLogError
 
 
 async def test_an_unsaved_vote_gets_an_apology(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     double, alice = discord_double, discord_world.alice
-    answer = await visible_reply(await double.slash("ask", {"question": ANSWERED_QUESTION},
-                                                    user=alice, guild=discord_world.guild))
+    answer = await visible_reply(
+        await double.slash(
+            "ask", {"question": ANSWERED_QUESTION}, user=alice, guild=discord_world.guild
+        )
+    )
 
     async def nowhere_to_write(**kwargs: Any) -> Any:
         raise QuestionLogError("database down and spool not writable")
@@ -28,4 +34,5 @@ async def test_an_unsaved_vote_gets_an_apology(
     assert (await vote.response(timeout=3)).type == 5  # deferred, ephemeral "thinking…"
     await vote.wait_until(
         lambda h: any("could not be saved" in (m.content or "") for m in h.messages),
-        what="the apology")
+        what="the apology",
+    )

@@ -49,17 +49,22 @@ pytestmark = pytest.mark.e2e
 
 
 def _env(double: DiscordDouble, database_url: str, state: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("GEOBOT_") and k not in ("DATABASE_URL", "DISCORD_TOKEN")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GEOBOT_") and k not in ("DATABASE_URL", "DISCORD_TOKEN")
+    }
     env.update(double.env())
-    env.update({
-        "DATABASE_URL": database_url,
-        "GEOBOT_DATA": str(DATA),
-        "GEOBOT_STATE_DIR": str(state),
-        "GEOBOT_LOG_LEVEL": "INFO",
-        "GEOBOT_ASK_RATE": "1000",  # the cooldown is tested elsewhere
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "GEOBOT_DATA": str(DATA),
+            "GEOBOT_STATE_DIR": str(state),
+            "GEOBOT_LOG_LEVEL": "INFO",
+            "GEOBOT_ASK_RATE": "1000",  # the cooldown is tested elsewhere
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -100,20 +105,29 @@ async def test_kill9_mid_burst_loses_no_answered_question(tmp_path: Path) -> Non
 
         with log.open("wb") as out:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "geobot", "run",
-                cwd=tmp_path, stdin=asyncio.subprocess.DEVNULL, stdout=out,
-                stderr=asyncio.subprocess.STDOUT, env=_env(double, database_url, state))
+                sys.executable,
+                "-m",
+                "geobot",
+                "run",
+                cwd=tmp_path,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out,
+                stderr=asyncio.subprocess.STDOUT,
+                env=_env(double, database_url, state),
+            )
 
         # Ready: connected, and a first /ask answered end to end.
         deadline = time.monotonic() + START_TIMEOUT
         while not any(s.connected for s in double._live_sessions()):
             if proc.returncode is not None or time.monotonic() > deadline:
-                pytest.fail(f"the bot did not connect (exit {proc.returncode})\n{_tail(log)}",
-                            pytrace=False)
+                pytest.fail(
+                    f"the bot did not connect (exit {proc.returncode})\n{_tail(log)}", pytrace=False
+                )
             await asyncio.sleep(0.05)
         await double.wait_for_commands()
-        warmup = await double.slash("ask", {"question": QUESTIONS[0]}, user=readers[-1],
-                                    channel=channel)
+        warmup = await double.slash(
+            "ask", {"question": QUESTIONS[0]}, user=readers[-1], channel=channel
+        )
         await warmup.reply(timeout=max(deadline - time.monotonic(), 1.0))
         if sys.platform != "win32":  # `geobot run` serves on uvloop, a dependency there
             assert "event loop: uvloop" in log.read_text(encoding="utf-8"), _tail(log)
@@ -124,9 +138,14 @@ async def test_kill9_mid_burst_loses_no_answered_question(tmp_path: Path) -> Non
 
         async def burst() -> None:
             for n in range(BURST):
-                handles.append(await double.slash(
-                    "ask", {"question": QUESTIONS[n % len(QUESTIONS)]}, user=readers[n],
-                    channel=channel))
+                handles.append(
+                    await double.slash(
+                        "ask",
+                        {"question": QUESTIONS[n % len(QUESTIONS)]},
+                        user=readers[n],
+                        channel=channel,
+                    )
+                )
                 await asyncio.sleep(0.002)
 
         injector = asyncio.create_task(burst())
@@ -134,8 +153,10 @@ async def test_kill9_mid_burst_loses_no_answered_question(tmp_path: Path) -> Non
             kill_deadline = time.monotonic() + 10
             while sum(_answered(h) for h in handles) < MIN_ANSWERED:
                 if proc.returncode is not None or time.monotonic() > kill_deadline:
-                    pytest.fail(f"fewer than {MIN_ANSWERED} answers before the kill\n"
-                                f"{_tail(log)}", pytrace=False)
+                    pytest.fail(
+                        f"fewer than {MIN_ANSWERED} answers before the kill\n{_tail(log)}",
+                        pytrace=False,
+                    )
                 await asyncio.sleep(0.002)
             proc.send_signal(signal.SIGKILL)
         finally:
@@ -177,8 +198,10 @@ async def test_kill9_mid_burst_loses_no_answered_question(tmp_path: Path) -> Non
         stray = [str(v) for v in violations if v.interaction_id not in unanswered]
         assert not stray, "violations for answered interactions:\n" + "\n".join(stray)
         assert not double.take_errors()
-        print(f"burst {len(handles)}, answered {len(answered_at_kill)}, "
-              f"unanswered {len(unanswered)}, logged {len(logged)}, spooled {spooled}")
+        print(
+            f"burst {len(handles)}, answered {len(answered_at_kill)}, "
+            f"unanswered {len(unanswered)}, logged {len(logged)}, spooled {spooled}"
+        )
     finally:
         if proc is not None and proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):

@@ -71,11 +71,13 @@ class Mods:
     def guild(self) -> Guild:
         return self.world.guild
 
-    async def ask(self, question: str, user: User, guild: Guild | None = None,
-                  channel: Channel | None = None) -> Question:
+    async def ask(
+        self, question: str, user: User, guild: Guild | None = None, channel: Channel | None = None
+    ) -> Question:
         """Ask through the real /ask (guild None and no channel: a DM); the logged row."""
-        handle = await self.double.slash("ask", {"question": question}, user=user,
-                                         guild=guild, channel=channel)
+        handle = await self.double.slash(
+            "ask", {"question": question}, user=user, guild=guild, channel=channel
+        )
         await handle.reply()
         rows = self.store.list_questions(Scope.operator(), limit=500).items
         return next(q for q in rows if q.interaction_id == handle.id)
@@ -84,28 +86,46 @@ class Mods:
         """A question asked ``days`` ago, through the real writer (Discord can't backdate)."""
         assert self.bot.question_log is not None
         channel = self.double.dm_channel(user) if guild is None else guild.text_channels()[0]
-        recorded = await self.bot.question_log.record(NewQuestion(
-            interaction_id=None, guild_id=guild.id if guild else None, channel_id=channel.id,
-            user_id=user.id, text=text, command="ask", results=[], answered=False,
-            asked_at=datetime.now(UTC) - timedelta(days=days)))
+        recorded = await self.bot.question_log.record(
+            NewQuestion(
+                interaction_id=None,
+                guild_id=guild.id if guild else None,
+                channel_id=channel.id,
+                user_id=user.id,
+                text=text,
+                command="ask",
+                results=[],
+                answered=False,
+                asked_at=datetime.now(UTC) - timedelta(days=days),
+            )
+        )
         assert recorded.id is not None
         question = self.store.get_question(Scope.operator(), recorded.id)
         assert question is not None
         return question
 
-    async def run(self, sub: str, options: Mapping[str, Any] | None = None, *, user: User,
-                  guild: Guild | None = None, force: bool = False,
-                  ) -> tuple[InteractionHandle, StoredMessage]:
+    async def run(
+        self,
+        sub: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        user: User,
+        guild: Guild | None = None,
+        force: bool = False,
+    ) -> tuple[InteractionHandle, StoredMessage]:
         """/questions <sub> as ``user``; the reply they read. ``force`` stands for a server
         whose admins let everyone see the command (Server Settings → Integrations)."""
-        handle = await self.double.slash("questions", {sub: dict(options or {})}, user=user,
-                                         guild=guild, force=force)
+        handle = await self.double.slash(
+            "questions", {sub: dict(options or {})}, user=user, guild=guild, force=force
+        )
         return handle, await final(handle)
 
-    async def choices(self, sub: str, option: str, typed: str, *, user: User,
-                      guild: Guild | None = None) -> list[dict[str, Any]]:
-        handle = await self.double.autocomplete("questions", {sub: {option: typed}},
-                                                user=user, guild=guild)
+    async def choices(
+        self, sub: str, option: str, typed: str, *, user: User, guild: Guild | None = None
+    ) -> list[dict[str, Any]]:
+        handle = await self.double.autocomplete(
+            "questions", {sub: {option: typed}}, user=user, guild=guild
+        )
         callback = await handle.response()
         assert callback.type == 8
         return handle.choices
@@ -116,9 +136,14 @@ class Mods:
 
     def bot_messages(self, channel: Channel) -> list[StoredMessage]:
         """What the bot posted in ``channel`` on its own (not interaction responses)."""
-        return [m for m in self.double.messages.values()
-                if m.channel is channel and m.author.id == self.double.bot_user.id
-                and m.interaction_metadata is None and not m.deleted]
+        return [
+            m
+            for m in self.double.messages.values()
+            if m.channel is channel
+            and m.author.id == self.double.bot_user.id
+            and m.interaction_metadata is None
+            and not m.deleted
+        ]
 
 
 async def final(handle: InteractionHandle) -> StoredMessage:
@@ -140,10 +165,12 @@ async def eventually(predicate: Callable[[], bool], what: str, seconds: float = 
         await asyncio.sleep(0.01)
 
 
-async def faq_choices(mods: Mods, typed: str, user: User,
-                      guild: Guild | None = None) -> list[dict[str, Any]]:
-    handle = await mods.double.autocomplete("questions", {"faq": {"delete": {"id": typed}}},
-                                            user=user, guild=guild)
+async def faq_choices(
+    mods: Mods, typed: str, user: User, guild: Guild | None = None
+) -> list[dict[str, Any]]:
+    handle = await mods.double.autocomplete(
+        "questions", {"faq": {"delete": {"id": typed}}}, user=user, guild=guild
+    )
     await handle.response()
     return handle.choices
 
@@ -171,10 +198,13 @@ def text_of(message: StoredMessage) -> str:
 @pytest.fixture
 def mods_settings(tmp_path: Path, discord_world: World) -> Settings:
     return Settings(
-        DISCORD_TOKEN="test-token", DATABASE_URL=f"sqlite:///{tmp_path / 'geobot.db'}",
-        GEOBOT_DATA=str(DATA), GEOBOT_STATE_DIR=str(tmp_path / "state"),
+        DISCORD_TOKEN="test-token",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'geobot.db'}",
+        GEOBOT_DATA=str(DATA),
+        GEOBOT_STATE_DIR=str(tmp_path / "state"),
         # Many questions per test; the cooldown is the readers' concern.
-        GEOBOT_ASK_RATE=1000, GEOBOT_ASK_COOLDOWN=1,
+        GEOBOT_ASK_RATE=1000,
+        GEOBOT_ASK_COOLDOWN=1,
         # carol shares no server with the bot: a bot admin who only ever uses DMs.
         GEOBOT_ADMIN_IDS=str(discord_world.carol.id),
     )
@@ -186,9 +216,13 @@ def library() -> Library:
 
 
 @pytest.fixture
-async def mods(discord_double: DiscordDouble, discord_world: World,
-               start_bot: Callable[..., Awaitable[Any]], mods_settings: Settings,
-               library: Library) -> AsyncIterator[Mods]:
+async def mods(
+    discord_double: DiscordDouble,
+    discord_world: World,
+    start_bot: Callable[..., Awaitable[Any]],
+    mods_settings: Settings,
+    library: Library,
+) -> AsyncIterator[Mods]:
     double, world = discord_double, discord_world
     # The world is complete before the bot connects: guilds go out at IDENTIFY.
     helpers = world.guild.add_role("Helpers")
@@ -198,11 +232,15 @@ async def mods(discord_double: DiscordDouble, discord_world: World,
     other_mods = other.add_role("Moderator", Perm.MANAGE_MESSAGES)
     bot_role = next(r for r in other.roles if r.managed)
     other_general = double.add_text_channel(other, "general")
-    other_mod_log = double.add_text_channel(other, "mod-log", overwrites=[
-        Overwrite.for_role(other.everyone, deny=Perm.VIEW_CHANNEL),
-        Overwrite.for_role(other_mods, allow=Perm.VIEW_CHANNEL),
-        Overwrite.for_role(bot_role, allow=Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES),
-    ])
+    other_mod_log = double.add_text_channel(
+        other,
+        "mod-log",
+        overwrites=[
+            Overwrite.for_role(other.everyone, deny=Perm.VIEW_CHANNEL),
+            Overwrite.for_role(other_mods, allow=Perm.VIEW_CHANNEL),
+            Overwrite.for_role(bot_role, allow=Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES),
+        ],
+    )
     erin, dave = double.add_user("erin"), double.add_user("dave")
     other.add_member(erin, [other_mods])
     other.add_member(dave)
@@ -211,12 +249,24 @@ async def mods(discord_double: DiscordDouble, discord_world: World,
 
     upgrade(mods_settings.database_url)
     store = QuestionStore(mods_settings.database_url)
-    question_log = QuestionLog(mods_settings.database_url,
-                               spool_path=mods_settings.state_dir / "spool.jsonl")
+    question_log = QuestionLog(
+        mods_settings.database_url, spool_path=mods_settings.state_dir / "spool.jsonl"
+    )
     bot = await start_bot(GeobotBot(mods_settings, library, question_log, store=store))
     try:
-        yield Mods(double, world, bot, store, other, other_general, other_mod_log, erin, dave,
-                   frank, helpers)
+        yield Mods(
+            double,
+            world,
+            bot,
+            store,
+            other,
+            other_general,
+            other_mod_log,
+            erin,
+            dave,
+            frank,
+            helpers,
+        )
     finally:
         store.close()
 
@@ -230,11 +280,20 @@ async def test_the_group_is_hidden_from_members_without_manage_messages(mods: Mo
     assert sorted(command["contexts"]) == [0, 1]  # servers, and the bot's DMs for bot admins
     assert command["integration_types"] == [0]
     subcommands = {o["name"] for o in command["options"]}
-    assert subcommands == {"list", "show", "answer", "dismiss", "reopen", "stats", "export",
-                           "settings", "forget", "faq"}
+    assert subcommands == {
+        "list",
+        "show",
+        "answer",
+        "dismiss",
+        "reopen",
+        "stats",
+        "export",
+        "settings",
+        "forget",
+        "faq",
+    }
     with pytest.raises(PermissionError):
-        await mods.double.slash("questions", {"list": {}}, user=mods.world.alice,
-                                guild=mods.guild)
+        await mods.double.slash("questions", {"list": {}}, user=mods.world.alice, guild=mods.guild)
 
 
 EVERY_COMMAND: list[tuple[str, dict[str, Any]]] = [
@@ -256,21 +315,24 @@ EVERY_COMMAND: list[tuple[str, dict[str, Any]]] = [
 async def test_every_command_refuses_a_member_who_is_not_a_moderator(mods: Mods) -> None:
     alice = mods.world.alice
     question = await mods.ask(FLAGGED, alice, mods.guild)
-    entry = mods.store.add_faq(Scope.moderator(mods.guild.id), "Best pizza?", "Margherita.",
-                               mods.world.bob.id)
+    entry = mods.store.add_faq(
+        Scope.moderator(mods.guild.id), "Best pizza?", "Margherita.", mods.world.bob.id
+    )
 
     def fill(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: fill(v) for k, v in value.items()}
-        return {"ID": str(question.id), "FAQ": str(entry.id), "ASKER": alice}.get(
-            value, value) if isinstance(value, str) else value
+        return (
+            {"ID": str(question.id), "FAQ": str(entry.id), "ASKER": alice}.get(value, value)
+            if isinstance(value, str)
+            else value
+        )
 
     for sub, options in EVERY_COMMAND:
         filled = fill(options)
         # frank has a role, just not one that counts: the configured role is unset. force:
         # the server's admins let everyone see /questions (Server Settings → Integrations).
-        handle, message = await mods.run(sub, filled, user=mods.frank, guild=mods.guild,
-                                         force=True)
+        handle, message = await mods.run(sub, filled, user=mods.frank, guild=mods.guild, force=True)
         assert message.ephemeral, sub
         assert message.content == REFUSED, sub
         assert handle.callback is not None, sub
@@ -283,8 +345,7 @@ async def test_every_command_refuses_a_member_who_is_not_a_moderator(mods: Mods)
     assert not mods.bot_messages(mods.world.general)  # nobody was told anything
 
 
-async def test_autocomplete_offers_nothing_to_a_member_who_is_not_a_moderator(
-        mods: Mods) -> None:
+async def test_autocomplete_offers_nothing_to_a_member_who_is_not_a_moderator(mods: Mods) -> None:
     question = await mods.ask(FLAGGED, mods.world.alice, mods.guild)
     for sub in ("show", "answer", "dismiss", "reopen"):
         for typed in ("", str(question.id), "pizza"):
@@ -293,12 +354,15 @@ async def test_autocomplete_offers_nothing_to_a_member_who_is_not_a_moderator(
         # The same typing as a moderator does find it: the emptiness above is the check.
         found = await mods.choices(sub, "id", "pizza", user=mods.world.bob, guild=mods.guild)
         assert [c["value"] for c in found] == [str(question.id)]
-    entry = mods.store.add_faq(Scope.moderator(mods.guild.id), "Best pizza?", "Margherita.",
-                               mods.world.bob.id)
-    for user, expected in ((mods.frank, []), (mods.world.alice, []),
-                           (mods.world.bob, [str(entry.id)])):
-        assert [c["value"] for c in await faq_choices(mods, "pizza", user, mods.guild)] \
-            == expected
+    entry = mods.store.add_faq(
+        Scope.moderator(mods.guild.id), "Best pizza?", "Margherita.", mods.world.bob.id
+    )
+    for user, expected in (
+        (mods.frank, []),
+        (mods.world.alice, []),
+        (mods.world.bob, [str(entry.id)]),
+    ):
+        assert [c["value"] for c in await faq_choices(mods, "pizza", user, mods.guild)] == expected
 
 
 async def test_the_configured_moderator_role_is_enough(mods: Mods) -> None:
@@ -307,24 +371,27 @@ async def test_the_configured_moderator_role_is_enough(mods: Mods) -> None:
     _, message = await mods.run("list", user=frank, guild=mods.guild, force=True)
     assert message.content == REFUSED
 
-    _, message = await mods.run("settings", {"moderator_role": mods.helpers}, user=bob,
-                                guild=mods.guild)
+    _, message = await mods.run(
+        "settings", {"moderator_role": mods.helpers}, user=bob, guild=mods.guild
+    )
     assert f"<@&{mods.helpers.id}>" in text_of(message)
 
     _, message = await mods.run("list", user=frank, guild=mods.guild, force=True)
     assert FLAGGED in text_of(message)
     choices = await mods.choices("show", "id", "", user=frank, guild=mods.guild)
     assert [c["value"] for c in choices] == [str(question.id)]
-    _, message = await mods.run("dismiss", {"id": str(question.id)}, user=frank,
-                                guild=mods.guild, force=True)
+    _, message = await mods.run(
+        "dismiss", {"id": str(question.id)}, user=frank, guild=mods.guild, force=True
+    )
     assert message.content.startswith(f"Dismissed question #{question.id}")
     # ...but not settings, which are for Manage Server.
     _, message = await mods.run("settings", {}, user=frank, guild=mods.guild, force=True)
     assert message.content == moderators.NOT_AN_ADMIN
 
     await mods.run("settings", {"clear": "moderator_role"}, user=bob, guild=mods.guild)
-    _, message = await mods.run("show", {"id": str(question.id)}, user=frank,
-                                guild=mods.guild, force=True)
+    _, message = await mods.run(
+        "show", {"id": str(question.id)}, user=frank, guild=mods.guild, force=True
+    )
     assert message.content == REFUSED
     assert await mods.choices("show", "id", "", user=frank, guild=mods.guild) == []
 
@@ -357,22 +424,22 @@ async def test_list_filters_by_status_flag_asker_date_and_text(mods: Mods) -> No
     assert await listed({"since": since}) == {pizza.id, nato.id, bread.id, old.id}
     assert await listed({"since": "all"}) == {pizza.id, nato.id, bread.id, old.id}
     assert await listed({"text": "PIZZA"}) == {pizza.id}
-    assert await listed({"status": "open", "flagged": True, "asker": alice,
-                         "since": "30d"}) == {pizza.id}
+    assert await listed({"status": "open", "flagged": True, "asker": alice, "since": "30d"}) == {
+        pizza.id
+    }
 
-    _, message = await mods.run("list", {"text": "nothing like this"}, user=bob,
-                                guild=mods.guild)
+    _, message = await mods.run("list", {"text": "nothing like this"}, user=bob, guild=mods.guild)
     assert "No questions match" in text_of(message)
 
 
 async def test_list_refuses_a_date_it_cannot_read(mods: Mods) -> None:
     for bad in ("yesterday", "2025-13-45", "3 fortnights"):
-        _, message = await mods.run("list", {"since": bad}, user=mods.world.bob,
-                                    guild=mods.guild)
+        _, message = await mods.run("list", {"since": bad}, user=mods.world.bob, guild=mods.guild)
         assert message.ephemeral
         assert message.content.startswith(f"I can't read `since:{bad}`")
-    _, message = await mods.run("list", {"since": "2999-01-01"}, user=mods.world.bob,
-                                guild=mods.guild)
+    _, message = await mods.run(
+        "list", {"since": "2999-01-01"}, user=mods.world.bob, guild=mods.guild
+    )
     assert "in the future" in message.content
 
 
@@ -382,10 +449,12 @@ def test_since_reads_durations_dates_and_times_in_utc() -> None:
     assert moderators.parse_since(" 7D ", now) == now - timedelta(days=7)
     assert moderators.parse_since("2w", now) == now - timedelta(weeks=2)
     assert moderators.parse_since("2025-01-31", now) == datetime(2025, 1, 31, tzinfo=UTC)
-    assert moderators.parse_since("2025-01-31T08:30", now) == datetime(2025, 1, 31, 8, 30,
-                                                                       tzinfo=UTC)
+    assert moderators.parse_since("2025-01-31T08:30", now) == datetime(
+        2025, 1, 31, 8, 30, tzinfo=UTC
+    )
     assert moderators.parse_since("2025-01-31T08:30+02:00", now) == datetime(
-        2025, 1, 31, 6, 30, tzinfo=UTC)
+        2025, 1, 31, 6, 30, tzinfo=UTC
+    )
     assert moderators.parse_since("all", now) is None
     for bad in ("7", "7y", "-3d", "99999999d", "31/01/2025", "2025-03-02"):
         with pytest.raises(moderators.UserFacingError):
@@ -393,16 +462,19 @@ def test_since_reads_durations_dates_and_times_in_utc() -> None:
 
 
 async def test_list_pages_turn_for_the_moderator_who_asked(mods: Mods) -> None:
-    asked = [await mods.ask(f"Question number {n} about pizza ovens?", mods.world.alice,
-                            mods.guild) for n in range(8)]
+    asked = [
+        await mods.ask(f"Question number {n} about pizza ovens?", mods.world.alice, mods.guild)
+        for n in range(8)
+    ]
     _, message = await mods.run("list", user=mods.world.bob, guild=mods.guild)
     first = text_of(message)
     assert "Page 1/2" in first
     assert "8 matching" in first
     assert f"#{asked[-1].id} ·" in first
     assert f"#{asked[0].id} ·" not in first
-    click = await mods.double.click(button(message, "More results"), message=message,
-                                    user=mods.world.bob)
+    click = await mods.double.click(
+        button(message, "More results"), message=message, user=mods.world.bob
+    )
     assert (await click.response()).type == 7
     second = text_of(message)
     assert "Page 2/2" in second
@@ -411,13 +483,17 @@ async def test_list_pages_turn_for_the_moderator_who_asked(mods: Mods) -> None:
 
 async def test_show_tells_everything_about_one_question(mods: Mods) -> None:
     alice, bob = mods.world.alice, mods.world.bob
-    handle = await mods.double.slash("ask", {"question": "Is **NATO** a _club_ @everyone?"},
-                                     user=alice, guild=mods.guild)
+    handle = await mods.double.slash(
+        "ask", {"question": "Is **NATO** a _club_ @everyone?"}, user=alice, guild=mods.guild
+    )
     answer = await handle.reply()
     vote = await mods.double.click(f"geobot:fb:{handle.id}:1", message=answer, user=bob)
     await vote.reply()
-    question = next(q for q in mods.store.list_questions(Scope.operator()).items
-                    if q.interaction_id == handle.id)
+    question = next(
+        q
+        for q in mods.store.list_questions(Scope.operator()).items
+        if q.interaction_id == handle.id
+    )
 
     _, message = await mods.run("show", {"id": f"#{question.id}"}, user=bob, guild=mods.guild)
     assert message.ephemeral
@@ -425,7 +501,8 @@ async def test_show_tells_everything_about_one_question(mods: Mods) -> None:
     assert embed["title"] == f"Question #{question.id}"
     # Reader text is shown inert: no markdown, no mention.
     assert embed["description"] == r"Is \*\*NATO\*\* a \_club\_ @\u200beveryone?".replace(
-        r"\u200b", "\u200b")
+        r"\u200b", "\u200b"
+    )
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Asked by"].startswith(f"<@{alice.id}>")
     assert fields["Where"] == f"<#{mods.world.general.id}>"
@@ -442,8 +519,12 @@ async def test_unknown_and_malformed_ids_are_answered_politely(mods: Mods) -> No
         _, message = await mods.run(sub, options, user=bob, guild=mods.guild)
         assert message.ephemeral
         assert message.content == "There is no question #424242 here."
-        _, message = await mods.run(sub, {"id": "pizza"} | (
-            {"text": "x"} if sub == "answer" else {}), user=bob, guild=mods.guild)
+        _, message = await mods.run(
+            sub,
+            {"id": "pizza"} | ({"text": "x"} if sub == "answer" else {}),
+            user=bob,
+            guild=mods.guild,
+        )
         assert message.content.startswith("“pizza” is not a question number.")
 
 
@@ -461,17 +542,18 @@ async def test_id_autocomplete_matches_numbers_and_words(mods: Mods) -> None:
 # --- answering ------------------------------------------------------------------------------
 
 
-async def test_answer_is_stored_and_the_asker_alone_is_pinged_where_they_asked(
-        mods: Mods) -> None:
+async def test_answer_is_stored_and_the_asker_alone_is_pinged_where_they_asked(mods: Mods) -> None:
     alice, bob = mods.world.alice, mods.world.bob
     question = await mods.ask(FLAGGED, alice, mods.guild)
     # A careless answer that names others: it must not ping them.
     text = f"Ask in #food, not here. @everyone <@{bob.id}> <@&{mods.world.moderator.id}>"
-    _, message = await mods.run("answer", {"id": str(question.id), "text": text}, user=bob,
-                                guild=mods.guild)
+    _, message = await mods.run(
+        "answer", {"id": str(question.id), "text": text}, user=bob, guild=mods.guild
+    )
     assert message.ephemeral
-    assert message.content == (f"Answered question #{question.id}.\n<@{alice.id}> was told in "
-                               f"<#{mods.world.general.id}>.")
+    assert message.content == (
+        f"Answered question #{question.id}.\n<@{alice.id}> was told in <#{mods.world.general.id}>."
+    )
 
     stored = mods.question(question.id)
     assert stored is not None
@@ -491,18 +573,19 @@ async def test_answer_is_stored_and_the_asker_alone_is_pinged_where_they_asked(
     assert "@\u200beveryone" in embed["description"]
 
 
-async def test_answering_again_updates_the_answer_and_tells_the_asker_again(
-        mods: Mods) -> None:
+async def test_answering_again_updates_the_answer_and_tells_the_asker_again(mods: Mods) -> None:
     alice, bob = mods.world.alice, mods.world.bob
     question = await mods.ask(FLAGGED, alice, mods.guild)
-    await mods.run("answer", {"id": str(question.id), "text": "First"}, user=bob,
-                   guild=mods.guild)
-    _, message = await mods.run("answer", {"id": str(question.id), "text": "Second"},
-                                user=bob, guild=mods.guild)
+    await mods.run("answer", {"id": str(question.id), "text": "First"}, user=bob, guild=mods.guild)
+    _, message = await mods.run(
+        "answer", {"id": str(question.id), "text": "Second"}, user=bob, guild=mods.guild
+    )
     assert message.content.startswith(f"Updated the answer to question #{question.id}.")
     notices = mods.bot_messages(mods.world.general)
     assert [n.embeds[0]["title"] for n in notices] == [
-        "The moderators answered", "The moderators updated their answer"]
+        "The moderators answered",
+        "The moderators updated their answer",
+    ]
     stored = mods.question(question.id)
     assert stored is not None
     assert stored.answer_text == "Second"
@@ -512,10 +595,12 @@ async def test_a_dismissed_question_must_be_reopened_before_answering(mods: Mods
     bob = mods.world.bob
     question = await mods.ask(FLAGGED, mods.world.alice, mods.guild)
     await mods.run("dismiss", {"id": str(question.id)}, user=bob, guild=mods.guild)
-    _, message = await mods.run("answer", {"id": str(question.id), "text": "x"}, user=bob,
-                                guild=mods.guild)
-    assert message.content == (f"Question #{question.id} is dismissed: `/questions reopen` "
-                               "it first to answer it.")
+    _, message = await mods.run(
+        "answer", {"id": str(question.id), "text": "x"}, user=bob, guild=mods.guild
+    )
+    assert message.content == (
+        f"Question #{question.id} is dismissed: `/questions reopen` it first to answer it."
+    )
     assert not mods.bot_messages(mods.world.general)
 
 
@@ -529,10 +614,12 @@ async def test_the_answer_goes_by_dm_when_the_channel_is_gone(mods: Mods) -> Non
     await mods.double.dispatch("CHANNEL_DELETE", room.payload(), guild=mods.guild)
     await eventually(lambda: mods.bot.get_channel(room.id) is None, "the channel to go")
 
-    _, message = await mods.run("answer", {"id": str(question.id), "text": "Margherita."},
-                                user=bob, guild=mods.guild)
+    _, message = await mods.run(
+        "answer", {"id": str(question.id), "text": "Margherita."}, user=bob, guild=mods.guild
+    )
     assert message.content.endswith(
-        f"<@{alice.id}> was told by DM (I can no longer post where they asked).")
+        f"<@{alice.id}> was told by DM (I can no longer post where they asked)."
+    )
     [dm] = mods.bot_messages(mods.double.dm_channel(alice))
     assert dm.embeds[0]["description"] == "Margherita."
     assert not dm.mentions
@@ -541,12 +628,17 @@ async def test_the_answer_goes_by_dm_when_the_channel_is_gone(mods: Mods) -> Non
 async def test_the_answer_goes_by_dm_when_the_bot_may_not_post_there(mods: Mods) -> None:
     alice = mods.world.alice
     bot_role = next(r for r in mods.guild.roles if r.managed)
-    quiet = mods.double.add_text_channel(mods.guild, "read-only", overwrites=[
-        Overwrite.for_role(bot_role, deny=Perm.SEND_MESSAGES)])
+    quiet = mods.double.add_text_channel(
+        mods.guild, "read-only", overwrites=[Overwrite.for_role(bot_role, deny=Perm.SEND_MESSAGES)]
+    )
     question = await mods.ask(FLAGGED, alice, channel=quiet)
     await eventually(lambda: mods.bot.get_channel(quiet.id) is not None, "the channel")
-    _, message = await mods.run("answer", {"id": str(question.id), "text": "Margherita."},
-                                user=mods.world.bob, guild=mods.guild)
+    _, message = await mods.run(
+        "answer",
+        {"id": str(question.id), "text": "Margherita."},
+        user=mods.world.bob,
+        guild=mods.guild,
+    )
     assert "was told by DM" in message.content
     assert not mods.bot_messages(quiet)
     assert len(mods.bot_messages(mods.double.dm_channel(alice))) == 1
@@ -562,11 +654,16 @@ async def test_an_asker_who_cannot_be_reached_leaves_the_answer_saved(mods: Mods
     await eventually(lambda: mods.bot.get_channel(room.id) is None, "the channel to go")
     alice.accepts_dms = False
 
-    _, message = await mods.run("answer", {"id": str(question.id), "text": "Margherita."},
-                                user=mods.world.bob, guild=mods.guild)
+    _, message = await mods.run(
+        "answer",
+        {"id": str(question.id), "text": "Margherita."},
+        user=mods.world.bob,
+        guild=mods.guild,
+    )
     assert message.content.endswith(
         f"The answer is saved, but I could not tell <@{alice.id}>: their DMs are closed and I "
-        "can't post where they asked.")
+        "can't post where they asked."
+    )
     assert [e.code for e in mods.double.take_errors()] == [50007]  # "Cannot send messages"
     stored = mods.question(question.id)
     assert stored is not None
@@ -576,9 +673,12 @@ async def test_an_asker_who_cannot_be_reached_leaves_the_answer_saved(mods: Mods
 async def test_the_long_form_answers_with_line_breaks(mods: Mods) -> None:
     alice, bob = mods.world.alice, mods.world.bob
     question = await mods.ask(FLAGGED, alice, mods.guild)
-    handle = await mods.double.slash("questions", {"answer": {"id": str(question.id),
-                                                              "add_to_faq": True}},
-                                     user=bob, guild=mods.guild)
+    handle = await mods.double.slash(
+        "questions",
+        {"answer": {"id": str(question.id), "add_to_faq": True}},
+        user=bob,
+        guild=mods.guild,
+    )
     callback = await handle.response()
     assert callback.type == 9
     assert callback.data is not None
@@ -586,7 +686,8 @@ async def test_the_long_form_answers_with_line_breaks(mods: Mods) -> None:
     text_input = callback.data["components"][0]["components"][0]
     assert text_input["placeholder"] == FLAGGED
     submitted = await mods.double.submit_modal(
-        handle, {text_input["custom_id"]: "Margherita.\nOr marinara."})
+        handle, {text_input["custom_id"]: "Margherita.\nOr marinara."}
+    )
     message = await final(submitted)
     assert message.ephemeral
     assert f"Answered question #{question.id}." in message.content
@@ -600,33 +701,42 @@ async def test_the_long_form_answers_with_line_breaks(mods: Mods) -> None:
 async def test_add_to_faq_puts_the_moderators_answer_first_in_later_asks(mods: Mods) -> None:
     alice, bob = mods.world.alice, mods.world.bob
     question = await mods.ask(FLAGGED, alice, mods.guild)
-    _, message = await mods.run("answer", {"id": str(question.id), "add_to_faq": True,
-                                           "text": "Margherita, from Da Michele."},
-                                user=bob, guild=mods.guild)
+    _, message = await mods.run(
+        "answer",
+        {"id": str(question.id), "add_to_faq": True, "text": "Margherita, from Da Michele."},
+        user=bob,
+        guild=mods.guild,
+    )
     assert "Added to the FAQ" in message.content
 
     # A reworded question by someone else, later, in the same server.
-    handle = await mods.double.slash("ask", {"question": "what's the best pizza recipe in "
-                                             "naples"}, user=mods.frank, guild=mods.guild)
+    handle = await mods.double.slash(
+        "ask",
+        {"question": "what's the best pizza recipe in naples"},
+        user=mods.frank,
+        guild=mods.guild,
+    )
     shown = (await handle.reply()).embeds[0]
     assert shown["description"].startswith("**Moderators' answer**")
     assert "Margherita, from Da Michele" in shown["description"]
 
     # The other server's readers do not get this server's FAQ.
-    handle = await mods.double.slash("ask", {"question": FLAGGED}, user=mods.dave,
-                                     guild=mods.other)
-    assert "Moderators' answer" not in ((await handle.reply()).embeds[0].get("description")
-                                        or "")
+    handle = await mods.double.slash("ask", {"question": FLAGGED}, user=mods.dave, guild=mods.other)
+    assert "Moderators' answer" not in ((await handle.reply()).embeds[0].get("description") or "")
 
 
 async def test_without_add_to_faq_later_asks_get_no_faq_answer(mods: Mods) -> None:
     question = await mods.ask(FLAGGED, mods.world.alice, mods.guild)
-    await mods.run("answer", {"id": str(question.id), "text": "Margherita."},
-                   user=mods.world.bob, guild=mods.guild)
-    handle = await mods.double.slash("ask", {"question": FLAGGED}, user=mods.frank,
-                                     guild=mods.guild)
-    assert "Moderators' answer" not in ((await handle.reply()).embeds[0].get("description")
-                                        or "")
+    await mods.run(
+        "answer",
+        {"id": str(question.id), "text": "Margherita."},
+        user=mods.world.bob,
+        guild=mods.guild,
+    )
+    handle = await mods.double.slash(
+        "ask", {"question": FLAGGED}, user=mods.frank, guild=mods.guild
+    )
+    assert "Moderators' answer" not in ((await handle.reply()).embeds[0].get("description") or "")
 
 
 async def test_faq_entries_are_listed_and_deleted(mods: Mods) -> None:
@@ -635,8 +745,12 @@ async def test_faq_entries_are_listed_and_deleted(mods: Mods) -> None:
     _, message = await mods.run("faq", {"list": {}}, user=bob, guild=mods.guild)
     assert "No FAQ entries yet" in text_of(message)
 
-    await mods.run("answer", {"id": str(question.id), "text": "Margherita <@&1>.",
-                              "add_to_faq": True}, user=bob, guild=mods.guild)
+    await mods.run(
+        "answer",
+        {"id": str(question.id), "text": "Margherita <@&1>.", "add_to_faq": True},
+        user=bob,
+        guild=mods.guild,
+    )
     [entry] = mods.store.list_faq(Scope.moderator(mods.guild.id))
     _, message = await mods.run("faq", {"list": {}}, user=bob, guild=mods.guild)
     assert message.ephemeral
@@ -647,20 +761,23 @@ async def test_faq_entries_are_listed_and_deleted(mods: Mods) -> None:
 
     for typed in ("", str(entry.id), "naples", "margherita"):
         assert [c["value"] for c in await faq_choices(mods, typed, bob, mods.guild)] == [
-            str(entry.id)]
+            str(entry.id)
+        ]
     assert await faq_choices(mods, "sourdough", bob, mods.guild) == []
 
-    _, message = await mods.run("faq", {"delete": {"id": str(entry.id)}}, user=bob,
-                                guild=mods.guild)
+    _, message = await mods.run(
+        "faq", {"delete": {"id": str(entry.id)}}, user=bob, guild=mods.guild
+    )
     assert message.content.startswith(f"Deleted FAQ entry #{entry.id} (“What is the best")
     assert mods.store.list_faq(Scope.moderator(mods.guild.id)) == []
     assert mods.question(question.id) is not None  # the question and its answer stay
-    handle = await mods.double.slash("ask", {"question": FLAGGED}, user=mods.frank,
-                                     guild=mods.guild)
-    assert "Moderators' answer" not in ((await handle.reply()).embeds[0].get("description")
-                                        or "")
-    _, message = await mods.run("faq", {"delete": {"id": str(entry.id)}}, user=bob,
-                                guild=mods.guild)
+    handle = await mods.double.slash(
+        "ask", {"question": FLAGGED}, user=mods.frank, guild=mods.guild
+    )
+    assert "Moderators' answer" not in ((await handle.reply()).embeds[0].get("description") or "")
+    _, message = await mods.run(
+        "faq", {"delete": {"id": str(entry.id)}}, user=bob, guild=mods.guild
+    )
     assert message.content == f"There is no FAQ entry #{entry.id} here."
 
 
@@ -670,38 +787,41 @@ async def test_faq_entries_are_listed_and_deleted(mods: Mods) -> None:
 async def test_dismiss_with_a_reason_and_reopen(mods: Mods) -> None:
     bob = mods.world.bob
     question = await mods.ask(FLAGGED, mods.world.alice, mods.guild)
-    _, message = await mods.run("dismiss", {"id": str(question.id), "reason": "off-topic"},
-                                user=bob, guild=mods.guild)
+    _, message = await mods.run(
+        "dismiss", {"id": str(question.id), "reason": "off-topic"}, user=bob, guild=mods.guild
+    )
     assert message.ephemeral
-    assert message.content == (f"Dismissed question #{question.id}. The asker is not told. "
-                               "Reason: off-topic")
+    assert message.content == (
+        f"Dismissed question #{question.id}. The asker is not told. Reason: off-topic"
+    )
     stored = mods.question(question.id)
     assert stored is not None
     assert (stored.status, stored.dismiss_reason, stored.resolved_by) == (
-        "dismissed", "off-topic", bob.id)
+        "dismissed",
+        "off-topic",
+        bob.id,
+    )
     assert not mods.bot_messages(mods.world.general)  # dismissals are silent
 
-    _, message = await mods.run("dismiss", {"id": str(question.id)}, user=bob,
-                                guild=mods.guild)
+    _, message = await mods.run("dismiss", {"id": str(question.id)}, user=bob, guild=mods.guild)
     assert message.content.startswith(f"Question #{question.id} is dismissed; only open")
 
-    _, message = await mods.run("reopen", {"id": str(question.id)}, user=bob,
-                                guild=mods.guild)
+    _, message = await mods.run("reopen", {"id": str(question.id)}, user=bob, guild=mods.guild)
     assert message.content.startswith(f"Reopened question #{question.id}")
     stored = mods.question(question.id)
     assert stored is not None
     assert (stored.status, stored.dismiss_reason, stored.resolved_by) == ("open", None, None)
 
-    _, message = await mods.run("reopen", {"id": str(question.id)}, user=bob,
-                                guild=mods.guild)
+    _, message = await mods.run("reopen", {"id": str(question.id)}, user=bob, guild=mods.guild)
     assert message.content == f"Question #{question.id} is already open."
 
 
 async def test_reopen_clears_an_answer(mods: Mods) -> None:
     bob = mods.world.bob
     question = await mods.ask(FLAGGED, mods.world.alice, mods.guild)
-    await mods.run("answer", {"id": str(question.id), "text": "Margherita."}, user=bob,
-                   guild=mods.guild)
+    await mods.run(
+        "answer", {"id": str(question.id), "text": "Margherita."}, user=bob, guild=mods.guild
+    )
     await mods.run("reopen", {"id": str(question.id)}, user=bob, guild=mods.guild)
     stored = mods.question(question.id)
     assert stored is not None
@@ -713,12 +833,12 @@ async def test_reopen_clears_an_answer(mods: Mods) -> None:
 
 async def test_stats_counts_rates_themes_and_attaches_a_png_chart(mods: Mods) -> None:
     alice, bob = mods.world.alice, mods.world.bob
-    handle = await mods.double.slash("ask", {"question": ANSWERED}, user=alice,
-                                     guild=mods.guild)
+    handle = await mods.double.slash("ask", {"question": ANSWERED}, user=alice, guild=mods.guild)
     answer = await handle.reply()
     for voter, helpful in ((bob, 1), (mods.frank, 1), (alice, 0)):
-        vote = await mods.double.click(f"geobot:fb:{handle.id}:{helpful}", message=answer,
-                                       user=voter)
+        vote = await mods.double.click(
+            f"geobot:fb:{handle.id}:{helpful}", message=answer, user=voter
+        )
         await vote.reply()
     for _ in range(3):
         await mods.ask(FLAGGED, alice, mods.guild)
@@ -731,11 +851,14 @@ async def test_stats_counts_rates_themes_and_attaches_a_png_chart(mods: Mods) ->
     embed = message.embeds[0]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert "**5** question(s)" in embed["description"]  # the default period is 30 days
-    assert fields["By status"] == ("Answered by the bot: 1\nWaiting for a moderator: 3\n"
-                                   "Answered by a moderator: 0\nDismissed: 1")
+    assert fields["By status"] == (
+        "Answered by the bot: 1\nWaiting for a moderator: 3\n"
+        "Answered by a moderator: 0\nDismissed: 1"
+    )
     assert fields["Helpful rate"] == "67% helpful\n(2 of 3 vote(s))"
     assert fields["Most-asked unanswered themes"].startswith(
-        "• 3× “What is the best pizza recipe in Naples?”")
+        "• 3× “What is the best pizza recipe in Naples?”"
+    )
     assert embed["image"]["url"] == f"attachment://{moderators.CHART_FILENAME}"
     [chart] = message.files
     assert chart.filename == moderators.CHART_FILENAME
@@ -750,8 +873,9 @@ async def test_export_csv_round_trips_and_neutralises_formulas(mods: Mods) -> No
     formula = '=HYPERLINK("http://evil.example","NATO")'
     tricky = await mods.ask(formula, alice, mods.guild)
     comma = await mods.ask('Why, "exactly", did NATO\'s summit fail?', mods.frank, mods.guild)
-    await mods.run("answer", {"id": str(comma.id), "text": "-1 reasons, see @here"}, user=bob,
-                   guild=mods.guild)
+    await mods.run(
+        "answer", {"id": str(comma.id), "text": "-1 reasons, see @here"}, user=bob, guild=mods.guild
+    )
 
     _, message = await mods.run("export", {}, user=bob, guild=mods.guild)  # csv by default
     assert message.ephemeral
@@ -778,9 +902,12 @@ async def test_export_jsonl_with_filters(mods: Mods) -> None:
     pizza = await mods.ask(FLAGGED, alice, mods.guild)
     await mods.ask(ANSWERED, alice, mods.guild)
     await mods.ask("Is pizza geopolitics?", mods.frank, mods.guild)
-    _, message = await mods.run("export", {"format": "jsonl", "asker": alice, "flagged": True,
-                                           "text": "pizza", "since": "1d"},
-                                user=bob, guild=mods.guild)
+    _, message = await mods.run(
+        "export",
+        {"format": "jsonl", "asker": alice, "flagged": True, "text": "pizza", "since": "1d"},
+        user=bob,
+        guild=mods.guild,
+    )
     [file] = message.files
     assert file.filename.endswith(".jsonl")
     records = [json.loads(line) for line in file.data.decode("utf-8").splitlines()]
@@ -792,8 +919,9 @@ async def test_export_jsonl_with_filters(mods: Mods) -> None:
     assert record["flagged"] is True
     assert record["status"] == "open"
 
-    _, message = await mods.run("export", {"format": "jsonl", "status": "dismissed"},
-                                user=bob, guild=mods.guild)
+    _, message = await mods.run(
+        "export", {"format": "jsonl", "status": "dismissed"}, user=bob, guild=mods.guild
+    )
     assert not message.files
     assert message.content.startswith("No questions match")
 
@@ -814,9 +942,12 @@ async def test_settings_are_viewed_and_changed_by_server_admins_only(mods: Mods)
         "Retention": "Not set: questions are kept until deleted.",
     }
 
-    _, message = await mods.run("settings", {"moderator_role": mods.helpers,
-                                             "notify_channel": world.mod_log,
-                                             "retention_days": 90}, user=bob, guild=mods.guild)
+    _, message = await mods.run(
+        "settings",
+        {"moderator_role": mods.helpers, "notify_channel": world.mod_log, "retention_days": 90},
+        user=bob,
+        guild=mods.guild,
+    )
     embed = message.embeds[0]
     assert embed["description"] == "Changed."
     fields = {f["name"]: f["value"] for f in embed["fields"]}
@@ -827,41 +958,45 @@ async def test_settings_are_viewed_and_changed_by_server_admins_only(mods: Mods)
     assert not message.mentions
     settings = mods.store.get_guild_settings(Scope.moderator(mods.guild.id))
     assert settings is not None
-    assert (settings.moderator_role_id, settings.notify_channel_id, settings.retention_days) \
-        == (mods.helpers.id, world.mod_log.id, 90)
+    assert (settings.moderator_role_id, settings.notify_channel_id, settings.retention_days) == (
+        mods.helpers.id,
+        world.mod_log.id,
+        90,
+    )
     assert mods.question(old.id) is not None  # deleted by the daily clean-up, not right now
 
-    _, message = await mods.run("settings", {"clear": "retention_days"}, user=bob,
-                                guild=mods.guild)
+    _, message = await mods.run("settings", {"clear": "retention_days"}, user=bob, guild=mods.guild)
     settings = mods.store.get_guild_settings(Scope.moderator(mods.guild.id))
     assert settings is not None
     assert settings.retention_days is None
     assert settings.notify_channel_id == world.mod_log.id
 
-    _, message = await mods.run("settings", {"moderator_role": mods.guild.everyone}, user=bob,
-                                guild=mods.guild)
+    _, message = await mods.run(
+        "settings", {"moderator_role": mods.guild.everyone}, user=bob, guild=mods.guild
+    )
     assert message.content.startswith("@everyone can't be the moderator role")
-    _, message = await mods.run("settings", {"retention_days": 30, "clear": "retention_days"},
-                                user=bob, guild=mods.guild)
+    _, message = await mods.run(
+        "settings", {"retention_days": 30, "clear": "retention_days"}, user=bob, guild=mods.guild
+    )
     assert message.content == "You both set and cleared the retention."
 
     # Manage Messages alone (erin moderates the other server) is not enough for settings.
-    _, message = await mods.run("settings", {"retention_days": 1}, user=mods.erin,
-                                guild=mods.other)
+    _, message = await mods.run("settings", {"retention_days": 1}, user=mods.erin, guild=mods.other)
     assert message.content == moderators.NOT_AN_ADMIN
     _, message = await mods.run("settings", {}, user=world.alice, guild=mods.guild, force=True)
     assert message.content == moderators.NOT_AN_ADMIN
     assert mods.store.get_guild_settings(Scope.moderator(mods.other.id)) is None
 
 
-async def test_settings_warn_about_a_notify_channel_the_bot_cannot_post_in(
-        mods: Mods) -> None:
+async def test_settings_warn_about_a_notify_channel_the_bot_cannot_post_in(mods: Mods) -> None:
     bot_role = next(r for r in mods.guild.roles if r.managed)
-    closed = mods.double.add_text_channel(mods.guild, "closed", overwrites=[
-        Overwrite.for_role(bot_role, deny=Perm.VIEW_CHANNEL)])
+    closed = mods.double.add_text_channel(
+        mods.guild, "closed", overwrites=[Overwrite.for_role(bot_role, deny=Perm.VIEW_CHANNEL)]
+    )
     await eventually(lambda: mods.bot.get_channel(closed.id) is not None, "the channel")
-    _, message = await mods.run("settings", {"notify_channel": closed}, user=mods.world.bob,
-                                guild=mods.guild)
+    _, message = await mods.run(
+        "settings", {"notify_channel": closed}, user=mods.world.bob, guild=mods.guild
+    )
     fields = {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
     assert "I can't post there" in fields["Notify channel"]
 
@@ -874,20 +1009,19 @@ async def test_settings_are_refused_in_dms(mods: Mods) -> None:
 # --- the notify channel ---------------------------------------------------------------------
 
 
-async def test_a_flagged_question_posts_a_quiet_notice_in_the_notify_channel(
-        mods: Mods) -> None:
+async def test_a_flagged_question_posts_a_quiet_notice_in_the_notify_channel(mods: Mods) -> None:
     world = mods.world
-    await mods.run("settings", {"notify_channel": world.mod_log}, user=world.bob,
-                   guild=mods.guild)
+    await mods.run("settings", {"notify_channel": world.mod_log}, user=world.bob, guild=mods.guild)
     await mods.ask(ANSWERED, world.alice, mods.guild)  # answered: no notice
-    question = await mods.ask("@everyone what is the **best** pizza in Naples?", world.alice,
-                              mods.guild)
-    await mods.double.wait_until(lambda: bool(mods.bot_messages(world.mod_log)),
-                                 what="the notice")
+    question = await mods.ask(
+        "@everyone what is the **best** pizza in Naples?", world.alice, mods.guild
+    )
+    await mods.double.wait_until(lambda: bool(mods.bot_messages(world.mod_log)), what="the notice")
     [notice] = mods.bot_messages(world.mod_log)
     assert notice.content.startswith(
         f"❓ Question #{question.id} needs a moderator: <@{world.alice.id}> in "
-        f"<#{world.general.id}>")
+        f"<#{world.general.id}>"
+    )
     assert "> @\u200beveryone what is the \\*\\*best\\*\\* pizza in Naples?" in notice.content
     assert f"`/questions answer id:{question.id}`" in notice.content
     assert notice.history[0]["allowed_mentions"]["parse"] == []
@@ -906,10 +1040,13 @@ async def test_no_notice_without_a_notify_channel(mods: Mods) -> None:
 async def test_the_notice_says_when_the_reader_was_shown_an_faq_answer(mods: Mods) -> None:
     world = mods.world
     first = await mods.ask(FLAGGED, world.alice, mods.guild)
-    await mods.run("answer", {"id": str(first.id), "text": "Margherita.", "add_to_faq": True},
-                   user=world.bob, guild=mods.guild)
-    await mods.run("settings", {"notify_channel": world.mod_log}, user=world.bob,
-                   guild=mods.guild)
+    await mods.run(
+        "answer",
+        {"id": str(first.id), "text": "Margherita.", "add_to_faq": True},
+        user=world.bob,
+        guild=mods.guild,
+    )
+    await mods.run("settings", {"notify_channel": world.mod_log}, user=world.bob, guild=mods.guild)
     await mods.ask(FLAGGED, mods.frank, mods.guild)
     await mods.double.wait_until(lambda: bool(mods.bot_messages(world.mod_log)))
     [notice] = mods.bot_messages(world.mod_log)
@@ -921,22 +1058,24 @@ async def test_the_notice_says_when_the_reader_was_shown_an_faq_answer(mods: Mod
 
 async def test_forget_deletes_one_members_questions_here_after_confirming(mods: Mods) -> None:
     alice, bob = mods.world.alice, mods.world.bob
-    hers = [await mods.ask(FLAGGED, alice, mods.guild), await mods.ask(ANSWERED, alice,
-                                                                       mods.guild)]
+    hers = [await mods.ask(FLAGGED, alice, mods.guild), await mods.ask(ANSWERED, alice, mods.guild)]
     franks = await mods.ask(FLAGGED, mods.frank, mods.guild)
     elsewhere = await mods.ask(FLAGGED, alice, mods.other)
     in_dm = await mods.ask(FLAGGED, alice)
 
     _, message = await mods.run("forget", {"user": alice}, user=bob, guild=mods.guild)
     assert message.ephemeral
-    assert message.content.startswith(f"<@{alice.id}> asked 2 question(s) in Geopolitics "
-                                      "Readers. Delete them")
+    assert message.content.startswith(
+        f"<@{alice.id}> asked 2 question(s) in Geopolitics Readers. Delete them"
+    )
     assert all(mods.question(q.id) for q in hers)  # nothing happens before the click
 
     click = await mods.double.click(button(message, "Delete"), message=message, user=bob)
     await click.wait_until(lambda h: bool(h.edit_records), what="the outcome")
-    assert message.content == (f"Deleted 2 question(s) <@{alice.id}> asked in Geopolitics "
-                               "Readers and 0 vote(s) of theirs there.")
+    assert message.content == (
+        f"Deleted 2 question(s) <@{alice.id}> asked in Geopolitics "
+        "Readers and 0 vote(s) of theirs there."
+    )
     assert not message.components
     assert [mods.question(q.id) for q in hers] == [None, None]
     for kept in (franks, elsewhere, in_dm):
@@ -946,8 +1085,7 @@ async def test_forget_deletes_one_members_questions_here_after_confirming(mods: 
 async def test_forget_can_be_cancelled(mods: Mods) -> None:
     bob = mods.world.bob
     question = await mods.ask(FLAGGED, mods.world.alice, mods.guild)
-    _, message = await mods.run("forget", {"user": mods.world.alice}, user=bob,
-                                guild=mods.guild)
+    _, message = await mods.run("forget", {"user": mods.world.alice}, user=bob, guild=mods.guild)
     click = await mods.double.click(button(message, "Cancel"), message=message, user=bob)
     assert (await click.response()).type == 7
     assert message.content == "Cancelled: nothing was deleted."
@@ -957,14 +1095,13 @@ async def test_forget_can_be_cancelled(mods: Mods) -> None:
 async def test_forget_checks_again_at_the_click(mods: Mods) -> None:
     world = mods.world
     question = await mods.ask(FLAGGED, world.alice, mods.guild)
-    await mods.run("settings", {"moderator_role": mods.helpers}, user=world.bob,
-                   guild=mods.guild)
-    _, message = await mods.run("forget", {"user": world.alice}, user=mods.frank,
-                                guild=mods.guild, force=True)
+    await mods.run("settings", {"moderator_role": mods.helpers}, user=world.bob, guild=mods.guild)
+    _, message = await mods.run(
+        "forget", {"user": world.alice}, user=mods.frank, guild=mods.guild, force=True
+    )
     # The role stops counting before frank clicks.
     await mods.run("settings", {"clear": "moderator_role"}, user=world.bob, guild=mods.guild)
-    click = await mods.double.click(button(message, "Delete"), message=message,
-                                    user=mods.frank)
+    click = await mods.double.click(button(message, "Delete"), message=message, user=mods.frank)
     refusal = await final(click)
     assert refusal.ephemeral
     assert refusal.content == REFUSED
@@ -983,7 +1120,8 @@ def moderators_cog(bot: GeobotBot) -> Any:
 
 
 async def test_the_retention_task_deletes_what_is_older_than_each_servers_setting(
-        mods: Mods) -> None:
+    mods: Mods,
+) -> None:
     alice = mods.world.alice
     mods.store.set_guild_settings(Scope.moderator(mods.guild.id), retention_days=30)
     old = await mods.log_old("An old question", alice, mods.guild, 31)
@@ -1023,10 +1161,10 @@ async def test_dm_questions_are_for_bot_admins_only(mods: Mods) -> None:
     assert f"#{in_server.id} ·" in text_of(message)
     _, message = await mods.run("show", {"id": str(in_dm.id)}, user=world.bob, guild=mods.guild)
     assert message.content == f"There is no question #{in_dm.id} here."
-    assert str(in_dm.id) not in [c["value"] for c in await mods.choices(
-        "show", "id", "", user=world.bob, guild=mods.guild)]
-    _, message = await mods.run("export", {"format": "jsonl"}, user=world.bob,
-                                guild=mods.guild)
+    assert str(in_dm.id) not in [
+        c["value"] for c in await mods.choices("show", "id", "", user=world.bob, guild=mods.guild)
+    ]
+    _, message = await mods.run("export", {"format": "jsonl"}, user=world.bob, guild=mods.guild)
     assert FLAGGED not in message.files[0].data.decode()
     # ...nor in a DM with the bot, where only bot admins may use /questions.
     _, message = await mods.run("list", user=world.bob)
@@ -1042,12 +1180,14 @@ async def test_dm_questions_are_for_bot_admins_only(mods: Mods) -> None:
         assert f"#{in_dm.id} ·" in body
         assert f"#{in_server.id} ·" not in body
         assert [c["value"] for c in await mods.choices("show", "id", "", user=admin)] == [
-            str(in_dm.id)]
+            str(in_dm.id)
+        ]
         _, message = await mods.run("show", {"id": str(in_server.id)}, user=admin)
         assert message.content == f"There is no question #{in_server.id} here."
 
-    _, message = await mods.run("answer", {"id": str(in_dm.id), "text": "Margherita."},
-                                user=world.carol)
+    _, message = await mods.run(
+        "answer", {"id": str(in_dm.id), "text": "Margherita."}, user=world.carol
+    )
     assert message.content.endswith(f"<@{world.alice.id}> was told by DM.")
     [dm] = mods.bot_messages(double.dm_channel(world.alice))
     assert dm.embeds[0]["description"] == "Margherita."
@@ -1071,20 +1211,23 @@ async def test_a_bot_admin_in_a_server_acts_on_that_server_only(mods: Mods) -> N
     assert f"#{mine.id} ·" in body
     assert f"#{in_dm.id} ·" not in body
     assert f"#{in_first.id} ·" not in body
-    _, message = await mods.run("show", {"id": str(in_dm.id)}, user=carol, guild=mods.other,
-                                force=True)
+    _, message = await mods.run(
+        "show", {"id": str(in_dm.id)}, user=carol, guild=mods.other, force=True
+    )
     assert message.content == f"There is no question #{in_dm.id} here."
 
 
 async def test_a_bot_admins_dm_faq_answers_later_dm_questions_only(mods: Mods) -> None:
     in_dm = await mods.ask(FLAGGED, mods.world.alice)
-    _, message = await mods.run("answer", {"id": str(in_dm.id), "text": "Margherita.",
-                                           "add_to_faq": True}, user=mods.world.carol)
+    _, message = await mods.run(
+        "answer",
+        {"id": str(in_dm.id), "text": "Margherita.", "add_to_faq": True},
+        user=mods.world.carol,
+    )
     assert "Added to the FAQ" in message.content
     handle = await mods.double.slash("ask", {"question": FLAGGED}, user=mods.dave)  # a DM
     assert "Margherita." in ((await handle.reply()).embeds[0].get("description") or "")
-    handle = await mods.double.slash("ask", {"question": FLAGGED}, user=mods.dave,
-                                     guild=mods.other)
+    handle = await mods.double.slash("ask", {"question": FLAGGED}, user=mods.dave, guild=mods.other)
     assert "Margherita." not in ((await handle.reply()).embeds[0].get("description") or "")
 
 
@@ -1092,10 +1235,23 @@ async def test_a_very_long_list_shows_the_newest_and_points_to_export(mods: Mods
     assert mods.bot.question_log is not None
     log, channel = mods.bot.question_log, mods.world.general
     # Logged concurrently: the writer commits them together, which keeps this test fast.
-    await asyncio.gather(*(log.record(NewQuestion(
-        interaction_id=None, guild_id=mods.guild.id, channel_id=channel.id,
-        user_id=mods.world.alice.id, text=f"Question {n}?", command="ask", results=[],
-        answered=False)) for n in range(moderators.LIST_LIMIT + 5)))
+    await asyncio.gather(
+        *(
+            log.record(
+                NewQuestion(
+                    interaction_id=None,
+                    guild_id=mods.guild.id,
+                    channel_id=channel.id,
+                    user_id=mods.world.alice.id,
+                    text=f"Question {n}?",
+                    command="ask",
+                    results=[],
+                    answered=False,
+                )
+            )
+            for n in range(moderators.LIST_LIMIT + 5)
+        )
+    )
     _, message = await mods.run("list", user=mods.world.bob, guild=mods.guild)
     body = text_of(message)
     assert f"Showing the newest {moderators.LIST_LIMIT} of {moderators.LIST_LIMIT + 5}" in body

@@ -20,7 +20,6 @@ async def test_a_since_before_year_one_in_utc_is_refused_clearly(mods: Mods, sub
     assert message.ephemeral
     assert message.content == f"`since:{since}` is before the earliest date I can use."
     # The earliest date that exists in UTC works, and finds the question.
-    _, message = await mods.run(sub, {"since": "0001-01-01"}, user=mods.world.bob,
-                                guild=mods.guild)
+    _, message = await mods.run(sub, {"since": "0001-01-01"}, user=mods.world.bob, guild=mods.guild)
     assert "something went wrong" not in message.content
     assert "before the earliest" not in message.content

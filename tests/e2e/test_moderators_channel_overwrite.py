@@ -25,24 +25,33 @@ from geobot.questions.store import Scope
 def channel_moderator(mods: Mods) -> User:
     gary = mods.double.add_user("gary")
     mods.guild.add_member(gary)
-    mods.world.general.overwrites.append(Overwrite.for_user(
-        gary, allow=Perm.MANAGE_MESSAGES | Perm.MANAGE_GUILD))
+    mods.world.general.overwrites.append(
+        Overwrite.for_user(gary, allow=Perm.MANAGE_MESSAGES | Perm.MANAGE_GUILD)
+    )
     return gary
 
 
 async def test_a_channel_overwrite_grants_no_command(mods: Mods) -> None:
     gary = channel_moderator(mods)
     question = await mods.ask(FLAGGED, mods.world.alice, mods.guild)
-    entry = mods.store.add_faq(Scope.moderator(mods.guild.id), "Best pizza?", "Margherita.",
-                               mods.world.bob.id)
-    commands = [("list", {}), ("list", {"since": "all"}), ("show", {"id": str(question.id)}),
-                ("stats", {}), ("export", {"format": "csv"}),
-                ("forget", {"user": mods.world.alice}), ("faq", {"list": {}}),
-                ("dismiss", {"id": str(question.id)}),
-                ("faq", {"delete": {"id": str(entry.id)}})]
+    entry = mods.store.add_faq(
+        Scope.moderator(mods.guild.id), "Best pizza?", "Margherita.", mods.world.bob.id
+    )
+    commands = [
+        ("list", {}),
+        ("list", {"since": "all"}),
+        ("show", {"id": str(question.id)}),
+        ("stats", {}),
+        ("export", {"format": "csv"}),
+        ("forget", {"user": mods.world.alice}),
+        ("faq", {"list": {}}),
+        ("dismiss", {"id": str(question.id)}),
+        ("faq", {"delete": {"id": str(entry.id)}}),
+    ]
     for sub, options in commands:
-        handle = await mods.double.slash("questions", {sub: options}, user=gary,
-                                         guild=mods.guild, channel=mods.world.general)
+        handle = await mods.double.slash(
+            "questions", {sub: options}, user=gary, guild=mods.guild, channel=mods.world.general
+        )
         await handle.reply()
         (message,) = [m for m in handle.messages if not m.loading and not m.deleted]
         assert message.ephemeral, sub
@@ -55,8 +64,9 @@ async def test_a_channel_overwrite_grants_no_command(mods: Mods) -> None:
 
 async def test_a_channel_overwrite_grants_no_settings(mods: Mods) -> None:
     gary = channel_moderator(mods)
-    handle = await mods.double.slash("questions", {"settings": {}}, user=gary,
-                                     guild=mods.guild, channel=mods.world.general)
+    handle = await mods.double.slash(
+        "questions", {"settings": {}}, user=gary, guild=mods.guild, channel=mods.world.general
+    )
     await handle.reply()
     (message,) = [m for m in handle.messages if not m.loading and not m.deleted]
     assert message.content == moderators.NOT_AN_ADMIN
@@ -65,13 +75,18 @@ async def test_a_channel_overwrite_grants_no_settings(mods: Mods) -> None:
 async def test_a_channel_overwrite_gets_no_suggestions(mods: Mods) -> None:
     gary = channel_moderator(mods)
     question = await mods.ask(FLAGGED, mods.world.alice, mods.guild)
-    mods.store.add_faq(Scope.moderator(mods.guild.id), "Best pizza?", "Margherita.",
-                       mods.world.bob.id)
+    mods.store.add_faq(
+        Scope.moderator(mods.guild.id), "Best pizza?", "Margherita.", mods.world.bob.id
+    )
     for sub in ("show", "answer", "dismiss", "reopen"):
         for typed in ("", str(question.id), "pizza"):
-            handle = await mods.double.autocomplete("questions", {sub: {"id": typed}},
-                                                    user=gary, guild=mods.guild,
-                                                    channel=mods.world.general)
+            handle = await mods.double.autocomplete(
+                "questions",
+                {sub: {"id": typed}},
+                user=gary,
+                guild=mods.guild,
+                channel=mods.world.general,
+            )
             await handle.response()
             assert handle.choices == [], (sub, typed)
     assert await faq_choices(mods, "pizza", gary, mods.guild) == []
@@ -80,10 +95,12 @@ async def test_a_channel_overwrite_gets_no_suggestions(mods: Mods) -> None:
 
 
 async def test_the_configured_role_still_makes_a_moderator(mods: Mods) -> None:
-    await mods.run("settings", {"moderator_role": mods.helpers}, user=mods.world.bob,
-                   guild=mods.guild)
+    await mods.run(
+        "settings", {"moderator_role": mods.helpers}, user=mods.world.bob, guild=mods.guild
+    )
     question = await mods.ask(FLAGGED, mods.world.alice, mods.guild)
-    _, message = await mods.run("show", {"id": str(question.id)}, user=mods.frank,
-                                guild=mods.guild, force=True)
+    _, message = await mods.run(
+        "show", {"id": str(question.id)}, user=mods.frank, guild=mods.guild, force=True
+    )
     assert message.content != REFUSED
     assert f"Question #{question.id}" in message.embeds[0]["title"]

@@ -38,8 +38,9 @@ async def logged(mods: Mods) -> Logged:
         await mods.ask(ANSWERED, alice, mods.guild),
         await mods.ask("Why did the pizza summit in Naples collapse?", mods.frank, mods.guild),
     ]
-    await mods.run("answer", {"id": str(first[1].id), "text": "See the article."}, user=bob,
-                   guild=mods.guild)
+    await mods.run(
+        "answer", {"id": str(first[1].id), "text": "See the article."}, user=bob, guild=mods.guild
+    )
     other = [
         await mods.ask("Is pizza a geopolitical weapon?", alice, mods.other),
         await mods.ask(ANSWERED, mods.dave, mods.other),
@@ -52,12 +53,16 @@ def unchanged(mods: Mods, before: list[Question]) -> None:
         now = mods.question(question.id)
         assert now is not None
         assert (now.status, now.answer_text, now.dismiss_reason, now.resolved_by) == (
-            question.status, question.answer_text, question.dismiss_reason,
-            question.resolved_by)
+            question.status,
+            question.answer_text,
+            question.dismiss_reason,
+            question.resolved_by,
+        )
 
 
 async def test_another_servers_id_gets_exactly_the_unknown_id_answer(
-        mods: Mods, logged: Logged) -> None:
+    mods: Mods, logged: Logged
+) -> None:
     before = [mods.question(q.id) for q in logged.first]
     assert all(before)
     theirs = [q.id for q in logged.first]
@@ -72,13 +77,16 @@ async def test_another_servers_id_gets_exactly_the_unknown_id_answer(
     ]
     for sub, extra in commands:
         for qid in theirs:
-            _, foreign = await mods.run(sub, {"id": str(qid)} | extra, user=mods.erin,
-                                        guild=mods.other)
-            _, missing = await mods.run(sub, {"id": str(unknown)} | extra, user=mods.erin,
-                                        guild=mods.other)
+            _, foreign = await mods.run(
+                sub, {"id": str(qid)} | extra, user=mods.erin, guild=mods.other
+            )
+            _, missing = await mods.run(
+                sub, {"id": str(unknown)} | extra, user=mods.erin, guild=mods.other
+            )
             assert foreign.ephemeral
             assert foreign.content.replace(str(qid), "N") == missing.content.replace(
-                str(unknown), "N"), sub
+                str(unknown), "N"
+            ), sub
             assert foreign.content == f"There is no question #{qid} here."
             assert foreign.embeds == missing.embeds == []
             assert foreign.files == missing.files == []
@@ -90,11 +98,18 @@ async def test_another_servers_id_gets_exactly_the_unknown_id_answer(
 
 
 async def test_list_filters_and_pages_show_only_their_own_server(
-        mods: Mods, logged: Logged) -> None:
+    mods: Mods, logged: Logged
+) -> None:
     first_ids = {q.id for q in logged.first}
     other_ids = {q.id for q in logged.other}
-    for options in ({}, {"asker": mods.world.alice}, {"text": "pizza"}, {"flagged": True},
-                    {"status": "answered"}, {"since": "all"}):
+    for options in (
+        {},
+        {"asker": mods.world.alice},
+        {"text": "pizza"},
+        {"flagged": True},
+        {"status": "answered"},
+        {"since": "all"},
+    ):
         _, message = await mods.run("list", options, user=mods.erin, guild=mods.other)
         body = text_of(message)
         assert not {qid for qid in first_ids if f"#{qid} ·" in body}, options
@@ -102,21 +117,26 @@ async def test_list_filters_and_pages_show_only_their_own_server(
     _, message = await mods.run("list", {}, user=mods.erin, guild=mods.other)
     assert {qid for qid in other_ids if f"#{qid} ·" in text_of(message)} == other_ids
     # The same moderator commands from the first server list the first server only.
-    _, message = await mods.run("list", {"asker": mods.world.alice}, user=mods.world.bob,
-                                guild=mods.guild)
+    _, message = await mods.run(
+        "list", {"asker": mods.world.alice}, user=mods.world.bob, guild=mods.guild
+    )
     assert {q for q in first_ids | other_ids if f"#{q} ·" in text_of(message)} == {
-        logged.first[0].id, logged.first[1].id}
+        logged.first[0].id,
+        logged.first[1].id,
+    }
 
 
-async def test_pages_of_a_long_list_never_reach_the_other_server(mods: Mods,
-                                                                  logged: Logged) -> None:
+async def test_pages_of_a_long_list_never_reach_the_other_server(
+    mods: Mods, logged: Logged
+) -> None:
     for n in range(10):
         await mods.ask(f"Pizza question {n} for the other server?", mods.dave, mods.other)
     _, message = await mods.run("list", user=mods.erin, guild=mods.other)
     seen = text_of(message)
     while "More results" in str(message.components) and not _disabled(message, "More results"):
-        click = await mods.double.click(button(message, "More results"), message=message,
-                                        user=mods.erin)
+        click = await mods.double.click(
+            button(message, "More results"), message=message, user=mods.erin
+        )
         await click.response()
         seen += text_of(message)
     assert "Page 2/2" in seen
@@ -133,7 +153,8 @@ def _disabled(message: object, label: str) -> bool:
 
 
 async def test_autocomplete_never_suggests_another_servers_questions(
-        mods: Mods, logged: Logged) -> None:
+    mods: Mods, logged: Logged
+) -> None:
     first_ids = {str(q.id) for q in logged.first}
     for sub in ("show", "answer", "dismiss", "reopen"):
         for typed in ["", "pizza", "nato", "What", *first_ids]:
@@ -151,13 +172,15 @@ async def test_exports_hold_only_their_own_server(mods: Mods, logged: Logged) ->
     assert {r["guild_id"] for r in rows} == {str(mods.other.id)}
     assert message.files[0].filename.startswith(f"questions-guild-{mods.other.id}-")
 
-    _, message = await mods.run("export", {"format": "jsonl", "asker": mods.world.alice},
-                                user=mods.erin, guild=mods.other)
+    _, message = await mods.run(
+        "export", {"format": "jsonl", "asker": mods.world.alice}, user=mods.erin, guild=mods.other
+    )
     records = [json.loads(line) for line in message.files[0].data.splitlines()]
     assert [r["id"] for r in records] == [logged.other[0].id]
 
-    _, message = await mods.run("export", {"format": "jsonl", "status": "answered"},
-                                user=mods.erin, guild=mods.other)
+    _, message = await mods.run(
+        "export", {"format": "jsonl", "status": "answered"}, user=mods.erin, guild=mods.other
+    )
     assert not message.files  # the only answered question is the first server's
 
 
@@ -168,20 +191,18 @@ async def test_stats_count_only_their_own_server(mods: Mods, logged: Logged) -> 
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert "Answered by a moderator: 0" in fields["By status"]
     assert "Naples" not in fields.get("Most-asked unanswered themes", "")
-    _, message = await mods.run("stats", {"since": "all"}, user=mods.world.bob,
-                                guild=mods.guild)
+    _, message = await mods.run("stats", {"since": "all"}, user=mods.world.bob, guild=mods.guild)
     assert message.embeds[0]["description"].startswith("All time: **3** question(s)")
 
 
-async def test_forget_in_one_server_leaves_the_other_untouched(
-        mods: Mods, logged: Logged) -> None:
+async def test_forget_in_one_server_leaves_the_other_untouched(mods: Mods, logged: Logged) -> None:
     alice = mods.world.alice
     # alice's vote in the first server must survive a forget in the other.
-    handle = await mods.double.slash("ask", {"question": ANSWERED}, user=mods.frank,
-                                     guild=mods.guild)
+    handle = await mods.double.slash(
+        "ask", {"question": ANSWERED}, user=mods.frank, guild=mods.guild
+    )
     answer = await handle.reply()
-    await (await mods.double.click(f"geobot:fb:{handle.id}:1", message=answer,
-                                   user=alice)).reply()
+    await (await mods.double.click(f"geobot:fb:{handle.id}:1", message=answer, user=alice)).reply()
 
     _, message = await mods.run("forget", {"user": alice}, user=mods.erin, guild=mods.other)
     assert "asked 1 question(s) in Other Readers" in message.content
@@ -194,14 +215,17 @@ async def test_forget_in_one_server_leaves_the_other_untouched(
     assert len(mods.store.my_data(alice.id).feedback) == 1
 
 
-async def test_a_moderator_here_is_an_ordinary_member_there(mods: Mods,
-                                                            logged: Logged) -> None:
+async def test_a_moderator_here_is_an_ordinary_member_there(mods: Mods, logged: Logged) -> None:
     bob = mods.world.bob  # moderates the first server, reads in the other
     with pytest.raises(PermissionError):  # Discord hides it from him there
         await mods.double.slash("questions", {"list": {}}, user=bob, guild=mods.other)
-    for sub, options in (("list", {}), ("show", {"id": str(logged.other[0].id)}),
-                         ("export", {}), ("stats", {}),
-                         ("forget", {"user": mods.dave})):
+    for sub, options in (
+        ("list", {}),
+        ("show", {"id": str(logged.other[0].id)}),
+        ("export", {}),
+        ("stats", {}),
+        ("forget", {"user": mods.dave}),
+    ):
         _, message = await mods.run(sub, options, user=bob, guild=mods.other, force=True)
         assert message.content == REFUSED, sub
     assert await mods.choices("show", "id", "", user=bob, guild=mods.other) == []
@@ -211,8 +235,12 @@ async def test_a_moderator_here_is_an_ordinary_member_there(mods: Mods,
 
 
 async def test_settings_and_notices_stay_in_their_server(mods: Mods, logged: Logged) -> None:
-    await mods.run("settings", {"notify_channel": mods.world.mod_log, "retention_days": 7},
-                   user=mods.world.bob, guild=mods.guild)
+    await mods.run(
+        "settings",
+        {"notify_channel": mods.world.mod_log, "retention_days": 7},
+        user=mods.world.bob,
+        guild=mods.guild,
+    )
     await mods.ask(FLAGGED, mods.dave, mods.other)  # flagged, but in the other server
     await mods.ask(FLAGGED, mods.world.alice, mods.guild)
     await mods.double.wait_until(lambda: bool(mods.bot_messages(mods.world.mod_log)))
@@ -224,8 +252,12 @@ async def test_settings_and_notices_stay_in_their_server(mods: Mods, logged: Log
 
 async def test_faq_entries_stay_in_their_server(mods: Mods, logged: Logged) -> None:
     bob = mods.world.bob
-    await mods.run("answer", {"id": str(logged.first[0].id), "text": "Margherita.",
-                              "add_to_faq": True}, user=bob, guild=mods.guild)
+    await mods.run(
+        "answer",
+        {"id": str(logged.first[0].id), "text": "Margherita.", "add_to_faq": True},
+        user=bob,
+        guild=mods.guild,
+    )
     [entry] = mods.store.list_faq(Scope.moderator(mods.guild.id))
     unknown = entry.id + 1000
 
@@ -233,11 +265,12 @@ async def test_faq_entries_stay_in_their_server(mods: Mods, logged: Logged) -> N
     assert "No FAQ entries yet" in text_of(message)
     for typed in ("", str(entry.id), "pizza", "margherita"):
         assert await faq_choices(mods, typed, mods.erin, mods.other) == []
-    _, foreign = await mods.run("faq", {"delete": {"id": str(entry.id)}}, user=mods.erin,
-                                guild=mods.other)
-    _, missing = await mods.run("faq", {"delete": {"id": str(unknown)}}, user=mods.erin,
-                                guild=mods.other)
+    _, foreign = await mods.run(
+        "faq", {"delete": {"id": str(entry.id)}}, user=mods.erin, guild=mods.other
+    )
+    _, missing = await mods.run(
+        "faq", {"delete": {"id": str(unknown)}}, user=mods.erin, guild=mods.other
+    )
     assert foreign.content == f"There is no FAQ entry #{entry.id} here."
-    assert foreign.content.replace(str(entry.id), "N") == missing.content.replace(
-        str(unknown), "N")
+    assert foreign.content.replace(str(entry.id), "N") == missing.content.replace(str(unknown), "N")
     assert mods.store.list_faq(Scope.moderator(mods.guild.id)) == [entry]

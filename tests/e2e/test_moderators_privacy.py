@@ -16,14 +16,29 @@ from geobot.questions.models import Question
 from geobot.questions.store import Scope
 
 STORED_QUESTION_FIELDS = {  # every column of Question but the writer's internal client_key
-    "id", "interaction_id", "guild_id", "channel_id", "user_id", "text", "command", "results",
-    "answered", "flagged", "status", "created_at", "answer_text", "resolved_by", "resolved_at",
-    "dismiss_reason", "digest",
+    "id",
+    "interaction_id",
+    "guild_id",
+    "channel_id",
+    "user_id",
+    "text",
+    "command",
+    "results",
+    "answered",
+    "flagged",
+    "status",
+    "created_at",
+    "answer_text",
+    "resolved_by",
+    "resolved_at",
+    "dismiss_reason",
+    "digest",
 }
 
 
-async def mydata(mods: Mods, user: User,
-                 guild: Guild | None = None) -> tuple[InteractionHandle, StoredMessage]:
+async def mydata(
+    mods: Mods, user: User, guild: Guild | None = None
+) -> tuple[InteractionHandle, StoredMessage]:
     handle = await mods.double.slash("mydata", {}, user=user, guild=guild)
     return handle, await final(handle)
 
@@ -41,13 +56,17 @@ async def test_mydata_shows_everything_stored_about_the_reader_only(mods: Mods) 
     alice = mods.world.alice
     hers = await alices_questions(mods)
     franks = await mods.ask(FLAGGED, mods.frank, mods.guild)
-    await mods.run("answer", {"id": str(hers[0].id), "text": "Margherita."},
-                   user=mods.world.bob, guild=mods.guild)
-    handle = await mods.double.slash("ask", {"question": ANSWERED}, user=mods.frank,
-                                     guild=mods.guild)
+    await mods.run(
+        "answer",
+        {"id": str(hers[0].id), "text": "Margherita."},
+        user=mods.world.bob,
+        guild=mods.guild,
+    )
+    handle = await mods.double.slash(
+        "ask", {"question": ANSWERED}, user=mods.frank, guild=mods.guild
+    )
     answer = await handle.reply()
-    await (await mods.double.click(f"geobot:fb:{handle.id}:0", message=answer,
-                                   user=alice)).reply()
+    await (await mods.double.click(f"geobot:fb:{handle.id}:0", message=answer, user=alice)).reply()
 
     _, message = await mydata(mods, alice, mods.guild)
     assert message.ephemeral
@@ -82,8 +101,7 @@ async def test_mydata_works_in_dms_and_pages_long_histories(mods: Mods) -> None:
     _, message = await mydata(mods, carol)
     assert message.ephemeral
     assert "Page 1/2" in text_of(message)
-    click = await mods.double.click(button(message, "More results"), message=message,
-                                    user=carol)
+    click = await mods.double.click(button(message, "More results"), message=message, user=carol)
     assert (await click.response()).type == 7
     assert "Page 2/2" in text_of(message)
     assert len(json.loads(message.files[0].data)["questions"]) == 7
@@ -102,20 +120,27 @@ async def test_deleting_my_data_asks_first_then_deletes_everywhere(mods: Mods) -
     hers = await alices_questions(mods)
     franks = await mods.ask(FLAGGED, mods.frank, mods.guild)
     # A moderator publishes an FAQ entry from alice's question: the server's text stays.
-    await mods.run("answer", {"id": str(hers[0].id), "text": "Margherita.",
-                              "add_to_faq": True}, user=bob, guild=mods.guild)
+    await mods.run(
+        "answer",
+        {"id": str(hers[0].id), "text": "Margherita.", "add_to_faq": True},
+        user=bob,
+        guild=mods.guild,
+    )
 
     _, message = await mydata(mods, alice, mods.guild)
-    ask = await mods.double.click(button(message, "Delete all my data…"), message=message,
-                                  user=alice)
+    ask = await mods.double.click(
+        button(message, "Delete all my data…"), message=message, user=alice
+    )
     confirm = await final(ask)
     assert confirm.ephemeral
-    assert confirm.content.startswith("This deletes your 3 questions and 0 votes in every "
-                                      "server and in DMs. It cannot be undone.")
+    assert confirm.content.startswith(
+        "This deletes your 3 questions and 0 votes in every server and in DMs. It cannot be undone."
+    )
     assert all(mods.question(q.id) for q in hers)  # not yet
 
-    done = await mods.double.click(button(confirm, "Delete everything"), message=confirm,
-                                   user=alice)
+    done = await mods.double.click(
+        button(confirm, "Delete everything"), message=confirm, user=alice
+    )
     await done.wait_until(lambda h: bool(h.edit_records), what="the outcome")
     assert confirm.content.startswith("Done: deleted 3 questions and 0 votes.")
     assert not confirm.components
@@ -133,8 +158,9 @@ async def test_deleting_my_data_can_be_cancelled(mods: Mods) -> None:
     alice = mods.world.alice
     hers = await alices_questions(mods)
     _, message = await mydata(mods, alice)
-    ask = await mods.double.click(button(message, "Delete all my data…"), message=message,
-                                  user=alice)
+    ask = await mods.double.click(
+        button(message, "Delete all my data…"), message=message, user=alice
+    )
     confirm = await final(ask)
     cancel = await mods.double.click(button(confirm, "Cancel"), message=confirm, user=alice)
     assert (await cancel.response()).type == 7

@@ -19,7 +19,8 @@ from test_moderators import mods_settings as mods_settings
 
 
 async def test_stats_without_matplotlib_draws_the_chart_in_text(
-        mods: Mods, monkeypatch: pytest.MonkeyPatch) -> None:
+    mods: Mods, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for _ in range(3):
         await mods.ask(FLAGGED, mods.world.alice, mods.guild)
     monkeypatch.setitem(sys.modules, "matplotlib", None)

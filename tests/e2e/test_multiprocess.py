@@ -56,14 +56,23 @@ START_TIMEOUT = 25.0  # both processes: import, load the set, migrate, sync, con
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.slow,
-    pytest.mark.skipif(PG_URL is None, reason=f"two-process test skipped: set {PG_ENV}="
-                       "postgresql+psycopg://user@host/db (sharded processes share PostgreSQL)"),
+    pytest.mark.skipif(
+        PG_URL is None,
+        reason=f"two-process test skipped: set {PG_ENV}="
+        "postgresql+psycopg://user@host/db (sharded processes share PostgreSQL)",
+    ),
 ]
 
-BALTIC = ("baltic-notes", "Baltic Notes\n\nEstonia doubled its drone budget in one winter, "
-          "and Latvia bought radars for its eastern border.\n")
-ARCTIC = ("arctic-notes", "Arctic Notes\n\nNorway moved a frigate squadron to Tromsø after "
-          "the icebreaker incident near Svalbard.\n")
+BALTIC = (
+    "baltic-notes",
+    "Baltic Notes\n\nEstonia doubled its drone budget in one winter, "
+    "and Latvia bought radars for its eastern border.\n",
+)
+ARCTIC = (
+    "arctic-notes",
+    "Arctic Notes\n\nNorway moved a frigate squadron to Tromsø after "
+    "the icebreaker incident near Svalbard.\n",
+)
 
 
 # -- a fresh PostgreSQL schema (the approach of tests/questions/conftest.py) -------------------
@@ -82,8 +91,11 @@ def fresh_schema() -> Iterator[str]:
     with psycopg.connect(_libpq(PG_URL), autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield (make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-               .render_as_string(hide_password=False))
+        yield (
+            make_url(PG_URL)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
     finally:
         with psycopg.connect(_libpq(PG_URL), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -108,24 +120,30 @@ class BotProcess:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def _env(double: DiscordDouble, database_url: str, data: Path, state: Path,
-         shard: int) -> dict[str, str]:
+def _env(
+    double: DiscordDouble, database_url: str, data: Path, state: Path, shard: int
+) -> dict[str, str]:
     # Start from a clean environment: a developer's own DATABASE_URL or token must not leak
     # into the processes under test.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("GEOBOT_") and k not in ("DATABASE_URL", "DISCORD_TOKEN")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GEOBOT_") and k not in ("DATABASE_URL", "DISCORD_TOKEN")
+    }
     env.update(double.env())
-    env.update({
-        "DATABASE_URL": database_url,
-        "GEOBOT_DATA": str(data),
-        "GEOBOT_STATE_DIR": str(state),
-        "GEOBOT_SHARD_COUNT": str(SHARDS),
-        "GEOBOT_SHARD_IDS": str(shard),
-        "GEOBOT_LOG_LEVEL": "INFO",
-        # The test asks many questions as one user; the cooldown is tested elsewhere.
-        "GEOBOT_ASK_RATE": "100",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "GEOBOT_DATA": str(data),
+            "GEOBOT_STATE_DIR": str(state),
+            "GEOBOT_SHARD_COUNT": str(SHARDS),
+            "GEOBOT_SHARD_IDS": str(shard),
+            "GEOBOT_LOG_LEVEL": "INFO",
+            # The test asks many questions as one user; the cooldown is tested elsewhere.
+            "GEOBOT_ASK_RATE": "100",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -173,8 +191,9 @@ class Deployment:
     guilds: list[Guild]  # guilds[i] lives on shard i
     reader: User
 
-    async def slash(self, name: str, options: dict[str, Any], guild: Guild,
-                    user: User | None = None) -> str:
+    async def slash(
+        self, name: str, options: dict[str, Any], guild: Guild, user: User | None = None
+    ) -> str:
         handle = await self.double.slash(name, options, user=user or self.reader, guild=guild)
         async with asyncio.timeout(10):
             return message_text(await handle.reply())
@@ -205,8 +224,9 @@ async def wait_for(predicate: Any, within: float, what: str, bots: list[BotProce
             return
         dead = [b for b in bots if b.proc.returncode is not None]
         if dead or time.monotonic() > deadline:
-            logs = "\n\n".join(f"--- shard {b.shard} (exit {b.proc.returncode}) ---\n{b.tail()}"
-                               for b in bots)
+            logs = "\n\n".join(
+                f"--- shard {b.shard} (exit {b.proc.returncode}) ---\n{b.tail()}" for b in bots
+            )
             pytest.fail(f"timed out waiting for {what}\n{logs}", pytrace=False)
         await asyncio.sleep(0.1)
 
@@ -233,11 +253,17 @@ async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
                 log = tmp_path / f"bot-{shard}.log"
                 with log.open("wb") as out:
                     proc = await asyncio.create_subprocess_exec(
-                        sys.executable, "-m", "geobot", "run",
+                        sys.executable,
+                        "-m",
+                        "geobot",
+                        "run",
                         # cwd without a .env: only the environment below configures it.
-                        cwd=tmp_path, stdin=asyncio.subprocess.DEVNULL, stdout=out,
+                        cwd=tmp_path,
+                        stdin=asyncio.subprocess.DEVNULL,
+                        stdout=out,
                         stderr=asyncio.subprocess.STDOUT,
-                        env=_env(double, database_url, data, tmp_path / f"state-{shard}", shard))
+                        env=_env(double, database_url, data, tmp_path / f"state-{shard}", shard),
+                    )
                 bots.append(BotProcess(shard, proc, log))
             deploy = Deployment(double, database_url, data, bots, guilds, reader)
             fleet = deploy.fleet()
@@ -250,8 +276,7 @@ async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
                 return len(live) == SHARDS
 
             try:
-                await wait_for(ready, START_TIMEOUT, "both shards connected and heartbeating",
-                               bots)
+                await wait_for(ready, START_TIMEOUT, "both shards connected and heartbeating", bots)
             finally:
                 fleet.close()
             yield deploy
@@ -267,7 +292,8 @@ async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
 
 
 async def test_two_sharded_processes_share_the_log_the_status_and_reloads(
-        deployment: Deployment) -> None:
+    deployment: Deployment,
+) -> None:
     d = deployment
     guild_a, guild_b = d.guilds
     bot_a, bot_b = d.bots
@@ -287,9 +313,17 @@ async def test_two_sharded_processes_share_the_log_the_status_and_reloads(
     await d.ask("What did Mike Lee say about NATO?", guild_a)
     await d.ask("Why does the Strait of Hormuz matter?", guild_b)
     cli = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "geobot", "questions", "list", "--json",
-        "--database-url", d.database_url,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "geobot",
+        "questions",
+        "list",
+        "--json",
+        "--database-url",
+        d.database_url,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(cli.communicate(), 20)
     assert cli.returncode == 0, err.decode()
     listed = {(q["guild_id"], q["text"]) for q in json.loads(out)["items"]}
@@ -297,8 +331,7 @@ async def test_two_sharded_processes_share_the_log_the_status_and_reloads(
     assert (str(guild_b.id), "Why does the Strait of Hormuz matter?") in listed
 
     # /reload through process A is served by process B too.
-    assert "Baltic Notes" not in await d.ask("Which country doubled its drone budget?",
-                                             guild_b)
+    assert "Baltic Notes" not in await d.ask("Which country doubled its drone budget?", guild_b)
     add_document(d.data, BALTIC)
     started = time.monotonic()
     reply = await d.admin("reload", guild_a)
@@ -306,7 +339,8 @@ async def test_two_sharded_processes_share_the_log_the_status_and_reloads(
     took = [line for line in reply.splitlines() if "took the new set" in line]
     assert len(took) == SHARDS, reply
     assert {bot_a.label_suffix, bot_b.label_suffix} == {
-        b.label_suffix for b in d.bots if any(b.label_suffix in line for line in took)}
+        b.label_suffix for b in d.bots if any(b.label_suffix in line for line in took)
+    }
     answer = await d.ask("Which country doubled its drone budget?", guild_b)
     elapsed = time.monotonic() - started
     assert "Baltic Notes" in answer, answer
@@ -329,8 +363,7 @@ async def test_two_sharded_processes_share_the_log_the_status_and_reloads(
                         found[guild.id] = text
             return len(found) == SHARDS
 
-        await wait_for(both_serve_arctic, 6.0, "both processes serving the SIGHUP reload",
-                       d.bots)
+        await wait_for(both_serve_arctic, 6.0, "both processes serving the SIGHUP reload", d.bots)
         assert time.monotonic() - started < 6.0
         request = await asyncio.to_thread(fleet.latest_request)
         assert request > before

@@ -64,8 +64,9 @@ def real_logging(bot_settings: Settings) -> Iterator[io.StringIO]:
 
 async def exercise(double: DiscordDouble, world: World, bot: GeobotBot) -> list[str]:
     """Ask, vote and stop; returns the interaction tokens involved."""
-    handle = await double.slash("ask", {"question": ANSWERED_QUESTION}, user=world.alice,
-                                guild=world.guild)
+    handle = await double.slash(
+        "ask", {"question": ANSWERED_QUESTION}, user=world.alice, guild=world.guild
+    )
     message = await visible_reply(handle)
     vote = await double.click(custom_id(message, "Helpful"), message=message, user=world.bob)
     await visible_reply(vote)
@@ -74,9 +75,13 @@ async def exercise(double: DiscordDouble, world: World, bot: GeobotBot) -> list[
 
 
 async def test_a_full_start_logs_no_token(
-        discord_double: DiscordDouble, discord_world: World, start_bot: Any,
-        make_geobot: MakeGeobot, bot_settings: Settings,
-        caplog: pytest.LogCaptureFixture) -> None:
+    discord_double: DiscordDouble,
+    discord_world: World,
+    start_bot: Any,
+    make_geobot: MakeGeobot,
+    bot_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)  # everything discord.py says about logging in, too
     bot: GeobotBot = await start_bot(make_geobot())
     await exercise(discord_double, discord_world, bot)
@@ -90,8 +95,12 @@ async def test_a_full_start_logs_no_token(
 
 
 async def test_the_real_handler_also_hides_interaction_tokens(
-        discord_double: DiscordDouble, discord_world: World, start_bot: Any,
-        make_geobot: MakeGeobot, real_logging: io.StringIO) -> None:
+    discord_double: DiscordDouble,
+    discord_world: World,
+    start_bot: Any,
+    make_geobot: MakeGeobot,
+    real_logging: io.StringIO,
+) -> None:
     bot: GeobotBot = await start_bot(make_geobot())
     tokens = await exercise(discord_double, discord_world, bot)
     written = real_logging.getvalue()
@@ -105,9 +114,13 @@ async def test_the_real_handler_also_hides_interaction_tokens(
 
 
 async def test_each_command_and_click_is_logged_once(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        bundled_library: Library, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    bundled_library: Library,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.INFO, logger="geobot")
     world, double = discord_world, discord_double
     alice, bob, guild = world.alice, world.bob, world.guild
@@ -116,44 +129,55 @@ async def test_each_command_and_click_is_logged_once(
     def expect(command: str, outcome: str, user: Any, where: Any = guild) -> None:
         expected[(command, outcome, str(user.id), str(where.id) if where else "DM")] += 1
 
-    handle = await double.slash("ask", {"question": ANSWERED_QUESTION}, user=alice,
-                                guild=guild)
+    handle = await double.slash("ask", {"question": ANSWERED_QUESTION}, user=alice, guild=guild)
     answer = await visible_reply(handle)
     expect("ask", "ok", alice)
     for _ in range(2):  # up to the rate of 3 ...
-        await visible_reply(await double.slash("ask", {"question": "NATO?"}, user=alice,
-                                               guild=guild))
+        await visible_reply(
+            await double.slash("ask", {"question": "NATO?"}, user=alice, guild=guild)
+        )
         expect("ask", "ok", alice)
-    await (await double.slash("ask", {"question": "NATO?"}, user=alice,  # ... and one over
-                              guild=guild)).response(timeout=3)
+    await (
+        await double.slash(
+            "ask",
+            {"question": "NATO?"},
+            user=alice,  # ... and one over
+            guild=guild,
+        )
+    ).response(timeout=3)
     expect("ask", "cooldown", alice)
-    await visible_reply(await double.slash("summary", {"document": "Zbigniew's poems"},
-                                           user=alice, guild=guild))
+    await visible_reply(
+        await double.slash("summary", {"document": "Zbigniew's poems"}, user=alice, guild=guild)
+    )
     expect("summary", "refused", alice)
     await visible_reply(await double.slash("reload", {}, user=bob, guild=guild, force=True))
     expect("reload", "forbidden", bob)
-    await visible_reply(await double.slash("questions", {"list": {}}, user=alice,
-                                           guild=guild, force=True))
+    await visible_reply(
+        await double.slash("questions", {"list": {}}, user=alice, guild=guild, force=True)
+    )
     expect("questions list", "forbidden", alice)
     monkeypatch.setattr(bundled_library, "find_quotes", _boom)
-    await visible_reply(await double.slash("quote", {"speaker": "Mike Lee"},
-                                           user=world.carol))  # in a DM
+    await visible_reply(
+        await double.slash("quote", {"speaker": "Mike Lee"}, user=world.carol)
+    )  # in a DM
     expect("quote", "error", world.carol, None)
 
     # Clicks: the asker turns the page, someone else may not, anyone may vote.
     turned = await double.click(custom_id(answer, "More results"), message=answer, user=alice)
     await turned.response(timeout=3)
     expect("Pages.next", "ok", alice)
-    await visible_reply(await double.click(custom_id(answer, "More results"), message=answer,
-                                           user=bob))
+    await visible_reply(
+        await double.click(custom_id(answer, "More results"), message=answer, user=bob)
+    )
     expect("Pages.next", "refused", bob)
-    await visible_reply(await double.click(custom_id(answer, "Helpful"), message=answer,
-                                           user=bob))
+    await visible_reply(await double.click(custom_id(answer, "Helpful"), message=answer, user=bob))
     expect("Feedback", "ok", bob)
 
     def seen() -> Counter[tuple[str, str, str, str]]:
-        return Counter((r.command, r.outcome, r.user, r.guild)  # type: ignore[attr-defined]
-                       for r in command_lines(caplog))
+        return Counter(
+            (r.command, r.outcome, r.user, r.guild)  # type: ignore[attr-defined]
+            for r in command_lines(caplog)
+        )
 
     async def all_logged() -> bool:
         return sum(seen().values()) >= sum(expected.values())
@@ -167,21 +191,34 @@ async def test_each_command_and_click_is_logged_once(
         assert record.getMessage().startswith(
             f"command={json.dumps(name) if ' ' in name else name} guild={fields['guild']} "
             f"user={fields['user']} latency_ms={fields['latency_ms']} "
-            f"outcome={fields['outcome']}")
+            f"outcome={fields['outcome']}"
+        )
         assert 0 <= fields["latency_ms"] < 3000
     # The lines the cogs used to log besides the tree's are gone: one line each.
-    assert not [r for r in caplog.records if r.name.startswith("geobot")
-                and r.name != "geobot.commands" and "outcome=" in r.getMessage()]
+    assert not [
+        r
+        for r in caplog.records
+        if r.name.startswith("geobot")
+        and r.name != "geobot.commands"
+        and "outcome=" in r.getMessage()
+    ]
 
 
 async def test_a_click_that_breaks_is_one_error_line(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        question_store: Any, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    question_store: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.INFO)
     double, alice = discord_double, discord_world.alice
-    answer = await visible_reply(await double.slash("ask", {"question": ANSWERED_QUESTION},
-                                                    user=alice, guild=discord_world.guild))
+    answer = await visible_reply(
+        await double.slash(
+            "ask", {"question": ANSWERED_QUESTION}, user=alice, guild=discord_world.guild
+        )
+    )
 
     async def broken_vote(**kwargs: Any) -> Any:
         raise RuntimeError("the vote exploded")
@@ -193,14 +230,13 @@ async def test_a_click_that_breaks_is_one_error_line(
     assert (await vote.response(timeout=3)).type == 5  # it had deferred
     # A view with its own on_error (privacy's confirmation), which answers politely.
     mine = await visible_reply(await double.slash("mydata", {}, user=alice))
-    asked = await double.click(custom_id(mine, "Delete all my data…"), message=mine,
-                               user=alice)
+    asked = await double.click(custom_id(mine, "Delete all my data…"), message=mine, user=alice)
     confirm = await visible_reply(asked)
     monkeypatch.setattr(question_store, "delete_my_data", _boom)
-    done = await double.click(custom_id(confirm, "Delete everything"), message=confirm,
-                              user=alice)
-    await done.wait_until(lambda h: any("went wrong" in (m.content or "")
-                                        for m in h.messages), what="the apology")
+    done = await double.click(custom_id(confirm, "Delete everything"), message=confirm, user=alice)
+    await done.wait_until(
+        lambda h: any("went wrong" in (m.content or "") for m in h.messages), what="the apology"
+    )
 
     def errors() -> list[logging.LogRecord]:
         return [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -211,16 +247,22 @@ async def test_a_click_that_breaks_is_one_error_line(
     await eventually(both, "two error lines")
     await double.settle()
     lines = sorted((r.name, r.command, r.outcome) for r in errors())  # type: ignore[attr-defined]
-    assert lines == [("geobot.commands", "Confirm.confirm", "error"),
-                     ("geobot.commands", "Feedback", "error")]
+    assert lines == [
+        ("geobot.commands", "Confirm.confirm", "error"),
+        ("geobot.commands", "Feedback", "error"),
+    ]
     assert all(r.exc_info for r in errors())  # the traceback rides on the one line
     assert sorted(str(r.error) for r in errors()) == [  # type: ignore[attr-defined]
-        "RuntimeError('the index exploded')", "RuntimeError('the vote exploded')"]
+        "RuntimeError('the index exploded')",
+        "RuntimeError('the vote exploded')",
+    ]
 
 
 async def fetch_metrics(port: int) -> dict[str, float]:
-    async with aiohttp.ClientSession() as session, \
-            session.get(f"http://127.0.0.1:{port}/metrics") as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/metrics") as response,
+    ):
         assert response.status == 200
         text = await response.text()
     samples: dict[str, float] = {}
@@ -237,9 +279,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_metrics(discord_double: DiscordDouble, discord_world: World, start_bot: Any,
-                       make_geobot: MakeGeobot, bot_settings: Settings,
-                       bundled_library: Library) -> None:
+async def test_metrics(
+    discord_double: DiscordDouble,
+    discord_world: World,
+    start_bot: Any,
+    make_geobot: MakeGeobot,
+    bot_settings: Settings,
+    bundled_library: Library,
+) -> None:
     port = free_port()
     settings = bot_settings.model_copy(update={"metrics_port": port})
     bot: GeobotBot = await start_bot(make_geobot(settings))
@@ -247,15 +294,19 @@ async def test_metrics(discord_double: DiscordDouble, discord_world: World, star
     assert bot.metrics.port == port
     world, double = discord_world, discord_double
     for user in (world.alice, world.bob):
-        handle = await double.slash("ask", {"question": ANSWERED_QUESTION}, user=user,
-                                    guild=world.guild)
+        handle = await double.slash(
+            "ask", {"question": ANSWERED_QUESTION}, user=user, guild=world.guild
+        )
         answer = await visible_reply(handle)
-    await visible_reply(await double.slash("summary", {"document": "Zbigniew's poems"},
-                                           user=world.alice, guild=world.guild))
-    await visible_reply(await double.click(custom_id(answer, "Helpful"), message=answer,
-                                           user=world.alice))
-    await visible_reply(await double.slash("reload", {}, user=double.owner,
-                                           guild=world.guild))
+    await visible_reply(
+        await double.slash(
+            "summary", {"document": "Zbigniew's poems"}, user=world.alice, guild=world.guild
+        )
+    )
+    await visible_reply(
+        await double.click(custom_id(answer, "Helpful"), message=answer, user=world.alice)
+    )
+    await visible_reply(await double.slash("reload", {}, user=double.owner, guild=world.guild))
 
     want = {
         'geobot_commands_total{command="ask",outcome="ok"}': 2.0,
@@ -289,24 +340,33 @@ async def test_metrics(discord_double: DiscordDouble, discord_world: World, star
 
 
 async def test_a_taken_metrics_port_is_one_clear_error(
-        discord_double: DiscordDouble, discord_world: World, start_bot: Any,
-        make_geobot: MakeGeobot, bot_settings: Settings) -> None:
+    discord_double: DiscordDouble,
+    discord_world: World,
+    start_bot: Any,
+    make_geobot: MakeGeobot,
+    bot_settings: Settings,
+) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         settings = bot_settings.model_copy(update={"metrics_port": port})
-        with pytest.raises(MetricsUnavailableError, match=rf"cannot serve metrics on "
-                                                          rf"127\.0\.0\.1:{port} "):
+        with pytest.raises(
+            MetricsUnavailableError,
+            match=rf"cannot serve metrics on "
+            rf"127\.0\.0\.1:{port} ",
+        ):
             await start_bot(make_geobot(settings))
 
 
-def test_metrics_without_prometheus_client(monkeypatch: pytest.MonkeyPatch,
-                                           bot_settings: Settings) -> None:
+def test_metrics_without_prometheus_client(
+    monkeypatch: pytest.MonkeyPatch, bot_settings: Settings
+) -> None:
     monkeypatch.setitem(sys.modules, "prometheus_client", None)  # import fails
     assert Metrics.for_settings(bot_settings) is None  # off: never imported
     with pytest.raises(MetricsUnavailableError) as failure:
         Metrics.for_settings(bot_settings.model_copy(update={"metrics_port": 9100}))
     assert str(failure.value) == (
         "GEOBOT_METRICS_PORT is set but prometheus-client is not installed: "
-        "pip install 'geobot[metrics]', or unset GEOBOT_METRICS_PORT.")
+        "pip install 'geobot[metrics]', or unset GEOBOT_METRICS_PORT."
+    )

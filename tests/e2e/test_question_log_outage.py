@@ -40,12 +40,14 @@ def take_the_database_away(mods: Mods, how: str) -> None:
         mods.store.engine.dispose()  # as a server restart drops every pooled connection
     else:
         mods.bot.store = QuestionStore(
-            f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/geobot")
+            f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/geobot"
+        )
 
 
 @pytest.mark.parametrize("how", ["sqlite-path-gone", "postgres-closed-port"])
 async def test_unavailable_log_is_said_and_logged_as_an_outage(
-        mods: Mods, how: str, caplog: pytest.LogCaptureFixture) -> None:
+    mods: Mods, how: str, caplog: pytest.LogCaptureFixture
+) -> None:
     alice, bob = mods.world.alice, mods.world.bob
     await mods.ask(ANSWERED, alice, mods.guild)
     take_the_database_away(mods, how)
@@ -59,14 +61,14 @@ async def test_unavailable_log_is_said_and_logged_as_an_outage(
         assert message.content == LOG_UNAVAILABLE
     problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [r.levelno for r in problems] == [logging.WARNING, logging.WARNING], [
-        r.getMessage() for r in problems]
+        r.getMessage() for r in problems
+    ]
     for record in problems:
         assert record.getMessage().startswith("question log unavailable: ")
         assert record.exc_info is None
         assert "\n" not in record.getMessage()
     # Readers are still answered.
-    handle = await mods.double.slash("ask", {"question": ANSWERED}, user=alice,
-                                     guild=mods.guild)
+    handle = await mods.double.slash("ask", {"question": ANSWERED}, user=alice, guild=mods.guild)
     answer = await final(handle)
     assert "Mike Lee" in str(answer.embeds) + answer.content
     assert "went wrong" not in answer.content

@@ -30,16 +30,23 @@ async def _vote(double: DiscordDouble, message: StoredMessage, label: str, user:
     return thanks.content
 
 
-async def _answer(double: DiscordDouble, world: World, user: User | None = None,
-                  ) -> tuple[int, StoredMessage]:
-    handle = await double.slash("ask", {"question": ANSWERED_QUESTION},
-                                user=user or world.alice, guild=world.guild)
+async def _answer(
+    double: DiscordDouble,
+    world: World,
+    user: User | None = None,
+) -> tuple[int, StoredMessage]:
+    handle = await double.slash(
+        "ask", {"question": ANSWERED_QUESTION}, user=user or world.alice, guild=world.guild
+    )
     return handle.id, await visible_reply(handle)
 
 
 async def test_votes_one_per_reader_and_changeable(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        question_store: QuestionStore) -> None:
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    question_store: QuestionStore,
+) -> None:
     interaction_id, message = await _answer(discord_double, discord_world)
     assert custom_id(message, "Helpful") == f"geobot:fb:{interaction_id}:1"
     assert custom_id(message, "Not helpful") == f"geobot:fb:{interaction_id}:0"
@@ -65,17 +72,23 @@ async def test_votes_one_per_reader_and_changeable(
 
 
 async def test_a_vote_on_a_forgotten_question_is_not_kept(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        question_store: QuestionStore) -> None:
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    question_store: QuestionStore,
+) -> None:
     _interaction_id, message = await _answer(discord_double, discord_world)
     question_store.forget_user(Scope.moderator(discord_world.guild.id), discord_world.alice.id)
     text = await _vote(discord_double, message, "Helpful", discord_world.bob)
     assert text == "That question is no longer in the log, so the vote was not kept."
 
 
-async def test_feedback_works_in_a_dm(geobot: GeobotBot, discord_double: DiscordDouble,
-                                      discord_world: World,
-                                      question_store: QuestionStore) -> None:
+async def test_feedback_works_in_a_dm(
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    question_store: QuestionStore,
+) -> None:
     carol = discord_world.carol
     handle = await discord_double.slash("ask", {"question": ANSWERED_QUESTION}, user=carol)
     message = await visible_reply(handle)
@@ -86,8 +99,12 @@ async def test_feedback_works_in_a_dm(geobot: GeobotBot, discord_double: Discord
 
 
 async def test_feedback_buttons_survive_a_restart(
-        discord_double: DiscordDouble, discord_world: World, make_geobot: MakeGeobot,
-        start_bot: Callable[..., Awaitable[Any]], question_store: QuestionStore) -> None:
+    discord_double: DiscordDouble,
+    discord_world: World,
+    make_geobot: MakeGeobot,
+    start_bot: Callable[..., Awaitable[Any]],
+    question_store: QuestionStore,
+) -> None:
     async with running_bot(make_geobot(), discord_double) as first:
         interaction_id, message = await _answer(discord_double, discord_world)
         assert first.is_closed() is False

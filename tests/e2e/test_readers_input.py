@@ -35,6 +35,7 @@ INPUTS = {
     "heading": "# NATO\n-# small\n> quote",
 }
 
+
 def _fill(text: str, world: World) -> str:
     return text.format(role=world.moderator.id, user=world.bob.id)
 
@@ -45,13 +46,18 @@ def _assert_inert(echoed: str) -> None:
 
 
 @pytest.mark.parametrize("kind", list(INPUTS))
-async def test_ask_with_any_input(geobot: GeobotBot, discord_double: DiscordDouble,
-                                  discord_world: World, question_store: QuestionStore,
-                                  kind: str) -> None:
+async def test_ask_with_any_input(
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    question_store: QuestionStore,
+    kind: str,
+) -> None:
     question = _fill(INPUTS[kind], discord_world)
     assert len(question) <= 500
-    handle = await discord_double.slash("ask", {"question": question},
-                                        user=discord_world.alice, guild=discord_world.guild)
+    handle = await discord_double.slash(
+        "ask", {"question": question}, user=discord_world.alice, guild=discord_world.guild
+    )
     message = await visible_reply(handle)
     assert not is_ephemeral(message)
     title = embed(message)["title"]
@@ -64,10 +70,12 @@ async def test_ask_with_any_input(geobot: GeobotBot, discord_double: DiscordDoub
     assert_nothing_pings(discord_double)
 
 
-async def test_markdown_is_echoed_escaped(geobot: GeobotBot, discord_double: DiscordDouble,
-                                          discord_world: World) -> None:
-    handle = await discord_double.slash("ask", {"question": INPUTS["markdown"]},
-                                        user=discord_world.alice, guild=discord_world.guild)
+async def test_markdown_is_echoed_escaped(
+    geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World
+) -> None:
+    handle = await discord_double.slash(
+        "ask", {"question": INPUTS["markdown"]}, user=discord_world.alice, guild=discord_world.guild
+    )
     title = embed(await visible_reply(handle))["title"]
     escaped = discord.utils.escape_markdown(INPUTS["markdown"])
     assert title == f"❓ {escaped}"
@@ -77,12 +85,16 @@ async def test_markdown_is_echoed_escaped(geobot: GeobotBot, discord_double: Dis
 
 
 async def test_a_500_character_question_is_clipped_in_the_title_only(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        question_store: QuestionStore) -> None:
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    question_store: QuestionStore,
+) -> None:
     question = INPUTS["long"]
     assert len(question) == 500
-    handle = await discord_double.slash("ask", {"question": question},
-                                        user=discord_world.alice, guild=discord_world.guild)
+    handle = await discord_double.slash(
+        "ask", {"question": question}, user=discord_world.alice, guild=discord_world.guild
+    )
     title = embed(await visible_reply(handle))["title"]
     assert title.endswith("…")
     assert len(title) <= 256
@@ -90,13 +102,18 @@ async def test_a_500_character_question_is_clipped_in_the_title_only(
 
 
 async def test_the_context_menu_takes_a_message_with_mentions(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        question_store: QuestionStore) -> None:
-    text = _fill("@everyone " + ROLE + " " + USER + " what did Mike Lee say about NATO?",
-                 discord_world)
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    question_store: QuestionStore,
+) -> None:
+    text = _fill(
+        "@everyone " + ROLE + " " + USER + " what did Mike Lee say about NATO?", discord_world
+    )
     posted = await discord_double.user_message(discord_world.bob, discord_world.general, text)
-    handle = await discord_double.context_menu("Ask geobot", message=posted,
-                                               user=discord_world.alice)
+    handle = await discord_double.context_menu(
+        "Ask geobot", message=posted, user=discord_world.alice
+    )
     message = await visible_reply(handle)
     for echoed in texts(message):
         _assert_inert(echoed)
@@ -106,15 +123,19 @@ async def test_the_context_menu_takes_a_message_with_mentions(
 
 @pytest.mark.parametrize("kind", ["markdown", "everyone", "role", "short-ids", "rtl", "emoji"])
 async def test_lookups_echo_what_was_typed_inertly(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        kind: str) -> None:
+    geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World, kind: str
+) -> None:
     typed = _fill(INPUTS[kind], discord_world)[:100]
-    for command, options in [("quote", {"text": typed}), ("quote", {"speaker": typed}),
-                             ("arguments", {"topic": typed}),
-                             ("summary", {"document": typed}),
-                             ("ask", {"question": "NATO", "document": typed})]:
-        handle = await discord_double.slash(command, options, user=discord_world.alice,
-                                            guild=discord_world.guild)
+    for command, options in [
+        ("quote", {"text": typed}),
+        ("quote", {"speaker": typed}),
+        ("arguments", {"topic": typed}),
+        ("summary", {"document": typed}),
+        ("ask", {"question": "NATO", "document": typed}),
+    ]:
+        handle = await discord_double.slash(
+            command, options, user=discord_world.alice, guild=discord_world.guild
+        )
         message = await visible_reply(handle)
         shown = list(texts(message))
         for text in shown:
@@ -125,12 +146,16 @@ async def test_lookups_echo_what_was_typed_inertly(
 
 
 async def test_the_context_menu_takes_a_message_longer_than_a_question(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        question_store: QuestionStore) -> None:
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    question_store: QuestionStore,
+) -> None:
     text = ("What did Senator Mike Lee say about NATO? " * 60)[:1900]
     posted = await discord_double.user_message(discord_world.bob, discord_world.general, text)
-    handle = await discord_double.context_menu("Ask geobot", message=posted,
-                                               user=discord_world.alice)
+    handle = await discord_double.context_menu(
+        "Ask geobot", message=posted, user=discord_world.alice
+    )
     message = await visible_reply(handle)
     assert not is_ephemeral(message)
     assert len(embed(message)["title"]) <= 256

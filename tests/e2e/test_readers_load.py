@@ -20,20 +20,28 @@ QUESTIONS = [
 CROWD = 50
 
 
-async def test_fifty_concurrent_asks(geobot: GeobotBot, discord_double: DiscordDouble,
-                                     discord_world: World,
-                                     question_store: QuestionStore) -> None:
+async def test_fifty_concurrent_asks(
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    question_store: QuestionStore,
+) -> None:
     # Fifty different readers: one reader would (rightly) hit the /ask cooldown.
     readers = [discord_double.add_user(f"reader{n}") for n in range(CROWD)]
     for reader in readers:
         discord_world.guild.add_member(reader)
-    asked = {reader.id: f"{QUESTIONS[n % len(QUESTIONS)]} ({n})"
-             for n, reader in enumerate(readers)}
+    asked = {
+        reader.id: f"{QUESTIONS[n % len(QUESTIONS)]} ({n})" for n, reader in enumerate(readers)
+    }
 
-    handles = await asyncio.gather(*(
-        discord_double.slash("ask", {"question": asked[reader.id]}, user=reader,
-                             guild=discord_world.guild)
-        for reader in readers))
+    handles = await asyncio.gather(
+        *(
+            discord_double.slash(
+                "ask", {"question": asked[reader.id]}, user=reader, guild=discord_world.guild
+            )
+            for reader in readers
+        )
+    )
     callbacks = await asyncio.gather(*(h.response(timeout=3) for h in handles))
     assert [c.type for c in callbacks] == [5] * CROWD
     assert all(h.acked_in_time for h in handles)

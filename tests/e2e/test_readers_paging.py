@@ -19,8 +19,9 @@ from geobot.bot.client import GeobotBot
 from geobot.library import Library
 
 
-async def _turn(double: DiscordDouble, message: StoredMessage, label: str,
-                world: World) -> InteractionHandle:
+async def _turn(
+    double: DiscordDouble, message: StoredMessage, label: str, world: World
+) -> InteractionHandle:
     handle = await double.click(custom_id(message, label), message=message, user=world.alice)
     callback = await handle.response(timeout=3)
     assert callback.type == 7  # the page is edited in place
@@ -28,13 +29,14 @@ async def _turn(double: DiscordDouble, message: StoredMessage, label: str,
 
 
 async def test_the_asker_pages_forward_and_back(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        bundled_library: Library) -> None:
+    geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World, bundled_library: Library
+) -> None:
     claims = [a.claim for a in bundled_library.find_arguments()]
     pages = -(-len(claims) // 4)
     assert pages >= 3
-    handle = await discord_double.slash("arguments", user=discord_world.alice,
-                                        guild=discord_world.guild)
+    handle = await discord_double.slash(
+        "arguments", user=discord_world.alice, guild=discord_world.guild
+    )
     message = await visible_reply(handle)
     assert footer(message) == f"Page 1/{pages}"
     assert buttons(message)["Previous"]["disabled"] is True
@@ -52,17 +54,20 @@ async def test_the_asker_pages_forward_and_back(
     for page in range(2, pages + 1):
         await _turn(discord_double, message, "More results", discord_world)
         assert footer(message) == f"Page {page}/{pages}"
-    assert field_names(message) == claims[(pages - 1) * 4:]
+    assert field_names(message) == claims[(pages - 1) * 4 :]
     assert buttons(message)["More results"]["disabled"] is True
     with pytest.raises(PermissionError):  # Discord sends no click for a disabled button
-        await discord_double.click(custom_id(message, "More results"), message=message,
-                                   user=discord_world.alice)
+        await discord_double.click(
+            custom_id(message, "More results"), message=message, user=discord_world.alice
+        )
 
 
 async def test_ask_pages_keep_their_numbering_and_feedback_buttons(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World) -> None:
-    handle = await discord_double.slash("ask", {"question": ANSWERED_QUESTION},
-                                        user=discord_world.alice, guild=discord_world.guild)
+    geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World
+) -> None:
+    handle = await discord_double.slash(
+        "ask", {"question": ANSWERED_QUESTION}, user=discord_world.alice, guild=discord_world.guild
+    )
     message = await visible_reply(handle)
     assert [n.split(".")[0] for n in field_names(message)] == ["1", "2", "3"]
     feedback = {custom_id(message, "Helpful"), custom_id(message, "Not helpful")}
@@ -75,17 +80,19 @@ async def test_ask_pages_keep_their_numbering_and_feedback_buttons(
 
 @pytest.mark.parametrize("label", ["More results", "Previous"])
 async def test_someone_else_cannot_turn_the_pages(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        label: str) -> None:
-    handle = await discord_double.slash("quote", user=discord_world.alice,
-                                        guild=discord_world.guild)
+    geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World, label: str
+) -> None:
+    handle = await discord_double.slash(
+        "quote", user=discord_world.alice, guild=discord_world.guild
+    )
     message = await visible_reply(handle)
     if label == "Previous":  # enable it first
         await _turn(discord_double, message, "More results", discord_world)
     before = (footer(message), field_names(message), len(message.history))
 
-    click = await discord_double.click(custom_id(message, label), message=message,
-                                       user=discord_world.bob)
+    click = await discord_double.click(
+        custom_id(message, label), message=message, user=discord_world.bob
+    )
     callback = await click.response(timeout=3)
     assert callback.type == 4
     assert callback.data is not None
@@ -99,28 +106,40 @@ async def test_someone_else_cannot_turn_the_pages(
 
 
 async def test_pages_disable_themselves_on_timeout(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(views, "PAGE_TIMEOUT", 0.3)
-    handle = await discord_double.slash("sources", user=discord_world.alice,
-                                        guild=discord_world.guild)
+    handle = await discord_double.slash(
+        "sources", user=discord_world.alice, guild=discord_world.guild
+    )
     message = await visible_reply(handle)
     assert buttons(message)["More results"]["disabled"] is False
 
-    await handle.wait_until(lambda h: all(b["disabled"] for b in buttons(message).values()),
-                            timeout=5, what="the paging buttons to disable")
+    await handle.wait_until(
+        lambda h: all(b["disabled"] for b in buttons(message).values()),
+        timeout=5,
+        what="the paging buttons to disable",
+    )
     assert footer(message) == footer(await handle.original())  # the page itself stays
     with pytest.raises(PermissionError):
-        await discord_double.click(custom_id(message, "More results"), message=message,
-                                   user=discord_world.alice)
+        await discord_double.click(
+            custom_id(message, "More results"), message=message, user=discord_world.alice
+        )
 
 
 async def test_an_answer_times_out_to_its_feedback_buttons(
-        geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(views, "PAGE_TIMEOUT", 0.3)
-    handle = await discord_double.slash("ask", {"question": ANSWERED_QUESTION},
-                                        user=discord_world.alice, guild=discord_world.guild)
+    handle = await discord_double.slash(
+        "ask", {"question": ANSWERED_QUESTION}, user=discord_world.alice, guild=discord_world.guild
+    )
     message = await visible_reply(handle)
 
     def paging_disabled(_: InteractionHandle) -> bool:
@@ -130,6 +149,7 @@ async def test_an_answer_times_out_to_its_feedback_buttons(
     await handle.wait_until(paging_disabled, timeout=5, what="paging to disable")
     # Votes outlive the pages: feedback buttons are not tied to the view's lifetime.
     assert buttons(message)["Helpful"]["disabled"] is False
-    vote = await discord_double.click(custom_id(message, "Helpful"), message=message,
-                                      user=discord_world.bob)
+    vote = await discord_double.click(
+        custom_id(message, "Helpful"), message=message, user=discord_world.bob
+    )
     assert (await visible_reply(vote)).content == "Thanks for the feedback!"

@@ -13,13 +13,25 @@ from discord_double import DiscordDouble, World, running_bot, spec
 from geobot.bot.sync import STATE_NAME
 from geobot.settings import Settings
 
-READER_COMMANDS = {"ask", "summary", "arguments", "quote", "sources", "documents", "help",
-                   "Ask geobot"}
+READER_COMMANDS = {
+    "ask",
+    "summary",
+    "arguments",
+    "quote",
+    "sources",
+    "documents",
+    "help",
+    "Ask geobot",
+}
 
 
 async def test_the_first_start_syncs_and_the_second_does_not(
-        discord_double: DiscordDouble, discord_world: World, make_geobot: MakeGeobot,
-        bot_settings: Settings, start_bot: Callable[..., Awaitable[Any]]) -> None:
+    discord_double: DiscordDouble,
+    discord_world: World,
+    make_geobot: MakeGeobot,
+    bot_settings: Settings,
+    start_bot: Callable[..., Awaitable[Any]],
+) -> None:
     async with running_bot(make_geobot(), discord_double):
         assert len(discord_double.command_syncs) == 1
         sync = discord_double.command_syncs[0]
@@ -35,14 +47,17 @@ async def test_the_first_start_syncs_and_the_second_does_not(
 
     await start_bot(make_geobot())
     assert len(discord_double.command_syncs) == 1  # same commands: no second sync
-    handle = await discord_double.slash("help", user=discord_world.alice,
-                                        guild=discord_world.guild)
+    handle = await discord_double.slash("help", user=discord_world.alice, guild=discord_world.guild)
     await visible_reply(handle)  # and the commands registered the first time still work
 
 
 async def test_a_changed_command_set_syncs_again(
-        discord_double: DiscordDouble, discord_world: World, make_geobot: MakeGeobot,
-        bot_settings: Settings, start_bot: Callable[..., Awaitable[Any]]) -> None:
+    discord_double: DiscordDouble,
+    discord_world: World,
+    make_geobot: MakeGeobot,
+    bot_settings: Settings,
+    start_bot: Callable[..., Awaitable[Any]],
+) -> None:
     async with running_bot(make_geobot(), discord_double):
         pass
     path = bot_settings.state_dir / STATE_NAME
@@ -55,8 +70,12 @@ async def test_a_changed_command_set_syncs_again(
 
 
 async def test_a_dev_guild_gets_the_commands_and_nothing_syncs_globally(
-        discord_double: DiscordDouble, discord_world: World, make_geobot: MakeGeobot,
-        bot_settings: Settings, start_bot: Callable[..., Awaitable[Any]]) -> None:
+    discord_double: DiscordDouble,
+    discord_world: World,
+    make_geobot: MakeGeobot,
+    bot_settings: Settings,
+    start_bot: Callable[..., Awaitable[Any]],
+) -> None:
     guild = discord_world.guild
     settings = bot_settings.model_copy(update={"dev_guild_id": guild.id})
     await start_bot(make_geobot(settings))

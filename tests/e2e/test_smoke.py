@@ -5,8 +5,11 @@ from typing import Any
 
 async def test_ask_round_trip(geobot: Any, discord_double: Any, discord_world: Any) -> None:
     handle = await discord_double.slash(
-        "ask", {"question": "What did Senator Mike Lee say about NATO?"},
-        user=discord_world.alice, guild=discord_world.guild)
+        "ask",
+        {"question": "What did Senator Mike Lee say about NATO?"},
+        user=discord_world.alice,
+        guild=discord_world.guild,
+    )
     callback = await handle.response(timeout=3)
     assert callback.type == 5  # deferred: "geobot is thinking…"
     message = await handle.reply()
@@ -39,6 +42,7 @@ async def test_every_interaction_is_charged_to_the_gateway_reader(
     monkeypatch.setattr(client, "charge_interaction", lambda: (charged.append(1), charge()))
     for _ in range(3):
         handle = await discord_double.slash(
-            "help", user=discord_world.alice, guild=discord_world.guild)
+            "help", user=discord_world.alice, guild=discord_world.guild
+        )
         await handle.response(timeout=3)
     assert len(charged) == 3

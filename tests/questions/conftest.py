@@ -35,8 +35,15 @@ BACKENDS = [
         marks=[pytest.mark.postgres, pytest.mark.skipif(PG_URL is None, reason=PG_SKIP_REASON)],
     ),
 ]
-TABLES = ("feedback", "faq", "questions", "guild_settings", "reloads", "reload_requests",
-          "bot_processes")
+TABLES = (
+    "feedback",
+    "faq",
+    "questions",
+    "guild_settings",
+    "reloads",
+    "reload_requests",
+    "bot_processes",
+)
 
 
 def pg_admin_conninfo(url: str) -> str:

@@ -48,15 +48,19 @@ def test_backup_into_a_place_that_takes_no_files(db_url: str, backend: str) -> N
     # A real process, as an operator runs it: no traceback, one line, exit 2.
     proc = subprocess.run(
         [sys.executable, "-m", "geobot", "db", "backup", "/proc/x.db", "--database-url", db_url],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2, proc.stderr
     assert one_error_line(proc.stderr) == (
-        "geobot: cannot write the backup to /proc/x.db: unable to open database file")
+        "geobot: cannot write the backup to /proc/x.db: unable to open database file"
+    )
 
 
 def test_export_refuses_an_existing_file_unless_forced(
-        db_url: str, filled: dict[str, int], tmp_path: Path) -> None:
+    db_url: str, filled: dict[str, int], tmp_path: Path
+) -> None:
     (tmp_path / "exports").mkdir()
     target = tmp_path / "exports" / "questions.csv"
     target.write_text("last week's export, still needed\n")
@@ -64,19 +68,28 @@ def test_export_refuses_an_existing_file_unless_forced(
     assert code == 2
     assert "already exists" in one_error_line(err)
     assert target.read_text() == "last week's export, still needed\n"
-    code, _, err = run("questions", "export", "-o", str(target), "--force",
-                       "--database-url", db_url)
+    code, _, err = run(
+        "questions", "export", "-o", str(target), "--force", "--database-url", db_url
+    )
     assert code == 0, err
     assert len(list(csv.DictReader(io.StringIO(target.read_text("utf-8-sig"))))) == 4
     assert [p.name for p in target.parent.iterdir()] == ["questions.csv"]  # no .part left
 
 
-DISGUISED = [" =HYPERLINK(\"http://x\")", "  +1+1", "\n-2+3", " @SUM(A1)", "\t=1",
-             "\r=1", "\u00a0=1+1"]
+DISGUISED = [
+    ' =HYPERLINK("http://x")',
+    "  +1+1",
+    "\n-2+3",
+    " @SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "\u00a0=1+1",
+]
 
 
-def test_csv_neutralises_formulas_behind_whitespace(db_url: str, spool_path: Path,
-                                                   tmp_path: Path) -> None:
+def test_csv_neutralises_formulas_behind_whitespace(
+    db_url: str, spool_path: Path, tmp_path: Path
+) -> None:
     with QuestionLog(db_url, spool_path=spool_path) as log:
         for text in DISGUISED:
             log.record_sync(question(text, guild_id=10, user_id=5))
@@ -84,6 +97,8 @@ def test_csv_neutralises_formulas_behind_whitespace(db_url: str, spool_path: Pat
     target = tmp_path / "out.csv"
     code, _, err = run("questions", "export", "-o", str(target), "--database-url", db_url)
     assert code == 0, err
-    cells = {row["text"] for row in csv.DictReader(
-        io.StringIO(target.read_bytes().decode("utf-8-sig"), newline=""))}
+    cells = {
+        row["text"]
+        for row in csv.DictReader(io.StringIO(target.read_bytes().decode("utf-8-sig"), newline=""))
+    }
     assert cells == {"'" + text for text in DISGUISED} | {"What about the 2-state plan?"}

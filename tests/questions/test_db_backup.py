@@ -27,8 +27,9 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_backup_of_sqlite_while_writing(db_url: str, backend: str, spool_path: Path,
-                                        tmp_path: Path) -> None:
+def test_backup_of_sqlite_while_writing(
+    db_url: str, backend: str, spool_path: Path, tmp_path: Path
+) -> None:
     target = tmp_path / "backups" / "geobot-backup.db"
     if backend != "sqlite":
         code, _, err = run("db", "backup", str(target), "--database-url", db_url)
@@ -69,8 +70,7 @@ def test_backup_of_sqlite_while_writing(db_url: str, backend: str, spool_path: P
     assert not list(target.parent.glob(".*.part"))
 
 
-def test_backup_refuses_to_overwrite_or_invent(db_url: str, backend: str,
-                                               tmp_path: Path) -> None:
+def test_backup_refuses_to_overwrite_or_invent(db_url: str, backend: str, tmp_path: Path) -> None:
     if backend != "sqlite":
         pytest.skip("SQLite only: PostgreSQL is refused as a whole (test above)")
     existing = tmp_path / "existing.db"
@@ -80,8 +80,9 @@ def test_backup_refuses_to_overwrite_or_invent(db_url: str, backend: str,
     assert "already exists" in err
     assert existing.read_bytes() == b"keep me"
     missing = tmp_path / "nowhere" / "geobot.db"
-    code, _, err = run("db", "backup", str(tmp_path / "b.db"), "--database-url",
-                       f"sqlite:///{missing}")
+    code, _, err = run(
+        "db", "backup", str(tmp_path / "b.db"), "--database-url", f"sqlite:///{missing}"
+    )
     assert code == 2
     assert "no database file" in err
     assert not missing.exists()  # a typo never creates an empty database

@@ -11,8 +11,15 @@ from geobot.reload import ReloadReport
 
 
 def report(ok: bool, digest: str) -> ReloadReport:
-    return ReloadReport(ok, "peer", datetime.now(UTC), 0.1, digest, "old",
-                        errors=() if ok else (LoadIssue("data/x.toml", "broken", 3),))
+    return ReloadReport(
+        ok,
+        "peer",
+        datetime.now(UTC),
+        0.1,
+        digest,
+        "old",
+        errors=() if ok else (LoadIssue("data/x.toml", "broken", 3),),
+    )
 
 
 def test_heartbeats_and_leaving(db_url: str) -> None:

@@ -91,8 +91,11 @@ def test_guild_isolation(matcher: FaqMatcher) -> None:
 
 def test_threshold() -> None:
     # `threshold` is the fuzzy step's; matching by meaning has its own, measured one.
-    matcher = FaqMatcher(lambda guild: [e for e in ENTRIES if e.guild_id == guild],
-                         load_all=lambda: ENTRIES, encoder=None)
+    matcher = FaqMatcher(
+        lambda guild: [e for e in ENTRIES if e.guild_id == guild],
+        load_all=lambda: ENTRIES,
+        encoder=None,
+    )
     matcher.reload()
     assert matcher.match(10, "why did trump meet putin", threshold=95) is None
     assert matcher.match(10, "why did trump meet putin", threshold=70) is not None
@@ -114,11 +117,13 @@ PAIRS = Path(__file__).resolve().parents[1] / "data" / "faq-pairs-dev.jsonl"
 def test_semantic_threshold_on_the_dev_pairs() -> None:
     # Each pair alone in its guild: does the question find the FAQ entry? Paraphrases
     # should; near pairs ("What is NATO?" / "What is NATO doing in Ukraine?") must not.
-    pairs = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines()
-             if line.strip()]
+    pairs = [
+        json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     entries = [entry(i, i, pair["faq"]) for i, pair in enumerate(pairs)]
-    m = FaqMatcher(lambda guild: [e for e in entries if e.guild_id == guild],
-                   load_all=lambda: entries)
+    m = FaqMatcher(
+        lambda guild: [e for e in entries if e.guild_id == guild], load_all=lambda: entries
+    )
     m.reload()
     found = [m.match(i, pair["question"]) is not None for i, pair in enumerate(pairs)]
     wrong = [p["question"] for p, f in zip(pairs, found, strict=True) if f and not p["match"]]
@@ -130,13 +135,20 @@ def test_semantic_threshold_on_the_dev_pairs() -> None:
 
 
 def test_a_paraphrase_finds_the_reading_club_entry() -> None:
-    club = [entry(1, 7, "When does the reading club meet to discuss these articles?",
-                  "Sundays at 18:00 UTC.")]
+    club = [
+        entry(
+            1,
+            7,
+            "When does the reading club meet to discuss these articles?",
+            "Sundays at 18:00 UTC.",
+        )
+    ]
     m = FaqMatcher(lambda guild: [e for e in club if e.guild_id == guild], load_all=lambda: club)
     m.reload()
     assert m.match(7, "when is the reading club meeting") == club[0]
     assert m.match(8, "when is the reading club meeting") is None  # another guild's FAQ
-    fuzzy_only = FaqMatcher(lambda guild: [e for e in club if e.guild_id == guild],
-                            load_all=lambda: club, encoder=None)
+    fuzzy_only = FaqMatcher(
+        lambda guild: [e for e in club if e.guild_id == guild], load_all=lambda: club, encoder=None
+    )
     fuzzy_only.reload()
     assert fuzzy_only.match(7, "when is the reading club meeting") is None

@@ -50,7 +50,8 @@ REDACTED = "[redacted]"
 # reader or left over from a previous deployment never reaches the log either.
 TOKEN_SHAPE = re.compile(
     r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{23,30}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"
-    r"(?![A-Za-z0-9_-])")
+    r"(?![A-Za-z0-9_-])"
+)
 # Interaction and webhook tokens sit in the URLs discord.http logs at DEBUG; each lets anyone
 # post as the bot in that channel for 15 minutes (or forever, for a webhook).
 URL_TOKEN = re.compile(r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_.-]{20,}")
@@ -122,8 +123,7 @@ class RedactingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
 # --- JSON lines -----------------------------------------------------------------------------
 
 # Everything a LogRecord carries by itself; what else it has came in through `extra=`.
-_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime",
-                                                                 "taskName"}
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -133,7 +133,8 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC)
-            .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -151,8 +152,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def setup_logging(level: str, fmt: str = "text", secrets: Iterable[str] = (),
-                  stream: IO[str] | None = None) -> logging.Handler:
+def setup_logging(
+    level: str, fmt: str = "text", secrets: Iterable[str] = (), stream: IO[str] | None = None
+) -> logging.Handler:
     """Configure the root logger through discord.py's setup; returns the handler.
 
     Calling it again replaces the handler it installed before (tests, a re-run in one
@@ -160,8 +162,9 @@ def setup_logging(level: str, fmt: str = "text", secrets: Iterable[str] = (),
     """
     levelno = logging.getLevelName(level.upper())
     if not isinstance(levelno, int):
-        raise ValueError(f"GEOBOT_LOG_LEVEL={level!r} is not a log level: use DEBUG, INFO, "
-                         "WARNING or ERROR.")
+        raise ValueError(
+            f"GEOBOT_LOG_LEVEL={level!r} is not a log level: use DEBUG, INFO, WARNING or ERROR."
+        )
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, RedactingStreamHandler)]:
         root.removeHandler(old)
@@ -170,8 +173,9 @@ def setup_logging(level: str, fmt: str = "text", secrets: Iterable[str] = (),
     if fmt != "json" and not _colour_terminal(handler.stream):
         # discord.py also colours any stream inside a container (is_docker()): escape
         # codes in journald and log files. Plain lines there, in discord.py's own layout.
-        formatter = logging.Formatter("[{asctime}] [{levelname:<8}] {name}: {message}",
-                                      "%Y-%m-%d %H:%M:%S", style="{")
+        formatter = logging.Formatter(
+            "[{asctime}] [{levelname:<8}] {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{"
+        )
     discord.utils.setup_logging(handler=handler, formatter=formatter, level=levelno, root=True)
     logging.getLogger("discord.client").addFilter(_no_voice_warnings)
     return handler
@@ -204,8 +208,10 @@ def outcome_of(error: BaseException) -> str:
         return "cooldown"
     if isinstance(original, NotPermitted) or isinstance(error, app_commands.CheckFailure):
         return "forbidden"
-    if isinstance(original, UserFacingError | QueryError | UnknownDocumentError
-                  | app_commands.TransformerError):
+    if isinstance(
+        original,
+        UserFacingError | QueryError | UnknownDocumentError | app_commands.TransformerError,
+    ):
         return "refused"
     return "error"
 
@@ -230,9 +236,14 @@ def command_name(interaction: discord.Interaction) -> str:
     return command.qualified_name if command is not None else "?"
 
 
-def log_interaction(interaction: discord.Interaction, outcome: str, *,
-                    name: str | None = None, reason: str | None = None,
-                    error: BaseException | None = None) -> None:
+def log_interaction(
+    interaction: discord.Interaction,
+    outcome: str,
+    *,
+    name: str | None = None,
+    reason: str | None = None,
+    error: BaseException | None = None,
+) -> None:
     """Log how a command or click ended, once per interaction, and count it.
 
     Success comes from the `app_command_completion` event (GeobotBot.dispatch), failure
@@ -259,8 +270,12 @@ def log_interaction(interaction: discord.Interaction, outcome: str, *,
     if error is not None:
         fields["error"] = repr(error)
     failed = outcome == "error"
-    command_log.log(logging.ERROR if failed else logging.INFO, _logfmt(fields), extra=fields,
-                    exc_info=error if failed and error is not None else None)
+    command_log.log(
+        logging.ERROR if failed else logging.INFO,
+        _logfmt(fields),
+        extra=fields,
+        exc_info=error if failed and error is not None else None,
+    )
     metrics: Metrics | None = getattr(interaction.client, "metrics", None)
     if metrics is not None:
         metrics.observe(fields["command"], outcome, seconds)
@@ -325,8 +340,7 @@ def _watch(obj: Any, *, check: str | None, on_error: str | None, run: str | None
         only_logs = getattr(handler, "__func__", None) in _DEFAULT_ERROR_HANDLERS
 
         @functools.wraps(handler)
-        async def handled(interaction: discord.Interaction, error: Exception,
-                          *rest: Any) -> None:
+        async def handled(interaction: discord.Interaction, error: Exception, *rest: Any) -> None:
             _mark_error(error)
             if not only_logs:
                 await handler(interaction, error, *rest)
@@ -358,8 +372,9 @@ def _item_name(view: discord.ui.BaseView | None, item: discord.ui.Item[Any]) -> 
     return f"{type(view).__name__}.{label}" if view is not None else label
 
 
-async def _observed(interaction: discord.Interaction, name: Callable[[], str],
-                    run: Awaitable[None], click: _Click) -> None:
+async def _observed(
+    interaction: discord.Interaction, name: Callable[[], str], run: Awaitable[None], click: _Click
+) -> None:
     interaction.extras.setdefault(STARTED, time.perf_counter())
     token = _CLICK.set(click)
     try:
@@ -367,8 +382,9 @@ async def _observed(interaction: discord.Interaction, name: Callable[[], str],
     finally:
         _CLICK.reset(token)
         if click.handled:
-            log_interaction(interaction, click.outcome, name=name(), reason=click.reason,
-                            error=click.error)
+            log_interaction(
+                interaction, click.outcome, name=name(), reason=click.reason, error=click.error
+            )
 
 
 class _WatchedFactory:
@@ -382,8 +398,9 @@ class _WatchedFactory:
     def __repr__(self) -> str:
         return repr(self.factory)
 
-    async def from_custom_id(self, interaction: discord.Interaction,
-                             item: discord.ui.Item[Any], match: re.Match[str]) -> Any:
+    async def from_custom_id(
+        self, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Any:
         made = await self.factory.from_custom_id(interaction, item, match)
         # Only now is this click ours: before, discord.py may still drop it (no message,
         # no matching component) without running anything.
@@ -404,28 +421,46 @@ def observe_components() -> None:
     dynamic_call = ViewStore.schedule_dynamic_item_call
 
     @functools.wraps(view_task)
-    async def view_scheduled(self: View, item: discord.ui.Item[Any],
-                             interaction: discord.Interaction) -> None:
+    async def view_scheduled(
+        self: View, item: discord.ui.Item[Any], interaction: discord.Interaction
+    ) -> None:
         _watch(self, check="interaction_check", on_error="on_error", run=None)
-        await _observed(interaction, lambda: _item_name(self, item),
-                        view_task(self, item, interaction), _Click())
+        await _observed(
+            interaction,
+            lambda: _item_name(self, item),
+            view_task(self, item, interaction),
+            _Click(),
+        )
 
     @functools.wraps(modal_task)
-    async def modal_scheduled(self: Modal, interaction: discord.Interaction,
-                              *args: Any) -> None:
+    async def modal_scheduled(self: Modal, interaction: discord.Interaction, *args: Any) -> None:
         _watch(self, check="interaction_check", on_error="on_error", run=None)
-        await _observed(interaction, lambda: type(self).__name__,
-                        modal_task(self, interaction, *args), _Click())
+        await _observed(
+            interaction, lambda: type(self).__name__, modal_task(self, interaction, *args), _Click()
+        )
 
     @functools.wraps(dynamic_call)
-    async def dynamic_scheduled(self: ViewStore, component_type: int,
-                                factory: type[discord.ui.DynamicItem[Any]],
-                                interaction: discord.Interaction, *args: Any) -> None:
+    async def dynamic_scheduled(
+        self: ViewStore,
+        component_type: int,
+        factory: type[discord.ui.DynamicItem[Any]],
+        interaction: discord.Interaction,
+        *args: Any,
+    ) -> None:
         click = _Click(handled=False)
         watched = _WatchedFactory(factory, click)
-        await _observed(interaction, lambda: watched.name,
-                        dynamic_call(self, component_type, watched,  # type: ignore[arg-type]
-                                     interaction, *args), click)
+        await _observed(
+            interaction,
+            lambda: watched.name,
+            dynamic_call(
+                self,
+                component_type,
+                watched,  # type: ignore[arg-type]
+                interaction,
+                *args,
+            ),
+            click,
+        )
 
     View._scheduled_task = view_scheduled  # type: ignore[method-assign]
     Modal._scheduled_task = modal_scheduled  # type: ignore[method-assign]
@@ -446,7 +481,8 @@ def _prometheus() -> Any:
     except ImportError:
         raise MetricsUnavailableError(
             "GEOBOT_METRICS_PORT is set but prometheus-client is not installed: "
-            "pip install 'geobot[metrics]', or unset GEOBOT_METRICS_PORT.") from None
+            "pip install 'geobot[metrics]', or unset GEOBOT_METRICS_PORT."
+        ) from None
     return prometheus_client
 
 
@@ -465,21 +501,29 @@ class Metrics:
         self.registry: CollectorRegistry = prom.CollectorRegistry()
         r = self.registry
         self.commands = prom.Counter(
-            "geobot_commands", "Commands and component clicks, by name and outcome.",
-            ["command", "outcome"], registry=r)
+            "geobot_commands",
+            "Commands and component clicks, by name and outcome.",
+            ["command", "outcome"],
+            registry=r,
+        )
         self.latency = prom.Histogram(
             "geobot_command_duration_seconds",
-            "Time from receiving a command or click to its end, by name.", ["command"],
-            registry=r)
-        self.reloads = prom.Counter("geobot_reloads", "Document set reloads, by result.",
-                                    ["ok"], registry=r)
-        self.documents = prom.Gauge("geobot_index_documents", "Documents being served.",
-                                    registry=r)
-        self.passages = prom.Gauge("geobot_index_passages", "Passages in the search index.",
-                                   registry=r)
-        self.started = prom.Gauge("geobot_start_time_seconds",
-                                  "When this bot process started, as a Unix time.",
-                                  registry=r)
+            "Time from receiving a command or click to its end, by name.",
+            ["command"],
+            registry=r,
+        )
+        self.reloads = prom.Counter(
+            "geobot_reloads", "Document set reloads, by result.", ["ok"], registry=r
+        )
+        self.documents = prom.Gauge("geobot_index_documents", "Documents being served.", registry=r)
+        self.passages = prom.Gauge(
+            "geobot_index_passages", "Passages in the search index.", registry=r
+        )
+        self.started = prom.Gauge(
+            "geobot_start_time_seconds",
+            "When this bot process started, as a Unix time.",
+            registry=r,
+        )
         self.started.set_to_current_time()
         # CPU, memory and open files of this process (Linux only; a no-op elsewhere).
         prom.ProcessCollector(registry=r)
@@ -513,12 +557,14 @@ class Metrics:
     def serve(self, addr: str, port: int) -> None:
         prom = _prometheus()
         try:
-            self._server, self._thread = prom.start_http_server(port, addr=addr,
-                                                                registry=self.registry)
+            self._server, self._thread = prom.start_http_server(
+                port, addr=addr, registry=self.registry
+            )
         except OSError as exc:
             raise MetricsUnavailableError(
                 f"cannot serve metrics on {addr}:{port} (GEOBOT_METRICS_ADDR, "
-                f"GEOBOT_METRICS_PORT): {exc.strerror or exc}") from None
+                f"GEOBOT_METRICS_PORT): {exc.strerror or exc}"
+            ) from None
         log.info("metrics on http://%s:%d/metrics", addr, self.port)
 
     async def aclose(self) -> None:
@@ -545,8 +591,8 @@ class _QuestionLogCollector:
             "geobot_questions_logged",
             "Questions written to the log: committed to the database, spooled to disk "
             "while it was away, replayed from the spool, rejected by the database.",
-            labels=["status"])
+            labels=["status"],
+        )
         for status in ("committed", "spooled", "replayed", "rejected"):
             family.add_metric([status], getattr(stats, status))
         yield family
-

@@ -108,22 +108,30 @@ class FaqAnswer:
     answer: str
 
 
-def ask_embed(library: Library, answer: Answer, page: int = 0, pages: int = 1,
-              faq: FaqAnswer | None = None) -> discord.Embed:
+def ask_embed(
+    library: Library, answer: Answer, page: int = 0, pages: int = 1, faq: FaqAnswer | None = None
+) -> discord.Embed:
     title = clip(f"❓ {escape(answer.question)}", TITLE_LIMIT)
     parts = []
     colour = COLOUR
     if faq is not None:
         colour = COLOUR_FAQ
-        parts.append(clip(f"**Moderators' answer** (to a similar question, "
-                          f"“{escape(faq.question)}”):\n{escape(faq.answer)}", 1800))
+        parts.append(
+            clip(
+                f"**Moderators' answer** (to a similar question, "
+                f"“{escape(faq.question)}”):\n{escape(faq.answer)}",
+                1800,
+            )
+        )
     if answer.corrections:
         fixed = ", ".join(f"{escape(a)} → {b}" for a, b in answer.corrections.items())
         parts.append(f"*Read as: {clip(fixed, 300)}*")
     if not answer.hits:
         colour = COLOUR_MISS if faq is None else colour
-        parts.append("I couldn't find this in the documents. Try other words, or see "
-                     "`/summary` for what they cover.")
+        parts.append(
+            "I couldn't find this in the documents. Try other words, or see "
+            "`/summary` for what they cover."
+        )
     elif not answer.answered:
         colour = COLOUR_MISS if faq is None else colour
         parts.append("I couldn't find a clear answer in the documents. The closest passages:")
@@ -137,8 +145,9 @@ def ask_embed(library: Library, answer: Answer, page: int = 0, pages: int = 1,
     return fit(embed)
 
 
-def answer_pages(library: Library, answer: Answer,
-                 faq: FaqAnswer | None = None) -> list[discord.Embed]:
+def answer_pages(
+    library: Library, answer: Answer, faq: FaqAnswer | None = None
+) -> list[discord.Embed]:
     """An answer as pages of HITS_PER_PAGE passages; the FAQ answer leads the first."""
     per = HITS_PER_PAGE
     count = max(1, -(-len(answer.hits) // per))
@@ -161,20 +170,35 @@ def fit(embed: discord.Embed) -> discord.Embed:
 
 def summary_embed(library: Library, document: Document) -> discord.Embed:
     headings = [s.heading for s in document.sections if s.heading]
-    embed = discord.Embed(title=clip(document.title, TITLE_LIMIT), colour=COLOUR,
-                          description=clip(document.summary or "*No curated summary yet: this "
-                                           "document is uncurated.*", DESCRIPTION_LIMIT))
+    embed = discord.Embed(
+        title=clip(document.title, TITLE_LIMIT),
+        colour=COLOUR,
+        description=clip(
+            document.summary or "*No curated summary yet: this document is uncurated.*",
+            DESCRIPTION_LIMIT,
+        ),
+    )
     meta = " · ".join(x for x in (document.author, document.publication, document.date) if x)
     if meta:
         embed.add_field(name="Published", value=clip(meta, FIELD_VALUE_LIMIT), inline=False)
-    facts = (f"{len(headings)} sections · {len(document.arguments)} arguments · "
-             f"{len(document.quotes)} quotes · {len(document.sources)} sources")
+    facts = (
+        f"{len(headings)} sections · {len(document.arguments)} arguments · "
+        f"{len(document.quotes)} quotes · {len(document.sources)} sources"
+    )
     embed.add_field(name="Key facts", value=facts, inline=False)
     if headings:
-        embed.add_field(name="Sections", value=clip("\n".join(f"§ {h}" for h in headings),
-                                                    FIELD_VALUE_LIMIT), inline=False)
-    embed.add_field(name="Go further", value=f"`/arguments document:{document.id}` for the "
-                    "key arguments and their evidence."[:FIELD_VALUE_LIMIT], inline=False)
+        embed.add_field(
+            name="Sections",
+            value=clip("\n".join(f"§ {h}" for h in headings), FIELD_VALUE_LIMIT),
+            inline=False,
+        )
+    embed.add_field(
+        name="Go further",
+        value=f"`/arguments document:{document.id}` for the key arguments and their evidence."[
+            :FIELD_VALUE_LIMIT
+        ],
+        inline=False,
+    )
     if document.url:
         embed.url = document.url
     embed.set_footer(text=clip(f"Document id: {document.id}", FOOTER_LIMIT))
@@ -182,9 +206,11 @@ def summary_embed(library: Library, document: Document) -> discord.Embed:
 
 
 def overview_embed(library: Library) -> discord.Embed:
-    embed = discord.Embed(title="The documents", colour=COLOUR,
-                          description="A short summary of each document. Use "
-                          "`/summary document:` for one in full.")
+    embed = discord.Embed(
+        title="The documents",
+        colour=COLOUR,
+        description="A short summary of each document. Use `/summary document:` for one in full.",
+    )
     for document in list(library.documents)[:FIELDS_LIMIT]:
         first = (document.summary or "Uncurated: no summary yet.").split(". ")[0]
         value = clip(first.rstrip(".") + ".", 400) + f"\n`{document.id}`"
@@ -213,8 +239,9 @@ def sources_heading(document: Document | None) -> str:
     return "Sources" + (f" · {document.title}" if document else "")
 
 
-def _field_pages(items: Sequence[T], heading: str, empty: str,
-                 field: Callable[[T], tuple[str, str]]) -> list[discord.Embed]:
+def _field_pages(
+    items: Sequence[T], heading: str, empty: str, field: Callable[[T], tuple[str, str]]
+) -> list[discord.Embed]:
     """Embeds of ITEMS_PER_PAGE fields each, numbered when there is more than one."""
     pages = []
     for start in range(0, max(1, len(items)), ITEMS_PER_PAGE):
@@ -224,8 +251,11 @@ def _field_pages(items: Sequence[T], heading: str, empty: str,
             embed.description = empty
         for item in chunk:
             name, value = field(item)
-            embed.add_field(name=clip(name, FIELD_NAME_LIMIT),
-                            value=clip(value, FIELD_VALUE_LIMIT), inline=False)
+            embed.add_field(
+                name=clip(name, FIELD_NAME_LIMIT),
+                value=clip(value, FIELD_VALUE_LIMIT),
+                inline=False,
+            )
         pages.append(fit(embed))
     return _number(pages)
 
@@ -240,10 +270,12 @@ def argument_field(library: Library, argument: Argument) -> tuple[str, str]:
     return argument.claim, "\n".join(lines)
 
 
-def argument_pages(library: Library, arguments: Sequence[Argument],
-                   heading: str) -> list[discord.Embed]:
-    return _field_pages(arguments, heading, "No arguments match.",
-                        lambda a: argument_field(library, a))
+def argument_pages(
+    library: Library, arguments: Sequence[Argument], heading: str
+) -> list[discord.Embed]:
+    return _field_pages(
+        arguments, heading, "No arguments match.", lambda a: argument_field(library, a)
+    )
 
 
 def quote_lines(library: Library, quote: Quote) -> tuple[str, str]:
@@ -251,8 +283,11 @@ def quote_lines(library: Library, quote: Quote) -> tuple[str, str]:
     if quote.kind.is_words_of_someone:
         name = f"“{quote.text}” — {quote.speaker or 'speaker not named in the text'}"
     else:
-        what = {"title": "the title of a work", "term": "a named concept",
-                "scare": "scare quotes, nobody's words"}[quote.kind.value]
+        what = {
+            "title": "the title of a work",
+            "term": "a named concept",
+            "scare": "scare quotes, nobody's words",
+        }[quote.kind.value]
         name = f"“{quote.text}” ({what})"
     cites = _cites(document, quote.citations)
     where = _where(library, quote.document_id, quote.section)
@@ -271,8 +306,10 @@ def source_field(library: Library, source: Source) -> tuple[str, str]:
     lines += [f"• {clip(c, 300)}" for c in claims[:3]]
     if len(claims) > 3:
         lines.append(f"…and {len(claims) - 3} more claim(s).")
-    return (f"{source.label} ({_source_kind(source)}) · {document.title}",
-            "\n".join(lines) or "No claims recorded.")
+    return (
+        f"{source.label} ({_source_kind(source)}) · {document.title}",
+        "\n".join(lines) or "No claims recorded.",
+    )
 
 
 def _source_kind(source: Source) -> str:
@@ -285,19 +322,25 @@ def _source_kind(source: Source) -> str:
 
 
 def source_pages(library: Library, sources: Sequence[Source], heading: str) -> list[discord.Embed]:
-    return _field_pages(sources, heading, "The documents cite no sources.",
-                        lambda s: source_field(library, s))
+    return _field_pages(
+        sources, heading, "The documents cite no sources.", lambda s: source_field(library, s)
+    )
 
 
 def documents_embed(library: Library) -> discord.Embed:
     docs = list(library.documents)
-    embed = discord.Embed(title="Document set", colour=COLOUR,
-                          description=f"{len(docs)} document(s), loaded "
-                          f"{discord.utils.format_dt(library.documents.loaded_at, 'R')}.")
+    embed = discord.Embed(
+        title="Document set",
+        colour=COLOUR,
+        description=f"{len(docs)} document(s), loaded "
+        f"{discord.utils.format_dt(library.documents.loaded_at, 'R')}.",
+    )
     for document in docs[:FIELDS_LIMIT]:
         status = "curated" if document.curated else "**uncurated**"
-        value = (f"`{document.id}` · {document.size:,} bytes · {len(document.passages)} "
-                 f"passages · {status}")
+        value = (
+            f"`{document.id}` · {document.size:,} bytes · {len(document.passages)} "
+            f"passages · {status}"
+        )
         embed.add_field(name=clip(document.title, FIELD_NAME_LIMIT), value=value, inline=False)
     if len(docs) > FIELDS_LIMIT:
         embed.set_footer(text=f"…and {len(docs) - FIELDS_LIMIT} more; see `geobot documents`.")
@@ -305,17 +348,33 @@ def documents_embed(library: Library) -> discord.Embed:
 
 
 def help_embed() -> discord.Embed:
-    embed = discord.Embed(title="geobot", colour=COLOUR, description=(
-        "I answer questions about the articles this community reads, and I always show where "
-        "an answer comes from: the document, the section and the source it cites."))
-    embed.add_field(name="Ask", value="`/ask question:` in your own words: "
-                    "“why did the alliance fail?”. Right-click a message → Apps → "
-                    "**Ask geobot** to ask with its text.", inline=False)
-    embed.add_field(name="Explore", value="`/summary` · `/arguments` · `/quote` · `/sources` · "
-                    "`/documents`", inline=False)
-    embed.add_field(name="Your data", value="Questions are logged so moderators can answer "
-                    "what the documents don't. `/mydata` shows and deletes what is stored "
-                    "about you.", inline=False)
+    embed = discord.Embed(
+        title="geobot",
+        colour=COLOUR,
+        description=(
+            "I answer questions about the articles this community reads, and I always show where "
+            "an answer comes from: the document, the section and the source it cites."
+        ),
+    )
+    embed.add_field(
+        name="Ask",
+        value="`/ask question:` in your own words: "
+        "“why did the alliance fail?”. Right-click a message → Apps → "
+        "**Ask geobot** to ask with its text.",
+        inline=False,
+    )
+    embed.add_field(
+        name="Explore",
+        value="`/summary` · `/arguments` · `/quote` · `/sources` · `/documents`",
+        inline=False,
+    )
+    embed.add_field(
+        name="Your data",
+        value="Questions are logged so moderators can answer "
+        "what the documents don't. `/mydata` shows and deletes what is stored "
+        "about you.",
+        inline=False,
+    )
     return embed
 
 

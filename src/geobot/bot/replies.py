@@ -18,8 +18,13 @@ from geobot.bot.render import CONTENT_LIMIT, clip
 SHOWN = "geobot_shown"
 
 
-async def reply(interaction: discord.Interaction, content: str | None = None, *,
-                ephemeral: bool = False, **kwargs: Any) -> None:
+async def reply(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    *,
+    ephemeral: bool = False,
+    **kwargs: Any,
+) -> None:
     if content is not None:
         content = clip(content, CONTENT_LIMIT)
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
@@ -36,16 +41,19 @@ async def refuse(interaction: discord.Interaction, content: str) -> None:
     itself and ignores its ephemeral flag: the refusal would be shown to the whole channel.
     So the placeholder goes first; the followup is then a message of its own, and private.
     """
-    if (interaction.response.type is discord.InteractionResponseType.deferred_channel_message
-            and not interaction.extras.get(SHOWN)):
+    if (
+        interaction.response.type is discord.InteractionResponseType.deferred_channel_message
+        and not interaction.extras.get(SHOWN)
+    ):
         # Already gone (deleted by a moderator, token expired): the followup still works.
         with contextlib.suppress(discord.HTTPException):
             await interaction.delete_original_response()
     await reply(interaction, content, ephemeral=True)
 
 
-async def show(interaction: discord.Interaction, *, ephemeral: bool = False,
-               **kwargs: Any) -> discord.InteractionMessage | None:
+async def show(
+    interaction: discord.Interaction, *, ephemeral: bool = False, **kwargs: Any
+) -> discord.InteractionMessage | None:
     """Show the answer in the original response, deferred or fresh; returns the message
     when Discord sends it back (for views that edit it later)."""
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())

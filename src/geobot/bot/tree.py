@@ -31,8 +31,9 @@ class GeobotTree(app_commands.CommandTree):
         interaction.extras[STARTED] = time.perf_counter()
         return True
 
-    async def on_error(self, interaction: discord.Interaction,
-                       error: app_commands.AppCommandError) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
         original = getattr(error, "original", error)
         command = interaction.command.qualified_name if interaction.command else "?"
         reason = None
@@ -47,12 +48,15 @@ class GeobotTree(app_commands.CommandTree):
         elif isinstance(error, app_commands.CheckFailure):
             message = "You don't have permission to use this command here."
         else:
-            message = ("Sorry, something went wrong on my side. The moderators can find "
-                       "the details in the bot's log.")
+            message = (
+                "Sorry, something went wrong on my side. The moderators can find "
+                "the details in the bot's log."
+            )
         outcome = outcome_of(error)
         # One line per failure (successes: GeobotBot.dispatch).
-        log_interaction(interaction, outcome, reason=reason,
-                        error=original if outcome == "error" else None)
+        log_interaction(
+            interaction, outcome, reason=reason, error=original if outcome == "error" else None
+        )
         try:
             await refuse(interaction, message)
         except discord.HTTPException as exc:

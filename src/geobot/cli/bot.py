@@ -68,21 +68,27 @@ def _serve(data: Path | None) -> None:
     try:
         upgrade(settings.database_url)
     except Exception as exc:
-        fail(f"cannot prepare the database {_safe_url(settings.database_url)}: "
-             f"{type(exc).__name__}: {str(exc).splitlines()[0]}", EXIT_UNAVAILABLE)
+        fail(
+            f"cannot prepare the database {_safe_url(settings.database_url)}: "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0]}",
+            EXIT_UNAVAILABLE,
+        )
     store = QuestionStore(settings.database_url)
-    question_log = QuestionLog(settings.database_url,
-                               spool_path=settings.state_dir / "question-spool.jsonl")
+    question_log = QuestionLog(
+        settings.database_url, spool_path=settings.state_dir / "question-spool.jsonl"
+    )
     try:
         run_event_loop(run(settings, library, question_log, store))
     except discord.LoginFailure:
-        fail("Discord rejected the token in DISCORD_TOKEN: reset it in the developer portal "
-             "and set it again.", EXIT_UNAVAILABLE)
+        fail(
+            "Discord rejected the token in DISCORD_TOKEN: reset it in the developer portal "
+            "and set it again.",
+            EXIT_UNAVAILABLE,
+        )
     except MetricsUnavailableError as exc:  # the port is taken or not ours to bind
         fail(str(exc), EXIT_UNAVAILABLE)
     except discord.PrivilegedIntentsRequired:
-        fail("Discord refused an intent this bot does not need; this is a bug.",
-             EXIT_UNAVAILABLE)
+        fail("Discord refused an intent this bot does not need; this is a bug.", EXIT_UNAVAILABLE)
     except (OSError, discord.GatewayNotFound, discord.ConnectionClosed) as exc:
         fail(f"cannot reach Discord: {exc}", EXIT_UNAVAILABLE)
     except KeyboardInterrupt:
@@ -105,16 +111,22 @@ def bot_commands(app: typer.Typer) -> None:
     def run(data: DataOption = None) -> None:
         """Start the Discord bot (needs DISCORD_TOKEN)."""
         if _token(_settings(data)) is None:
-            fail("DISCORD_TOKEN is not set: put the bot token in the environment or .env "
-                 "(see .env.example).", EXIT_UNAVAILABLE)
+            fail(
+                "DISCORD_TOKEN is not set: put the bot token in the environment or .env "
+                "(see .env.example).",
+                EXIT_UNAVAILABLE,
+            )
         _serve(data)
 
     @app.command()
     def start(data: DataOption = None) -> None:
         """The bot when a token is configured; otherwise the local shell."""
         if _token(_settings(data)) is None:
-            typer.echo("No DISCORD_TOKEN configured: opening the local shell instead "
-                       "(see README, 'Running the bot').", err=True)
+            typer.echo(
+                "No DISCORD_TOKEN configured: opening the local shell instead "
+                "(see README, 'Running the bot').",
+                err=True,
+            )
             shell(data)
             return
         _serve(data)
@@ -128,9 +140,10 @@ def bot_commands(app: typer.Typer) -> None:
         loop(lambda: library, interactive=sys.stdin.isatty())
 
     @app.command()
-    def sync(data: DataOption = None,
-             force: Annotated[bool, typer.Option(help="Sync even if unchanged.")] = True,
-             ) -> None:
+    def sync(
+        data: DataOption = None,
+        force: Annotated[bool, typer.Option(help="Sync even if unchanged.")] = True,
+    ) -> None:
         """Register the slash commands with Discord now."""
         # A running bot may hold the metrics port; this short login must not try to.
         settings = _settings(data).model_copy(update={"metrics_port": None})

@@ -34,8 +34,12 @@ EXIT_UNAVAILABLE = 3  # something outside the input: a database, Discord
 
 DataOption = Annotated[
     Path | None,
-    typer.Option("--data", envvar="GEOBOT_DATA", help="Document set folder [default: data]",
-                 show_default=False),
+    typer.Option(
+        "--data",
+        envvar="GEOBOT_DATA",
+        help="Document set folder [default: data]",
+        show_default=False,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
@@ -191,13 +195,19 @@ def documents(data: DataOption = None, as_json: JsonOption = False) -> None:
 
     library = open_library(data)
     if as_json:
-        emit({"digest": library.documents.digest, "semantic": library.semantic,
-              "documents": [document_json(d, library) for d in library.documents]})
+        emit(
+            {
+                "digest": library.documents.digest,
+                "semantic": library.semantic,
+                "documents": [document_json(d, library) for d in library.documents],
+            }
+        )
         return
     for d in library.documents:
         status = "curated" if d.curated else "UNCURATED"
-        typer.echo(f"{d.id}\n   {d.title}\n   {d.size:,} bytes, {len(d.passages)} passages, "
-                   f"{status}")
+        typer.echo(
+            f"{d.id}\n   {d.title}\n   {d.size:,} bytes, {len(d.passages)} passages, {status}"
+        )
     typer.echo(f"semantic index: {'on' if library.semantic else 'off (lexical search only)'}")
 
 
@@ -223,8 +233,7 @@ def index_check(
 @curate_app.command("draft")
 def curate_draft(
     article: Annotated[Path, typer.Argument(help="The article, data/<id>.txt")],
-    output: Annotated[Path | None, typer.Option(help="Where to write [default: beside it]")]
-    = None,
+    output: Annotated[Path | None, typer.Option(help="Where to write [default: beside it]")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing curated file.")] = False,
 ) -> None:
     """Write a draft curated file for a new article, for an admin to correct."""
@@ -245,13 +254,22 @@ def curate_draft(
 
 @app.command("eval")
 def evaluate_command(
-    questions: Annotated[list[Path] | None, typer.Option(
-        help="JSONL with question and expect_any; repeat with --offtopic for several sets.",
-    )] = None,
-    offtopic: Annotated[list[Path] | None, typer.Option(
-        help="JSONL of questions with no answer, one per --questions.")] = None,
-    suite: Annotated[bool, typer.Option(
-        "--suite", help="Every set in tests/data, and the corpus on its own articles.")] = False,
+    questions: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="JSONL with question and expect_any; repeat with --offtopic for several sets.",
+        ),
+    ] = None,
+    offtopic: Annotated[
+        list[Path] | None,
+        typer.Option(help="JSONL of questions with no answer, one per --questions."),
+    ] = None,
+    suite: Annotated[
+        bool,
+        typer.Option(
+            "--suite", help="Every set in tests/data, and the corpus on its own articles."
+        ),
+    ] = False,
     data: DataOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List the misses.")] = False,
 ) -> None:
@@ -274,8 +292,11 @@ def evaluate_command(
             libraries[item.articles] = open_library(item.articles or data)
         library = libraries[item.articles]
         try:
-            report = evaluate(lambda q, lib=library: lib.ask(q, limit=5),
-                              read_jsonl(item.questions), read_jsonl(item.offtopic))
+            report = evaluate(
+                lambda q, lib=library: lib.ask(q, limit=5),
+                read_jsonl(item.questions),
+                read_jsonl(item.offtopic),
+            )
         except (OSError, ValueError, KeyError) as exc:
             fail(f"cannot read the evaluation files: {exc}")
         if len(sets) > 1:
@@ -299,9 +320,11 @@ def _register_optional() -> None:
     import importlib
     import importlib.util
 
-    for module_name, apps in (("geobot.cli.questions", ("questions_app", "db_app")),
-                              ("geobot.cli.bot", ("bot_commands",)),
-                              ("geobot.cli.ops", ("register",))):
+    for module_name, apps in (
+        ("geobot.cli.questions", ("questions_app", "db_app")),
+        ("geobot.cli.bot", ("bot_commands",)),
+        ("geobot.cli.ops", ("register",)),
+    ):
         if importlib.util.find_spec(module_name) is None:
             continue
         module = importlib.import_module(module_name)

@@ -602,9 +602,11 @@ def backup_command(
 
     url = make_url(_database_url(database_url))
     if not url.get_backend_name().startswith("sqlite"):
-        fail(f"{redact(url)} is "
-             f"{url.get_backend_name()}: back it up with its own tools, e.g. "
-             "`pg_dump --format=custom --file=geobot.dump DBNAME` (see README, 'Deployment')")
+        fail(
+            f"{redact(url)} is "
+            f"{url.get_backend_name()}: back it up with its own tools, e.g. "
+            "`pg_dump --format=custom --file=geobot.dump DBNAME` (see README, 'Deployment')"
+        )
     source = Path(url.database or "")
     if not url.database or url.database == ":memory:":
         fail("an in-memory SQLite database has nothing to back up")
@@ -618,8 +620,9 @@ def backup_command(
         # sqlite3 names no file: the one it could not open is the copy (the source was
         # checked above), e.g. a folder that cannot hold files such as /proc.
         fail(f"cannot write the backup to {path}: {exc}")
-    typer.echo(f"backed up {source} to {path}: {pages} pages, {size / 1048576:.1f} MB, "
-               "integrity ok")
+    typer.echo(
+        f"backed up {source} to {path}: {pages} pages, {size / 1048576:.1f} MB, integrity ok"
+    )
 
 
 def _sqlite_backup(source: Path, target: Path) -> tuple[int, int]:

@@ -65,8 +65,11 @@ def argument_json(library: Library, argument: Argument) -> dict[str, Any]:
         "claim": argument.claim,
         "topics": list(argument.topics),
         "evidence": [
-            {"text": e.text, "section": e.section,
-             "citations": document.citation_labels(e.citations)}
+            {
+                "text": e.text,
+                "section": e.section,
+                "citations": document.citation_labels(e.citations),
+            }
             for e in argument.evidence
         ],
     }
@@ -188,12 +191,15 @@ def summary_text(document: Document) -> str:
     if meta:
         lines.append(" · ".join(meta))
     lines.append("")
-    lines.append(textwrap.fill(document.summary or "(no curated summary: this document is "
-                               "uncurated)", WIDTH))
+    lines.append(
+        textwrap.fill(document.summary or "(no curated summary: this document is uncurated)", WIDTH)
+    )
     lines.append("")
     headings = [s.heading for s in document.sections if s.heading]
-    lines.append(f"{len(headings)} sections, {len(document.arguments)} arguments, "
-                 f"{len(document.quotes)} quotes, {len(document.sources)} sources.")
+    lines.append(
+        f"{len(headings)} sections, {len(document.arguments)} arguments, "
+        f"{len(document.quotes)} quotes, {len(document.sources)} sources."
+    )
     for heading in headings:
         lines.append(f"  § {heading}")
     lines.append(f"See the arguments: geobot arguments {document.id}")
@@ -204,10 +210,12 @@ def load_report_text(result: LoadResult, folder: str) -> str:
     lines = []
     if result.ok and result.documents is not None:
         stats = Library(result.documents).stats()
-        lines.append(f"{folder}: OK, {stats['documents']} documents "
-                     f"({stats['curated']} curated), {stats['passages']} passages, "
-                     f"{stats['quotes']} quotes, {stats['arguments']} arguments, "
-                     f"{stats['sources']} sources")
+        lines.append(
+            f"{folder}: OK, {stats['documents']} documents "
+            f"({stats['curated']} curated), {stats['passages']} passages, "
+            f"{stats['quotes']} quotes, {stats['arguments']} arguments, "
+            f"{stats['sources']} sources"
+        )
         lines.append(f"digest {result.documents.digest[:16]}")
     else:
         lines.append(f"{folder}: {len(result.errors)} error(s); the set cannot be loaded")

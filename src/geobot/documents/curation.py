@@ -60,8 +60,17 @@ class CuratedSource(_Strict):
     id: Id
     label: NonEmpty
     kind: Literal[
-        "footnote", "book", "investigation", "journalist", "person", "publication",
-        "organisation", "organization", "report", "document", "post",
+        "footnote",
+        "book",
+        "investigation",
+        "journalist",
+        "person",
+        "publication",
+        "organisation",
+        "organization",
+        "report",
+        "document",
+        "post",
     ]
     note: Annotated[int, Field(ge=1, le=99)] | None = None
     description: NonEmpty | None = None
@@ -106,8 +115,9 @@ class Locator:
             self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.raw)]
         return bisect.bisect_right(self._line_starts, offset)
 
-    def line_of(self, table: str | None, index: int | None = None,
-                value: str | None = None) -> int | None:
+    def line_of(
+        self, table: str | None, index: int | None = None, value: str | None = None
+    ) -> int | None:
         start = 0
         if table is not None:
             if index is not None:
@@ -115,8 +125,9 @@ class Locator:
                 if index < len(headers):
                     start = headers[index]
             else:
-                match = re.search(rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", self.raw,
-                                  re.MULTILINE)
+                match = re.search(
+                    rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]", self.raw, re.MULTILINE
+                )
                 if match:
                     start = match.start()
         if value:
@@ -130,13 +141,20 @@ class Locator:
             return None
         return self._line_at(start)
 
-    def issue(self, message: str, table: str | None = None, index: int | None = None,
-              value: str | None = None, severity: str = "error") -> LoadIssue:
+    def issue(
+        self,
+        message: str,
+        table: str | None = None,
+        index: int | None = None,
+        value: str | None = None,
+        severity: str = "error",
+    ) -> LoadIssue:
         return LoadIssue(self.path, message, self.line_of(table, index, value), severity)
 
 
-def _pydantic_issues(error: ValidationError, locator: Locator,
-                     prefix: tuple[object, ...] = ()) -> list[LoadIssue]:
+def _pydantic_issues(
+    error: ValidationError, locator: Locator, prefix: tuple[object, ...] = ()
+) -> list[LoadIssue]:
     issues = []
     for item in error.errors():
         loc = prefix + tuple(item["loc"])
@@ -198,18 +216,23 @@ def read_curated(
         document = check(DocumentMeta, parsed["document"], ("document",))
     glossary = check(_Glossary, {"entries": parsed.get("glossary", {})}, ("glossary",))
     entries: dict[str, list[Any]] = {}
-    for table, model in (("arguments", CuratedArgument), ("quotes", CuratedQuote),
-                         ("sources", CuratedSource)):
+    for table, model in (
+        ("arguments", CuratedArgument),
+        ("quotes", CuratedQuote),
+        ("sources", CuratedSource),
+    ):
         raw_items = parsed.get(table, [])
         if not isinstance(raw_items, list):
             issues.append(locator.issue(f"{table} must be a list of [[{table}]] tables", table))
             raw_items = []
-        entries[table] = [item for index, value in enumerate(raw_items)
-                          if (item := check(model, value, (table, index))) is not None]
+        entries[table] = [
+            item
+            for index, value in enumerate(raw_items)
+            if (item := check(model, value, (table, index))) is not None
+        ]
     if document is None or glossary is None:
         return None, locator, issues
-    curated = CuratedFile.model_construct(
-        document=document, glossary=glossary.entries, **entries)
+    curated = CuratedFile.model_construct(document=document, glossary=glossary.entries, **entries)
     for table, items in (("arguments", curated.arguments), ("sources", curated.sources)):
         seen: set[str] = set()
         for index, item in enumerate(items):
@@ -221,8 +244,9 @@ def read_curated(
             issues.append(
                 locator.issue(
                     f"quote {quote.text!r} is a {quote.kind}, which has no speaker;"
-                    " only kind = \"quote\" is someone's words",
-                    "quotes", index,
+                    ' only kind = "quote" is someone\'s words',
+                    "quotes",
+                    index,
                 )
             )
     # Problems within entries do not stop the checks against the text: the caller reports

@@ -377,8 +377,11 @@ def _build_document(
     else:
         # Notes the curated layer does not describe are still the article's own sources.
         noted = {s.note for s in sources if s.note is not None}
-        sources += [s for s in _note_sources(document_id, parsed)
-                    if s.note is not None and s.note not in noted and s.origin == "notes"]
+        sources += [
+            s
+            for s in _note_sources(document_id, parsed)
+            if s.note is not None and s.note not in noted and s.origin == "notes"
+        ]
 
     quotes: list[Quote] = []
     unconfirmed: set[str] = set()
@@ -456,8 +459,9 @@ def _note_sources(document_id: str, parsed: ParsedArticle) -> list[Source]:
     # An unnumbered reference list (author-date style) cites no sentence, but is what the
     # article rests on all the same.
     references = [
-        Source(f"reference-{i}", document_id, f"reference {i}", "reference", None, text,
-               origin="notes")
+        Source(
+            f"reference-{i}", document_id, f"reference {i}", "reference", None, text, origin="notes"
+        )
         for i, text in enumerate(parsed.references, start=1)
     ]
     return [

@@ -133,9 +133,7 @@ class Document:
                 return source
         return None
 
-    def citation_labels(
-        self, notes: tuple[int, ...], max_chars: int | None = None
-    ) -> list[str]:
+    def citation_labels(self, notes: tuple[int, ...], max_chars: int | None = None) -> list[str]:
         """Readable names for footnote numbers: the curated source's name where there is
         one, else the note as the article's notes list gives it ("note 4: U.S. Department
         of State, ..."), else "note 4". `max_chars` shortens a long note at a word."""

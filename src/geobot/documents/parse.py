@@ -45,9 +45,32 @@ _NAME = re.compile(
     r"\b((?:[A-Z][a-z]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z]+|[A-Z]\.|de|van|von|al-[A-Z][a-z]+)\b){1,3})"
 )
 _NOT_NAMES = {
-    "The", "This", "That", "These", "Those", "President", "Senator", "Secretary", "However",
-    "Despite", "While", "When", "According", "In", "On", "For", "By", "As", "Perhaps",
-    "Similarly", "Unlike", "Rather", "Another", "Recent", "Much", "Both",
+    "The",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "President",
+    "Senator",
+    "Secretary",
+    "However",
+    "Despite",
+    "While",
+    "When",
+    "According",
+    "In",
+    "On",
+    "For",
+    "By",
+    "As",
+    "Perhaps",
+    "Similarly",
+    "Unlike",
+    "Rather",
+    "Another",
+    "Recent",
+    "Much",
+    "Both",
 }
 _PLACES_AND_BODIES = re.compile(
     r"\b(Union|States|Nations|Station|Hotel|Tower|Times|Kingdom|House|Council|Department|"
@@ -167,9 +190,7 @@ def parse_article(document_id: str, raw: str) -> ParsedArticle:
             spans.extend(split_long(clean_body, start, end, MAX_PASSAGE_CHARS))
         for start, end in spans:
             # A marker belongs to the sentence it ends: it stands just before the full stop.
-            cited = tuple(
-                sorted({m.note for m in markers if start < m.offset <= end + 1})
-            )
+            cited = tuple(sorted({m.note for m in markers if start < m.offset <= end + 1}))
             ordinal = len(passages)
             sentence = clean_body[start:end]
             passages.append(

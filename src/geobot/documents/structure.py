@@ -65,18 +65,46 @@ BULLET = re.compile(r"^\s*(?:[-*•–▪◦●·]|\d{1,2}[.)])\s+")
 # Back matter, by the headings reports and papers give it. Notes lists are read; author
 # information becomes the byline when the front has none; the others are dropped.
 _NOTES_HEADINGS = {
-    "notes", "footnotes", "endnotes", "references", "sources", "bibliography",
-    "works cited", "citations", "notes and references", "sources and notes",
-    "further reading", "suggested reading", "selected bibliography",
+    "notes",
+    "footnotes",
+    "endnotes",
+    "references",
+    "sources",
+    "bibliography",
+    "works cited",
+    "citations",
+    "notes and references",
+    "sources and notes",
+    "further reading",
+    "suggested reading",
+    "selected bibliography",
 }
 _AUTHOR_HEADINGS = {
-    "author information", "about the author", "about the authors", "about the contributors",
-    "author", "authors", "contributors", "author biography", "author bio",
+    "author information",
+    "about the author",
+    "about the authors",
+    "about the contributors",
+    "author",
+    "authors",
+    "contributors",
+    "author biography",
+    "author bio",
 }
 _OTHER_BACK_HEADINGS = {
-    "disclaimer", "acknowledgments", "acknowledgements", "disclosure", "disclosures",
-    "copyright", "copyright notice", "legal notice", "see also", "external links",
-    "related", "related articles", "related reading", "more on this topic",
+    "disclaimer",
+    "acknowledgments",
+    "acknowledgements",
+    "disclosure",
+    "disclosures",
+    "copyright",
+    "copyright notice",
+    "legal notice",
+    "see also",
+    "external links",
+    "related",
+    "related articles",
+    "related reading",
+    "more on this topic",
 }
 _CLAUSE_AFTER_COMMA = re.compile(r",\s+[a-z]")
 _SENTENCE_INSIDE = re.compile(r"[a-z]{2}[.!?][\"”’)]*\d*\s+[A-Z]")
@@ -90,8 +118,29 @@ _GOES_ON = set("abcdefghijklmnopqrstuvwxyz([0123456789")
 _SENTENCE_STOPS = (".", "!", "?", ":", ";", "…")
 # A line ending on an article, a preposition or a conjunction runs on: no heading ends so.
 _RUNS_ON = {
-    "a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "nor", "but", "with",
-    "by", "from", "at", "as", "that", "which", "who", "whose", "into", "than",
+    "a",
+    "an",
+    "the",
+    "of",
+    "to",
+    "in",
+    "on",
+    "for",
+    "and",
+    "or",
+    "nor",
+    "but",
+    "with",
+    "by",
+    "from",
+    "at",
+    "as",
+    "that",
+    "which",
+    "who",
+    "whose",
+    "into",
+    "than",
 }
 # A question that opens with a conjunction carries the argument on ("But is it true?"), and
 # "Q:" asks in an interview: neither heads a section.
@@ -141,9 +190,7 @@ _ROLE = re.compile(
     re.IGNORECASE,
 )
 # A dateline of its own: the place in capitals, as wire stories print it ("WASHINGTON —").
-_DATELINE_LINE = re.compile(
-    r"^[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][\w.'’ -]*\s*[—–-]*|\s*[—–-]+)$"
-)
+_DATELINE_LINE = re.compile(r"^[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][\w.'’ -]*\s*[—–-]*|\s*[—–-]+)$")
 # A dateline opening the first paragraph: "KYIV, Ukraine (Reuters) — ".
 _DATELINE_LEAD = re.compile(
     rf"^([A-Z][A-Z.'’-]{{2,}}(?:\s[A-Z][A-Z.'’-]+)*(?:,\s[A-Z][\w.]*(?:\s[A-Z][\w.]*)*)?"
@@ -153,9 +200,32 @@ _DATELINE_LEAD = re.compile(
 # below it (a colon lost in conversion: "Issues of potential disagreement include"), not a
 # heading.
 _LEAD_IN_ENDS = {
-    "include", "includes", "including", "are", "is", "were", "was", "be", "following",
-    "as", "such", "these", "the", "a", "an", "of", "to", "for", "and", "or", "with", "by",
-    "from", "that", "which", "whether",
+    "include",
+    "includes",
+    "including",
+    "are",
+    "is",
+    "were",
+    "was",
+    "be",
+    "following",
+    "as",
+    "such",
+    "these",
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "for",
+    "and",
+    "or",
+    "with",
+    "by",
+    "from",
+    "that",
+    "which",
+    "whether",
 }
 
 
@@ -295,8 +365,7 @@ def _unwrap(lines: list[Line]) -> list[Line]:
     mixed = {
         b.block
         for a, b in pairwise(lines)
-        if a.block == b.block and not _forced(a.text, b.text, page)
-        and not BULLET.match(b.text)
+        if a.block == b.block and not _forced(a.text, b.text, page) and not BULLET.match(b.text)
     }
     joined: list[Line] = []
     pieces: list[str] = []
@@ -337,9 +406,7 @@ def _page_width(lines: list[Line]) -> int:
     """How wide the page of a hard-wrapped copy is (0 when the copy is not hard-wrapped):
     most of its lines are broken inside a paragraph, and nine in ten of those are no longer
     than this. A few short lines together (a title over a byline) make no page."""
-    broken = sorted(
-        len(a.text) for a, b in pairwise(lines) if a.block == b.block
-    )
+    broken = sorted(len(a.text) for a, b in pairwise(lines) if a.block == b.block)
     if len(broken) < MIN_WRAPPED_LINES or 2 * len(broken) < len(lines):
         return 0
     width = broken[(len(broken) * 9) // 10]
@@ -364,9 +431,7 @@ def _forced(before: str, line: str, width: int) -> bool:
     return len(before) + 1 + len(line.split(None, 1)[0]) > width
 
 
-def _wraps(
-    before: str, line: str, width: int, in_item: bool = False, mixed: bool = True
-) -> bool:
+def _wraps(before: str, line: str, width: int, in_item: bool = False, mixed: bool = True) -> bool:
     """`line` carries on the paragraph of the line before it: that line stops mid-sentence
     and this one goes on in lower case (or that one ends on "the", "of", an open bracket);
     or, in a block of lines no longer than a page is wide, that line was broken because
@@ -566,15 +631,13 @@ def _heading_indexes(body: list[Line]) -> set[int]:
 
 
 def _numbered_heading(body: list[Line], i: int) -> bool:
-    """"2. Background" is a numbered section heading when it stands alone: short, shaped like
+    """ "2. Background" is a numbered section heading when it stands alone: short, shaped like
     a heading, and neither line around it is an item of a list."""
     match = _NUMBERED.match(body[i].text)
     if match is None or i + 1 >= len(body):
         return False
     rest = body[i].text[match.end() :]
-    alone = all(
-        not BULLET.match(body[j].text) for j in (i - 1, i + 1) if 0 <= j < len(body)
-    )
+    alone = all(not BULLET.match(body[j].text) for j in (i - 1, i + 1) if 0 <= j < len(body))
     return alone and len(rest.split()) <= MAX_NUMBERED_HEADING_WORDS and is_heading(rest)
 
 

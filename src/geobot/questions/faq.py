@@ -88,8 +88,11 @@ class _GuildIndex:
         for key, entry in zip(self.keys, self.entries, strict=True):
             self.by_text.setdefault(key, entry)
         # One entry at a time, as questions are: the same text gets the same vector.
-        self.vectors = (np.array([encoder.encode(e.question) for e in self.entries])
-                        if encoder is not None and self.entries else None)
+        self.vectors = (
+            np.array([encoder.encode(e.question) for e in self.entries])
+            if encoder is not None and self.entries
+            else None
+        )
 
 
 class FaqMatcher:
@@ -129,8 +132,7 @@ class FaqMatcher:
         grouped: dict[int | None, list[FaqEntry]] = {}
         for entry in self._load_all():
             grouped.setdefault(entry.guild_id, []).append(entry)
-        indexes = {guild: _GuildIndex(entries, self._encoder)
-                   for guild, entries in grouped.items()}
+        indexes = {guild: _GuildIndex(entries, self._encoder) for guild, entries in grouped.items()}
         with self._lock:
             self._guilds = indexes
 
@@ -157,8 +159,9 @@ class FaqMatcher:
             similarities = index.vectors @ self._encoder.encode(question)
             position = int(np.argmax(similarities))
             if similarities[position] >= SEMANTIC_THRESHOLD:
-                return FaqMatch(index.entries[position], round(100 * float(
-                    similarities[position]), 1))
+                return FaqMatch(
+                    index.entries[position], round(100 * float(similarities[position]), 1)
+                )
         shortlist = process.extract(
             key, index.keys, scorer=fuzz.token_set_ratio, score_cutoff=threshold, limit=10
         )

@@ -26,20 +26,26 @@ class AnswerType(StrEnum):
 _QUESTION_TYPES: tuple[tuple[re.Pattern[str], AnswerType], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kind)
     for pattern, kind in (
-        (r"^\s*(who|whom|whose)\b|\bwhich (person|people|leaders?|officials?|politicians?)\b",
-         AnswerType.PERSON),
-        (r"^\s*when\b|\b(what|which) (year|month|date|decade)\b|\bhow long ago\b",
-         AnswerType.TIME),
+        (
+            r"^\s*(who|whom|whose)\b|\bwhich (person|people|leaders?|officials?|politicians?)\b",
+            AnswerType.PERSON,
+        ),
+        (r"^\s*when\b|\b(what|which) (year|month|date|decade)\b|\bhow long ago\b", AnswerType.TIME),
         # "How big has BRICS got" asks for a size, which the article gives as a number.
-        (r"\bhow (many|much|big|large|small|far|often)\b"
-         r"|\bwhat (number|amount|percentage|share|size)\b", AnswerType.QUANTITY),
-        (r"^\s*where\b|\bwhich (countries|country|regions?|places?|nations?)\b",
-         AnswerType.PLACE),
+        (
+            r"\bhow (many|much|big|large|small|far|often)\b"
+            r"|\bwhat (number|amount|percentage|share|size)\b",
+            AnswerType.QUANTITY,
+        ),
+        (r"^\s*where\b|\bwhich (countries|country|regions?|places?|nations?)\b", AnswerType.PLACE),
         (r"^\s*why\b|\bwhat (caused|causes|led to)\b|\bfor what reason\b", AnswerType.REASON),
         # A hypothetical ("what would happen if…", "…if the US withdraws") wants the
         # article's own hypotheticals, which it writes with would/could/might.
-        (r"\b(would|if|unless|without)\b|\bwhat (happens|will happen)\b"
-         r"|\b(consequences?|effects?|impacts?|implications?)\b", AnswerType.CONSEQUENCE),
+        (
+            r"\b(would|if|unless|without)\b|\bwhat (happens|will happen)\b"
+            r"|\b(consequences?|effects?|impacts?|implications?)\b",
+            AnswerType.CONSEQUENCE,
+        ),
         (r"^\s*how\b", AnswerType.MANNER),
     )
 )

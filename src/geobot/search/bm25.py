@@ -31,8 +31,9 @@ class TermStats:
 
 
 class BM25Index:
-    def __init__(self, rows: Iterable[tuple[Mapping[str, float], float]], k1: float = K1,
-                 b: float = B) -> None:
+    def __init__(
+        self, rows: Iterable[tuple[Mapping[str, float], float]], k1: float = K1, b: float = B
+    ) -> None:
         """`rows` gives, per passage, its field-weighted term frequencies and its length.
 
         Document frequency counts only terms with a weight of 1 or more (the passage's own
@@ -88,8 +89,9 @@ class BM25Index:
             return None
         return TermStats(term_id, int(self.df[term_id]), float(self.idf[term_id]))
 
-    def top(self, query: Mapping[int, float], k: int,
-            within: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def top(
+        self, query: Mapping[int, float], k: int, within: tuple[int, int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The k best passages for weighted term ids: (passage indices, scores), best first.
         `within` keeps only passages start <= i < end (one document's), before the cut."""
         if not query or self.size == 0:
@@ -101,8 +103,9 @@ class BM25Index:
             # scattering its postings is most of the cost (hundreds of thousands of adds).
             # It still counts in the re-ranking, which reads each candidate's own terms.
             limit = self.size // PRUNE_SHARE
-            rare = [(t, w) for t, w in items
-                    if self.post_indptr[t + 1] - self.post_indptr[t] <= limit]
+            rare = [
+                (t, w) for t, w in items if self.post_indptr[t + 1] - self.post_indptr[t] <= limit
+            ]
             if rare:
                 items = rare
         scores = np.zeros(self.size, dtype=np.float32)
@@ -115,8 +118,11 @@ class BM25Index:
             touched.append(docs)
         total = sum(len(t) for t in touched)
         # Sorting the touched ids costs more than scanning every score once they pass ~6%.
-        candidates = (np.unique(np.concatenate(touched)) if total < self.size // 16
-                      else np.flatnonzero(scores))
+        candidates = (
+            np.unique(np.concatenate(touched))
+            if total < self.size // 16
+            else np.flatnonzero(scores)
+        )
         if within is not None:
             candidates = candidates[(candidates >= within[0]) & (candidates < within[1])]
         if len(candidates) > k:
@@ -129,8 +135,9 @@ class BM25Index:
 
     def passage_terms(self, passage: int) -> dict[int, float]:
         start, end = self.doc_indptr[passage], self.doc_indptr[passage + 1]
-        return dict(zip(self.doc_terms[start:end].tolist(), self.doc_tfs[start:end].tolist(),
-                        strict=True))
+        return dict(
+            zip(self.doc_terms[start:end].tolist(), self.doc_tfs[start:end].tolist(), strict=True)
+        )
 
     @property
     def _idf_floats(self) -> list[float]:
@@ -141,9 +148,13 @@ class BM25Index:
             floats = self.__dict__["_idf_list"] = self.idf.tolist()
         return floats
 
-    def span_score(self, spans: list[dict[int, float]], length: float,
-                   groups: list[QueryGroup], context: Mapping[int, float] | None = None,
-                   ) -> tuple[float, float, frozenset[int]]:
+    def span_score(
+        self,
+        spans: list[dict[int, float]],
+        length: float,
+        groups: list[QueryGroup],
+        context: Mapping[int, float] | None = None,
+    ) -> tuple[float, float, frozenset[int]]:
         """BM25 of several passages read as one: (score, idf mass of the question covered,
         indices of the groups matched). A term seen only in a weak field covers only part.
 

@@ -47,7 +47,8 @@ class Encoder:
         options.intra_op_num_threads = threads or min(MAX_THREADS, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(
-            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
 
     def __reduce__(self) -> tuple[object, tuple[str]]:
@@ -76,7 +77,7 @@ class Encoder:
         # the order depends on the group alone, so the vectors still do too.
         order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
         for start in range(0, len(order), CHUNK):
-            rows = order[start:start + CHUNK]
+            rows = order[start : start + CHUNK]
             out[rows] = self._run([texts[i] for i in rows])
         return out
 
@@ -89,8 +90,8 @@ class Encoder:
             ids[row, : len(encoding.ids)] = encoding.ids
             mask[row, : len(encoding.ids)] = 1
         tokens = self._session.run(
-            None, {"input_ids": ids, "attention_mask": mask,
-                   "token_type_ids": np.zeros_like(ids)})[0]
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

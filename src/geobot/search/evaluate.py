@@ -32,15 +32,24 @@ def read_jsonl(path: Path) -> list[dict[str, object]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def evaluate(ask: Callable[[str], Answer], questions: list[dict[str, object]],
-             offtopic: list[dict[str, object]]) -> EvalReport:
+def evaluate(
+    ask: Callable[[str], Answer],
+    questions: list[dict[str, object]],
+    offtopic: list[dict[str, object]],
+) -> EvalReport:
     report = EvalReport(questions=len(questions), offtopic=len(offtopic))
     r1 = r3 = rr = answered = 0.0
     for item in questions:
         answer = ask(str(item["question"]))
         expected = [fold(str(e)) for e in item["expect_any"]]  # type: ignore[union-attr]
-        rank = next((i for i, hit in enumerate(answer.hits, 1)
-                     if any(e in fold(hit.text) for e in expected)), None)
+        rank = next(
+            (
+                i
+                for i, hit in enumerate(answer.hits, 1)
+                if any(e in fold(hit.text) for e in expected)
+            ),
+            None,
+        )
         answered += answer.answered
         if rank == 1:
             r1 += 1
@@ -49,20 +58,31 @@ def evaluate(ask: Callable[[str], Answer], questions: list[dict[str, object]],
         if rank is not None:
             rr += 1 / rank
         if rank != 1 or not answer.answered:
-            report.misses.append({
-                "id": item.get("id"), "question": item["question"], "rank": rank,
-                "answered": answer.answered, "coverage": answer.coverage,
-                "top": answer.hits[0].text[:160] if answer.hits else None,
-            })
+            report.misses.append(
+                {
+                    "id": item.get("id"),
+                    "question": item["question"],
+                    "rank": rank,
+                    "answered": answer.answered,
+                    "coverage": answer.coverage,
+                    "top": answer.hits[0].text[:160] if answer.hits else None,
+                }
+            )
     flagged = 0
     for item in offtopic:
         answer = ask(str(item["question"]))
         if not answer.answered:
             flagged += 1
         else:
-            report.misses.append({"id": item.get("id"), "question": item["question"],
-                                  "offtopic_answered": True, "coverage": answer.coverage,
-                                  "top": answer.hits[0].text[:160] if answer.hits else None})
+            report.misses.append(
+                {
+                    "id": item.get("id"),
+                    "question": item["question"],
+                    "offtopic_answered": True,
+                    "coverage": answer.coverage,
+                    "top": answer.hits[0].text[:160] if answer.hits else None,
+                }
+            )
     n = max(1, len(questions))
     report.recall_at_1, report.recall_at_3, report.mrr = r1 / n, r3 / n, rr / n
     report.answered_share = answered / n
@@ -94,8 +114,11 @@ def suite(tests_data: Path) -> list[EvalSet]:
             sets.append(EvalSet(name, questions, offtopic))
     corpus = tests_data / "corpus"
     if (corpus / "questions.jsonl").exists():
-        sets.append(EvalSet("corpus", corpus / "questions.jsonl", corpus / "offtopic.jsonl",
-                            corpus / "articles"))
+        sets.append(
+            EvalSet(
+                "corpus", corpus / "questions.jsonl", corpus / "offtopic.jsonl", corpus / "articles"
+            )
+        )
     return sets
 
 

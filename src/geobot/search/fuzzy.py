@@ -93,8 +93,10 @@ class FuzzyIndex(Generic[T]):
     def search(self, query: str, limit: int = 25, cutoff: float = 60.0) -> list[Match[T]]:
         folded = fold(query)
         if not folded:
-            return [Match(v, k, PREFIX, 100.0) for k, v in zip(self._keys[:limit],
-                                                                self._values[:limit], strict=True)]
+            return [
+                Match(v, k, PREFIX, 100.0)
+                for k, v in zip(self._keys[:limit], self._values[:limit], strict=True)
+            ]
         seen: set[int] = set()
         matches: list[Match[T]] = []
 
@@ -113,8 +115,11 @@ class FuzzyIndex(Generic[T]):
         candidates = [i for i in self._fuzzy_candidates(folded) if i not in seen]
         if candidates:
             scored = process.extract(
-                folded, [self._folded[i] for i in candidates], scorer=fuzz.WRatio,
-                score_cutoff=cutoff, limit=limit - len(matches),
+                folded,
+                [self._folded[i] for i in candidates],
+                scorer=fuzz.WRatio,
+                score_cutoff=cutoff,
+                limit=limit - len(matches),
             )
             for _, score, position in scored:
                 i = candidates[position]

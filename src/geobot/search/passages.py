@@ -154,8 +154,12 @@ def _name_terms(candidates: set[str]) -> frozenset[str]:
     # A common English word is a name only in its capitals ("Rule the World", "White
     # House"): typed in lower case it is that word. Done at the first question, not while
     # building, so that a reload never waits for the English word list.
-    return frozenset(t for word in candidates
-                     if word.isupper() or not is_common(word.lower()) for t in terms(word))
+    return frozenset(
+        t
+        for word in candidates
+        if word.isupper() or not is_common(word.lower())
+        for t in terms(word)
+    )
 
 
 def _add(tfs: dict[str, float], text: str | None, weight: float) -> None:
@@ -187,8 +191,11 @@ class _Query:
 
 class PassageSearch:
     def __init__(
-        self, documents: DocumentSet, tick: Callable[[], None] | None = None,
-        vectors: VectorCache | None = None, config: RankingConfig = DEFAULT,
+        self,
+        documents: DocumentSet,
+        tick: Callable[[], None] | None = None,
+        vectors: VectorCache | None = None,
+        config: RankingConfig = DEFAULT,
     ) -> None:
         """`tick`, if given, is called after each document is indexed: a build in a thread
         beside the event loop uses it to take turns with searches (geobot.gil). `vectors`,
@@ -226,13 +233,18 @@ class PassageSearch:
         if vectors is not None and len(self.passages) <= config.semantic_max_passages:
             self.encoder = vectors.encoder
             self.matrix, self.windows = self._embed(
-                documents, vectors, tick, len(self.passages) <= config.window_max_passages)
+                documents, vectors, tick, len(self.passages) <= config.window_max_passages
+            )
             self.vector_stats = vectors.stats
             self._capitalised_terms  # noqa: B018 (computed here, off the event loop)
 
-    def _embed(self, documents: DocumentSet, vectors: VectorCache,
-               tick: Callable[[], None] | None, with_windows: bool,
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def _embed(
+        self,
+        documents: DocumentSet,
+        vectors: VectorCache,
+        tick: Callable[[], None] | None,
+        with_windows: bool,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Vectors of every sentence and of every two adjacent sentences of a paragraph: a
         question is often answered by a pair together, and a pair's own vector is nearer
         it than either sentence's. Without `with_windows`, a pair's vector is the mean of
@@ -244,13 +256,16 @@ class PassageSearch:
                 tick()
             start = self._offsets[document.id]
             passages = document.passages
-            pairs = [i for i in range(len(passages) - 1)
-                     if passages[i].paragraph == passages[i + 1].paragraph]
+            pairs = [
+                i
+                for i in range(len(passages) - 1)
+                if passages[i].paragraph == passages[i + 1].paragraph
+            ]
             texts = [p.text for p in passages]
             if with_windows:
                 texts += [f"{passages[i].text} {passages[i + 1].text}" for i in pairs]
             found = vectors.vectors(texts)
-            sentences[start:start + len(passages)] = found[: len(passages)]
+            sentences[start : start + len(passages)] = found[: len(passages)]
             for row, i in enumerate(pairs, len(passages)):
                 if with_windows:
                     windows[start + i] = found[row]
@@ -265,8 +280,11 @@ class PassageSearch:
         return self.matrix is not None
 
     @staticmethod
-    def _rows(document: Document, counts: Counter[str], config: RankingConfig,
-              ) -> Iterator[tuple[dict[str, float], float]]:
+    def _rows(
+        document: Document,
+        counts: Counter[str],
+        config: RankingConfig,
+    ) -> Iterator[tuple[dict[str, float], float]]:
         claims: dict[str, list[str]] = {}
         for argument in document.arguments:
             for evidence in argument.evidence:
@@ -324,15 +342,18 @@ class PassageSearch:
             if other != term and len(other) - len(term) <= config.max_family_suffix:
                 related.append(other)
             position += 1
-        for cut in range(max(config.min_family_prefix, len(term) - config.max_family_suffix),
-                         len(term)):
+        for cut in range(
+            max(config.min_family_prefix, len(term) - config.max_family_suffix), len(term)
+        ):
             prefix = term[:cut]
             if prefix in self.index.vocabulary:
                 related.append(prefix)
         return related[:8]
 
-    def _groups(self, query_terms: list[QueryTerm],
-                ) -> tuple[list[QueryGroup], float, Verdict, list[bool]]:
+    def _groups(
+        self,
+        query_terms: list[QueryTerm],
+    ) -> tuple[list[QueryGroup], float, Verdict, list[bool]]:
         """The question's words as groups of index terms, the question's idf mass, the
         verdict's counts so far, and which groups are names the reader capitalised."""
         config = self.config
@@ -353,8 +374,7 @@ class PassageSearch:
                 for form in (other, *self._related(other)):
                     other_stats = self.index.stats(form)
                     if other_stats is not None:
-                        members.setdefault(other_stats.term_id,
-                                           qt.weight * config.thesaurus_weight)
+                        members.setdefault(other_stats.term_id, qt.weight * config.thesaurus_weight)
             if qt.origin == "synonym":
                 mass = 0.0
             elif stats is not None:
@@ -380,8 +400,9 @@ class PassageSearch:
 
     def _query(self, question: str, document: str | None) -> _Query:
         question = clean_question(question)
-        query_terms, corrections = analyse(question, self.index.vocabulary, self.vocabulary,
-                                           self.glossary)
+        query_terms, corrections = analyse(
+            question, self.index.vocabulary, self.vocabulary, self.glossary
+        )
         groups, total_mass, verdict, specific = self._groups(query_terms)
         weights: dict[int, float] = {}
         for group in groups:
@@ -395,8 +416,18 @@ class PassageSearch:
         vector = None
         if self.encoder is not None and total_mass >= self.config.min_mass:
             vector = self.encoder.encode(question)
-        return _Query(question, query_terms, corrections, groups, total_mass, verdict,
-                      specific, weights, vector, within)
+        return _Query(
+            question,
+            query_terms,
+            corrections,
+            groups,
+            total_mass,
+            verdict,
+            specific,
+            weights,
+            vector,
+            within,
+        )
 
     # -- stage 1: retrieve -------------------------------------------------------------
 
@@ -405,8 +436,7 @@ class PassageSearch:
         filter; and every passage's similarity to the question, when semantic is on."""
         candidates: dict[int, None] = {}
         if query.weights:
-            ids, _ = self.index.top(query.weights, self.config.lexical_candidates,
-                                    query.within)
+            ids, _ = self.index.top(query.weights, self.config.lexical_candidates, query.within)
             candidates.update(dict.fromkeys(ids.tolist()))
         similarities = None
         if query.vector is not None and self.matrix is not None and self.windows is not None:
@@ -425,8 +455,11 @@ class PassageSearch:
 
     # -- stage 2: candidate spans, with their lexical score ----------------------------
 
-    def _spans(self, query: _Query, candidates: list[int],
-               ) -> dict[tuple[int, ...], tuple[float, float]]:
+    def _spans(
+        self,
+        query: _Query,
+        candidates: list[int],
+    ) -> dict[tuple[int, ...], tuple[float, float]]:
         """{span: (lexical rank, covered idf mass)} for every candidate sentence and the
         spans it forms with a neighbour that adds to it."""
         return SpanBuilder(self, query).build(candidates)
@@ -444,9 +477,12 @@ class PassageSearch:
 
     def _perspective_terms(self, query: _Query) -> tuple[set[str], set[str]] | None:
         """The question's subject and its other names, when it names two or more."""
-        named = [qt.term for qt in query.terms
-                 if qt.origin != "synonym" and (qt.specific or qt.term in self.names
-                                                or qt.term in self._capitalised_terms)]
+        named = [
+            qt.term
+            for qt in query.terms
+            if qt.origin != "synonym"
+            and (qt.specific or qt.term in self.names or qt.term in self._capitalised_terms)
+        ]
         if len(named) < 2:
             return None
         return {named[0]}, set(named[1:])
@@ -459,18 +495,25 @@ class PassageSearch:
         for passage in self.passages:
             for word in _CAPITALISED_WORD.findall(passage.text[1:]):
                 found.update(_field_terms(word))
-        lower = {t for p in self.passages for t in _field_terms(
-            " ".join(_LOWER_WORD.findall(p.text)))}
+        lower = {
+            t for p in self.passages for t in _field_terms(" ".join(_LOWER_WORD.findall(p.text)))
+        }
         return frozenset(found - lower)
 
-    def _order(self, query: _Query, spans: dict[tuple[int, ...], tuple[float, float]],
-               similarities: np.ndarray | None) -> list[tuple[tuple[int, ...], float, float,
-                                                                float]]:
+    def _order(
+        self,
+        query: _Query,
+        spans: dict[tuple[int, ...], tuple[float, float]],
+        similarities: np.ndarray | None,
+    ) -> list[tuple[tuple[int, ...], float, float, float]]:
         """(span, final score, covered mass, similarity), best first."""
         config = self.config
         top_lexical = max((rank for rank, _ in spans.values()), default=0.0)
-        sides = (self._perspective_terms(query)
-                 if similarities is not None and config.w_perspective else None)
+        sides = (
+            self._perspective_terms(query)
+            if similarities is not None and config.w_perspective
+            else None
+        )
         scored = []
         for key, (rank, covered) in spans.items():
             if similarities is None:
@@ -491,41 +534,53 @@ class PassageSearch:
 
     # -- stage 4: the verdict ------------------------------------------------------------
 
-    def _verdict(self, query: _Query, best: tuple[tuple[int, ...], float, float, float],
-                 ) -> tuple[bool, float, Evidence | None]:
+    def _verdict(
+        self,
+        query: _Query,
+        best: tuple[tuple[int, ...], float, float, float],
+    ) -> tuple[bool, float, Evidence | None]:
         key, _, covered, similarity = best
         verdict = query.verdict
         coverage = min(1.0, covered / query.mass) if query.mass else 0.0
         if query.groups:
             _, _, best_groups = self.index.span_score(
-                [self.index.passage_terms(i) for i in key], 1.0, query.groups)
+                [self.index.passage_terms(i) for i in key], 1.0, query.groups
+            )
             verdict.matched = sum(1 for g in best_groups if query.groups[g].mass > 0)
             verdict.matched_specific = any(query.specific[g] for g in best_groups)
             verdict.missing_name = any(
-                g not in best_groups and (query.specific[g] or term in self.names
-                                          or term in self._capitalised_terms)
-                for g, term in enumerate(verdict.group_terms))
+                g not in best_groups
+                and (query.specific[g] or term in self.names or term in self._capitalised_terms)
+                for g, term in enumerate(verdict.group_terms)
+            )
         wanted = answer_type(query.text)
         verdict.lacks_kind = wanted in MEASURED_ANSWERS and not any(
-            has_answer_type(self.passages[i].text, wanted) for i in key)
+            has_answer_type(self.passages[i].text, wanted) for i in key
+        )
         if query.vector is None:
             return verdict.lexical(coverage), coverage, None
         known = max(0, verdict.words - verdict.unknown)
         missing = max(0, known - verdict.matched) / max(1, verdict.words)
-        evidence = Evidence(similarity, coverage, verdict.unknown_share, missing,
-                            float(verdict.missing_name))
+        evidence = Evidence(
+            similarity, coverage, verdict.unknown_share, missing, float(verdict.missing_name)
+        )
         confidence = evidence.probability(self.config)
-        return (not verdict.vetoed() and confidence >= self.config.verdict_threshold,
-                confidence, evidence)
+        return (
+            not verdict.vetoed() and confidence >= self.config.verdict_threshold,
+            confidence,
+            evidence,
+        )
 
-    def ask(self, question: str, limit: int = 5, offset: int = 0,
-            document: str | None = None) -> Answer:
+    def ask(
+        self, question: str, limit: int = 5, offset: int = 0, document: str | None = None
+    ) -> Answer:
         query = self._query(question, document)
         # A question none of whose words the documents use or English knows ("xq zzv")
         # has nothing to match by meaning either.
         gibberish = not query.groups and query.verdict.unknown_rare == query.verdict.words
-        if query.mass < self.config.min_mass or (not query.groups and (
-                query.vector is None or gibberish)):
+        if query.mass < self.config.min_mass or (
+            not query.groups and (query.vector is None or gibberish)
+        ):
             return Answer(query.text, False, (), 0, 0.0, tuple(query.terms), query.corrections)
         candidates, similarities = self._retrieve(query)
         ranked = self._order(query, self._spans(query, candidates), similarities)
@@ -538,12 +593,17 @@ class PassageSearch:
                 continue
             used.update(key)
             best = best or entry
-            hits.append(Hit(tuple(self.passages[i] for i in key), round(score, 4),
-                            round(min(1.0, covered / query.mass), 4), round(similarity, 4)))
+            hits.append(
+                Hit(
+                    tuple(self.passages[i] for i in key),
+                    round(score, 4),
+                    round(min(1.0, covered / query.mass), 4),
+                    round(similarity, 4),
+                )
+            )
             if len(hits) >= self.config.max_results:
                 break
-        answered, confidence, evidence = (self._verdict(query, best) if best
-                                          else (False, 0.0, None))
+        answered, confidence, evidence = self._verdict(query, best) if best else (False, 0.0, None)
         return Answer(
             question=query.text,
             answered=bool(hits) and answered,

@@ -145,8 +145,10 @@ class Vocabulary:
                     best = key
         if best is None:
             return None
-        if best[1] != 0 and len(word) <= SHORT_WORD and (
-            len(word) <= 3 or len(best[3]) == len(word)
+        if (
+            best[1] != 0
+            and len(word) <= SHORT_WORD
+            and (len(word) <= 3 or len(best[3]) == len(word))
         ):
             # A 3-letter stranger is more likely a real word we lack than a typo, and so is
             # a short word one letter off a known one of the same length: English is dense
@@ -177,8 +179,12 @@ class Glossary:
         return found
 
 
-def analyse(question: str, known_terms: set[str] | dict[str, int], vocabulary: Vocabulary,
-            glossary: Glossary | None = None) -> tuple[list[QueryTerm], dict[str, str]]:
+def analyse(
+    question: str,
+    known_terms: set[str] | dict[str, int],
+    vocabulary: Vocabulary,
+    glossary: Glossary | None = None,
+) -> tuple[list[QueryTerm], dict[str, str]]:
     """Weighted terms of a question, and the corrections made ({typed: corrected})."""
     question = FILLER_PHRASES.sub(" ", question)
     typed = words(question)

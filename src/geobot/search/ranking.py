@@ -107,11 +107,14 @@ class Evidence:
     missing_name: float = 0.0
 
     def probability(self, config: RankingConfig) -> float:
-        z = (config.verdict_bias + config.verdict_similarity * self.similarity
-             + config.verdict_coverage * self.coverage
-             + config.verdict_unknown * self.unknown_share
-             + config.verdict_missing * self.missing_share
-             + config.verdict_missing_name * self.missing_name)
+        z = (
+            config.verdict_bias
+            + config.verdict_similarity * self.similarity
+            + config.verdict_coverage * self.coverage
+            + config.verdict_unknown * self.unknown_share
+            + config.verdict_missing * self.missing_share
+            + config.verdict_missing_name * self.missing_name
+        )
         return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -119,8 +122,9 @@ class Evidence:
 PERSPECTIVE_OPENING = 4
 
 
-def perspective(subject_terms: Iterable[str], other_terms: Iterable[str],
-                passage_terms: list[str]) -> float:
+def perspective(
+    subject_terms: Iterable[str], other_terms: Iterable[str], passage_terms: list[str]
+) -> float:
     """1.0 when a span names the question's subject before the other names the question
     holds, else 0. "What did Putin want from Trump?" asks for Putin's aims: a sentence is
     usually about what it names in its first words ("For Putin, the arrival of…"), while

@@ -19,7 +19,8 @@ ANAPHOR = re.compile(r"(?:They|It|This|These|That|Those|He|She|Such|Its|Their|Hi
 # span would earn the bonus for a name in the neighbour, about something else. A reason or
 # a consequence links sentences, so for those the span as a whole counts.
 NAMED_ANSWERS = frozenset(
-    {AnswerType.PERSON, AnswerType.TIME, AnswerType.QUANTITY, AnswerType.PLACE})
+    {AnswerType.PERSON, AnswerType.TIME, AnswerType.QUANTITY, AnswerType.PLACE}
+)
 
 Span = tuple[int, ...]
 
@@ -37,8 +38,11 @@ class SpanBuilder:
         self.coverages: dict[int, float] = {}
         self.wanted = answer_type(query.text)
         # The question's own words (not synonyms, not word families), as index terms.
-        self.own = {self.index.vocabulary[qt.term] for qt in query.terms
-                    if qt.origin != "synonym" and qt.term in self.index.vocabulary}
+        self.own = {
+            self.index.vocabulary[qt.term]
+            for qt in query.terms
+            if qt.origin != "synonym" and qt.term in self.index.vocabulary
+        }
 
     def terms_of(self, i: int) -> dict[int, float]:
         if i not in self.forward:
@@ -50,7 +54,8 @@ class SpanBuilder:
         if wanted is None or not has_answer_type(self.search.passages[i].text, wanted):
             return False
         return wanted not in NAMED_ANSWERS or any(
-            self.terms_of(i).get(t, 0.0) >= 1.0 for t in self.own)
+            self.terms_of(i).get(t, 0.0) >= 1.0 for t in self.own
+        )
 
     def rank(self, score: float, covered: float, key: Span) -> float:
         if self.query.mass <= 0:
@@ -69,8 +74,10 @@ class SpanBuilder:
             return self.contexts[edges]
         found: dict[int, float] = {}
         self.contexts[edges] = found
-        for step, edge, reach in ((-1, key[0], config.context_sentences),
-                                  (1, key[-1], config.context_after)):
+        for step, edge, reach in (
+            (-1, key[0], config.context_sentences),
+            (1, key[-1], config.context_after),
+        ):
             j = edge
             for _ in range(int(reach)):
                 nxt = self.search._neighbour(j, step)
@@ -99,9 +106,13 @@ class SpanBuilder:
     def coverage_of(self, i: int) -> float:
         """How much of the question one sentence covers on its own."""
         if i not in self.coverages:
-            self.coverages[i] = self.index.span_score(
-                [self.terms_of(i)], float(self.index.lengths[i]), self.query.groups)[1] \
-                if self.query.groups else 0.0
+            self.coverages[i] = (
+                self.index.span_score(
+                    [self.terms_of(i)], float(self.index.lengths[i]), self.query.groups
+                )[1]
+                if self.query.groups
+                else 0.0
+            )
         return self.coverages[i]
 
     def _window_gains(self, key: Span) -> bool:
@@ -122,8 +133,9 @@ class SpanBuilder:
                 self._pair(spans, i, step, single_cov)
         return spans
 
-    def _pair(self, spans: dict[Span, tuple[float, float]], i: int, step: int,
-              single_cov: float) -> None:
+    def _pair(
+        self, spans: dict[Span, tuple[float, float]], i: int, step: int, single_cov: float
+    ) -> None:
         config, passages = self.config, self.search.passages
         j = self.search._neighbour(i, step)
         if j is None:
@@ -139,8 +151,11 @@ class SpanBuilder:
         # later sentence leans on ("They compete…" needs who "they" are).
         gain = config.span_min_gain * self.query.mass
         leans = bool(ANAPHOR.match(passages[key[1]].text))
-        if not ((cov >= single_cov + gain and cov >= other_cov + gain) or leans
-                or self._window_gains(key)):
+        if not (
+            (cov >= single_cov + gain and cov >= other_cov + gain)
+            or leans
+            or self._window_gains(key)
+        ):
             return
         span_rank = self.rank(score, cov, key)
         if leans and key[0] == i and other_cov >= config.continuation_share * self.query.mass:

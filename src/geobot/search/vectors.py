@@ -86,7 +86,10 @@ class VectorCache:
             return None
         header = len(MAGIC) + 32
         payload = raw[header:]
-        if raw[: len(MAGIC)] != MAGIC or hashlib.sha256(payload).digest() != raw[len(MAGIC):header]:
+        if (
+            raw[: len(MAGIC)] != MAGIC
+            or hashlib.sha256(payload).digest() != raw[len(MAGIC) : header]
+        ):
             return self._corrupt(path)
         try:
             vectors = np.load(io.BytesIO(payload), allow_pickle=False)

@@ -45,43 +45,122 @@ STOP_WORDS = frozenset(
 
 # Nationality and place adjectives, so that "Russian" finds "Russia" and back.
 CANONICAL_WORDS = {
-    "american": "usa", "americans": "usa", "america": "usa", "usa": "usa",
-    "russian": "russia", "russians": "russia",
-    "chinese": "china", "ukrainian": "ukraine", "ukrainians": "ukraine",
-    "european": "europe", "europeans": "europe", "indian": "india", "indians": "india",
-    "japanese": "japan", "korean": "korea", "koreans": "korea", "iranian": "iran",
-    "israeli": "israel", "israelis": "israel", "syrian": "syria", "turkish": "turkey",
-    "german": "germany", "germans": "germany", "french": "france", "british": "uk",
-    "britain": "uk", "soviet": "ussr", "soviets": "ussr", "taiwanese": "taiwan",
-    "african": "africa", "asian": "asia", "nato's": "nato", "brazilian": "brazil",
+    "american": "usa",
+    "americans": "usa",
+    "america": "usa",
+    "usa": "usa",
+    "russian": "russia",
+    "russians": "russia",
+    "chinese": "china",
+    "ukrainian": "ukraine",
+    "ukrainians": "ukraine",
+    "european": "europe",
+    "europeans": "europe",
+    "indian": "india",
+    "indians": "india",
+    "japanese": "japan",
+    "korean": "korea",
+    "koreans": "korea",
+    "iranian": "iran",
+    "israeli": "israel",
+    "israelis": "israel",
+    "syrian": "syria",
+    "turkish": "turkey",
+    "german": "germany",
+    "germans": "germany",
+    "french": "france",
+    "british": "uk",
+    "britain": "uk",
+    "soviet": "ussr",
+    "soviets": "ussr",
+    "taiwanese": "taiwan",
+    "african": "africa",
+    "asian": "asia",
+    "nato's": "nato",
+    "brazilian": "brazil",
 }
 # Chat shorthand, as readers type it in Discord.
 SHORTHAND = {
-    "ppl": "people", "govt": "government", "gov": "government", "admin": "administration",
-    "prez": "president", "potus": "president", "intl": "international", "econ": "economy",
-    "bc": "because", "cuz": "because", "abt": "about", "w": "with",
-    "thru": "through", "tho": "though", "ur": "your", "u": "you", "r": "are",
+    "ppl": "people",
+    "govt": "government",
+    "gov": "government",
+    "admin": "administration",
+    "prez": "president",
+    "potus": "president",
+    "intl": "international",
+    "econ": "economy",
+    "bc": "because",
+    "cuz": "because",
+    "abt": "about",
+    "w": "with",
+    "thru": "through",
+    "tho": "though",
+    "ur": "your",
+    "u": "you",
+    "r": "are",
 }
 # Irregular verb forms the stemmer cannot join to their base form ("led" and "lead").
 IRREGULAR = {
     form: base
     for base, forms in {
-        "arise": "arose arisen", "become": "became", "begin": "began begun",
-        "break": "broke broken", "bring": "brought", "build": "built", "buy": "bought",
-        "catch": "caught", "choose": "chose chosen", "come": "came", "deal": "dealt",
-        "draw": "drew drawn", "drive": "drove driven", "fall": "fell fallen",
-        "feel": "felt", "fight": "fought", "fly": "flew flown",
-        "forbid": "forbade forbidden", "forget": "forgot forgotten", "forgive": "forgave",
-        "freeze": "froze frozen", "grow": "grew grown", "hide": "hid hidden", "hold": "held",
-        "keep": "kept", "lead": "led", "leave": "left", "lend": "lent", "lose": "lost",
-        "make": "made", "meet": "met", "pay": "paid", "rise": "rose risen", "run": "ran",
-        "see": "saw seen", "seek": "sought", "sell": "sold", "send": "sent",
-        "shake": "shook shaken", "shoot": "shot", "sink": "sank sunk", "speak": "spoke spoken",
-        "spend": "spent", "stand": "stood", "steal": "stole stolen", "strike": "struck",
-        "swear": "swore sworn", "take": "took taken", "teach": "taught", "tear": "tore torn",
-        "think": "thought", "throw": "threw thrown", "understand": "understood",
-        "win": "won", "withdraw": "withdrew withdrawn", "write": "wrote written",
-        "go": "went gone", "do": "did done",
+        "arise": "arose arisen",
+        "become": "became",
+        "begin": "began begun",
+        "break": "broke broken",
+        "bring": "brought",
+        "build": "built",
+        "buy": "bought",
+        "catch": "caught",
+        "choose": "chose chosen",
+        "come": "came",
+        "deal": "dealt",
+        "draw": "drew drawn",
+        "drive": "drove driven",
+        "fall": "fell fallen",
+        "feel": "felt",
+        "fight": "fought",
+        "fly": "flew flown",
+        "forbid": "forbade forbidden",
+        "forget": "forgot forgotten",
+        "forgive": "forgave",
+        "freeze": "froze frozen",
+        "grow": "grew grown",
+        "hide": "hid hidden",
+        "hold": "held",
+        "keep": "kept",
+        "lead": "led",
+        "leave": "left",
+        "lend": "lent",
+        "lose": "lost",
+        "make": "made",
+        "meet": "met",
+        "pay": "paid",
+        "rise": "rose risen",
+        "run": "ran",
+        "see": "saw seen",
+        "seek": "sought",
+        "sell": "sold",
+        "send": "sent",
+        "shake": "shook shaken",
+        "shoot": "shot",
+        "sink": "sank sunk",
+        "speak": "spoke spoken",
+        "spend": "spent",
+        "stand": "stood",
+        "steal": "stole stolen",
+        "strike": "struck",
+        "swear": "swore sworn",
+        "take": "took taken",
+        "teach": "taught",
+        "tear": "tore torn",
+        "think": "thought",
+        "throw": "threw thrown",
+        "understand": "understood",
+        "win": "won",
+        "withdraw": "withdrew withdrawn",
+        "write": "wrote written",
+        "go": "went gone",
+        "do": "did done",
     }.items()
     for form in forms.split()
 }
@@ -104,18 +183,41 @@ PHRASES = {
 # verbs with one everyday sense: not "get out", which is "leave" or "gain" ("what did
 # Putin get out of it").
 PHRASAL_VERBS = {
-    ("come", "back"): "return", ("go", "back"): "return", ("give", "back"): "return",
-    ("bring", "back"): "restore", ("pull", "out"): "withdraw", ("pull", "back"): "withdraw",
-    ("back", "out"): "withdraw", ("drop", "out"): "withdraw", ("get", "back"): "return",
-    ("walk", "away"): "abandon", ("give", "up"): "abandon", ("set", "up"): "establish",
-    ("carry", "out"): "conduct", ("find", "out"): "discover", ("look", "into"): "investigate",
-    ("point", "out"): "note", ("break", "down"): "collapse", ("fall", "apart"): "collapse",
-    ("break", "up"): "dissolve", ("step", "down"): "resign", ("back", "down"): "retreat",
-    ("take", "over"): "seize", ("turn", "down"): "reject", ("call", "off"): "cancel",
-    ("cut", "off"): "sever", ("hand", "over"): "transfer", ("prop", "up"): "support",
-    ("shore", "up"): "strengthen", ("side", "with"): "support", ("team", "up"): "cooperate",
-    ("wind", "down"): "end", ("sign", "up"): "join", ("cut", "back"): "reduce",
-    ("work", "with"): "cooperate", ("go", "south"): "deteriorate",
+    ("come", "back"): "return",
+    ("go", "back"): "return",
+    ("give", "back"): "return",
+    ("bring", "back"): "restore",
+    ("pull", "out"): "withdraw",
+    ("pull", "back"): "withdraw",
+    ("back", "out"): "withdraw",
+    ("drop", "out"): "withdraw",
+    ("get", "back"): "return",
+    ("walk", "away"): "abandon",
+    ("give", "up"): "abandon",
+    ("set", "up"): "establish",
+    ("carry", "out"): "conduct",
+    ("find", "out"): "discover",
+    ("look", "into"): "investigate",
+    ("point", "out"): "note",
+    ("break", "down"): "collapse",
+    ("fall", "apart"): "collapse",
+    ("break", "up"): "dissolve",
+    ("step", "down"): "resign",
+    ("back", "down"): "retreat",
+    ("take", "over"): "seize",
+    ("turn", "down"): "reject",
+    ("call", "off"): "cancel",
+    ("cut", "off"): "sever",
+    ("hand", "over"): "transfer",
+    ("prop", "up"): "support",
+    ("shore", "up"): "strengthen",
+    ("side", "with"): "support",
+    ("team", "up"): "cooperate",
+    ("wind", "down"): "end",
+    ("sign", "up"): "join",
+    ("cut", "back"): "reduce",
+    ("work", "with"): "cooperate",
+    ("go", "south"): "deteriorate",
     ("turn", "sour"): "deteriorate",
 }
 # Acronyms that collide with an English word once lower-cased: written "US", they are the
@@ -155,9 +257,14 @@ def words(text: str) -> list[str]:
             out.append(CASE_SENSITIVE[raw])
             continue
         word = raw.lower()
-        if raw[-1] == "s" and len(raw) > 2 and (
+        if (
+            raw[-1] == "s"
+            and len(raw) > 2
+            and (
                 _ACRONYM_PLURAL.fullmatch(raw)
-                or (raw.isalpha() and not _VOWELS.intersection(word[:-1]))):
+                or (raw.isalpha() and not _VOWELS.intersection(word[:-1]))
+            )
+        ):
             # The plural of an acronym, which the stemmer leaves alone: "TVs", "NGOs", and
             # in lower case where no vowel comes before the s ("tvs", "mps").
             word = word[:-1]
@@ -179,8 +286,11 @@ def words(text: str) -> list[str]:
             if pair in PHRASES:
                 merged.append(PHRASES[pair])  # type: ignore[index]
                 i += 2
-            elif (pair is not None and pair[1] in _PARTICLES
-                  and (stem(pair[0]), pair[1]) in _PHRASAL_STEMS):
+            elif (
+                pair is not None
+                and pair[1] in _PARTICLES
+                and (stem(pair[0]), pair[1]) in _PHRASAL_STEMS
+            ):
                 merged.append(_PHRASAL_STEMS[stem(pair[0]), pair[1]])
                 i += 2
             else:
@@ -195,8 +305,7 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
-_PHRASAL_STEMS = {(stem(verb), particle): word
-                  for (verb, particle), word in PHRASAL_VERBS.items()}
+_PHRASAL_STEMS = {(stem(verb), particle): word for (verb, particle), word in PHRASAL_VERBS.items()}
 # Checked first, as a set lookup, so that most words never reach the stemmer here.
 _PARTICLES = frozenset(particle for _, particle in PHRASAL_VERBS)
 
@@ -238,7 +347,8 @@ _THESAURUS = _load_thesaurus()
 
 _KNOWN_WORDS = frozenset(
     {stem(w) for line in _THESAURUS_LINES for w in line}
-    | {stem(w) for w in IRREGULAR} | {stem(w) for w in IRREGULAR.values()}
+    | {stem(w) for w in IRREGULAR}
+    | {stem(w) for w in IRREGULAR.values()}
 )
 
 

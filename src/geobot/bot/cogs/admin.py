@@ -79,8 +79,11 @@ class Admin(commands.Cog):
     async def _beat(self) -> bool:
         assert self.fleet is not None
         try:
-            await to_thread(self.fleet.heartbeat, self.bot.library.documents.digest,
-                            getattr(self.bot, "shard_ids", None))
+            await to_thread(
+                self.fleet.heartbeat,
+                self.bot.library.documents.digest,
+                getattr(self.bot, "shard_ids", None),
+            )
         except Exception as exc:
             log.warning("reload bus heartbeat failed: %s", exc)
             return False
@@ -118,8 +121,11 @@ class Admin(commands.Cog):
         if silent:
             log.warning("reload: no answer from %s", ", ".join(silent))
 
-    async def reload_everywhere(self, source: str, requested_by: int | None,
-                                ) -> tuple[ReloadReport, list[ReloadResult], list[str]]:
+    async def reload_everywhere(
+        self,
+        source: str,
+        requested_by: int | None,
+    ) -> tuple[ReloadReport, list[ReloadResult], list[str]]:
         """Reload here, ask every other process to follow, and collect their answers."""
         request_id = None
         if self.fleet is not None:
@@ -129,8 +135,7 @@ class Admin(commands.Cog):
         if self.fleet is None or request_id is None:
             return report, [], []
         await to_thread(self.fleet.record_result, request_id, report, requested_by)
-        others = [p.label for p in await to_thread(self.fleet.live)
-                  if p.label != self.fleet.label]
+        others = [p.label for p in await to_thread(self.fleet.live) if p.label != self.fleet.label]
         results: list[ReloadResult] = []
         deadline = time.monotonic() + PEER_WAIT_SECONDS
         while True:
@@ -149,13 +154,15 @@ class Admin(commands.Cog):
     @app_commands.check(only_bot_admins)
     async def reload(self, interaction: discord.Interaction) -> None:
         if self.bot.holder.busy:
-            await reply(interaction, "A reload is already running; try again when it "
-                        "finishes.", ephemeral=True)
+            await reply(
+                interaction,
+                "A reload is already running; try again when it finishes.",
+                ephemeral=True,
+            )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            report, results, silent = await self.reload_everywhere("discord",
-                                                                   interaction.user.id)
+            report, results, silent = await self.reload_everywhere("discord", interaction.user.id)
         except ReloadBusyError as exc:
             await reply(interaction, str(exc), ephemeral=True)
             return
@@ -164,16 +171,21 @@ class Admin(commands.Cog):
             lines.append("")
             lines.append("Processes:")
             for result in results:
-                state = ("took the new set" if result.ok else
-                         f"refused it ({len(result.errors)} error(s)), kept the old one")
+                state = (
+                    "took the new set"
+                    if result.ok
+                    else f"refused it ({len(result.errors)} error(s)), kept the old one"
+                )
                 digest = (result.digest or "")[:12]
                 lines.append(f"• {result.process}: {state} {digest}")
-            lines.extend(f"• {label}: no answer within {PEER_WAIT_SECONDS:.0f} s"
-                         for label in silent)
+            lines.extend(
+                f"• {label}: no answer within {PEER_WAIT_SECONDS:.0f} s" for label in silent
+            )
         pages = _pages("Reload", lines, ok=report.ok)
         view = Pages(pages, interaction.user.id) if len(pages) > 1 else None
-        await interaction.followup.send(embed=pages[0], ephemeral=True,
-                                        **({"view": view} if view else {}))
+        await interaction.followup.send(
+            embed=pages[0], ephemeral=True, **({"view": view} if view else {})
+        )
 
     @app_commands.command(name="status", description="How the bot is doing (bot admins).")
     @app_commands.default_permissions(administrator=True)
@@ -187,17 +199,29 @@ class Admin(commands.Cog):
         embed.add_field(name="Version", value=geobot.__version__)
         embed.add_field(name="Uptime", value=str(uptime).split(".")[0])
         latency = self.bot.latency
-        embed.add_field(name="Gateway latency",
-                        value=f"{latency * 1000:.0f} ms" if latency == latency else "n/a")
-        embed.add_field(name="Documents", value=(
-            f"{stats['documents']} ({stats['curated']} curated), {stats['passages']} passages, "
-            f"{stats['quotes']} quotes, {stats['arguments']} arguments, "
-            f"{stats['sources']} sources\nset `{library.documents.digest[:12]}` loaded "
-            f"{discord.utils.format_dt(library.documents.loaded_at, 'R')}"), inline=False)
+        embed.add_field(
+            name="Gateway latency",
+            value=f"{latency * 1000:.0f} ms" if latency == latency else "n/a",
+        )
+        embed.add_field(
+            name="Documents",
+            value=(
+                f"{stats['documents']} ({stats['curated']} curated), {stats['passages']} passages, "
+                f"{stats['quotes']} quotes, {stats['arguments']} arguments, "
+                f"{stats['sources']} sources\nset `{library.documents.digest[:12]}` loaded "
+                f"{discord.utils.format_dt(library.documents.loaded_at, 'R')}"
+            ),
+            inline=False,
+        )
         shards = getattr(self.bot, "shard_ids", None)
-        embed.add_field(name="Shards", value=(
-            f"{', '.join(map(str, shards))} of {self.bot.shard_count}" if shards
-            else f"all ({self.bot.shard_count or 1})"))
+        embed.add_field(
+            name="Shards",
+            value=(
+                f"{', '.join(map(str, shards))} of {self.bot.shard_count}"
+                if shards
+                else f"all ({self.bot.shard_count or 1})"
+            ),
+        )
         if self.bot.store is not None:
             store = self.bot.store
             backend = store.engine.dialect.name
@@ -212,10 +236,14 @@ class Admin(commands.Cog):
             value = "\n".join(
                 f"{'→ ' if p.label == self.fleet.label else ''}{p.label} · set "
                 f"`{(p.digest or '')[:12]}` · seen "
-                f"{discord.utils.format_dt(p.last_seen, 'R')}" for p in live[:15])
-            embed.add_field(name=f"Processes ({len(live)})",
-                            value=render.clip(value or "none", render.FIELD_VALUE_LIMIT),
-                            inline=False)
+                f"{discord.utils.format_dt(p.last_seen, 'R')}"
+                for p in live[:15]
+            )
+            embed.add_field(
+                name=f"Processes ({len(live)})",
+                value=render.clip(value or "none", render.FIELD_VALUE_LIMIT),
+                inline=False,
+            )
         writer = self.bot.question_log
         if writer is not None:
             s = writer.stats
@@ -228,8 +256,11 @@ def _pages(title: str, lines: list[str], ok: bool) -> list[discord.Embed]:
     pages = []
     for start in range(0, max(1, len(lines)), LINES_PER_PAGE):
         text = "\n".join(lines[start : start + LINES_PER_PAGE])
-        pages.append(discord.Embed(title=title, colour=colour,
-                                   description=render.clip(text, render.DESCRIPTION_LIMIT)))
+        pages.append(
+            discord.Embed(
+                title=title, colour=colour, description=render.clip(text, render.DESCRIPTION_LIMIT)
+            )
+        )
     if len(pages) > 1:
         for n, page in enumerate(pages, 1):
             page.set_footer(text=f"Page {n}/{len(pages)}")

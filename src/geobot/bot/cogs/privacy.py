@@ -40,15 +40,15 @@ log = logging.getLogger("geobot.privacy")
 QUESTIONS_PER_PAGE = 5
 CONFIRM_TIMEOUT = 120.0
 MYDATA_FILENAME = "geobot-my-data.json"
-GENERIC_ERROR = ("Sorry, something went wrong on my side. The moderators can find the details "
-                 "in the bot's log.")
+GENERIC_ERROR = (
+    "Sorry, something went wrong on my side. The moderators can find the details in the bot's log."
+)
 
 
 LOG_UNAVAILABLE = "The question log isn't available right now. Try again later."
 # What a database that is away raises (refused or dropped connections, a file that cannot
 # be opened, a full pool): an outage, not a bug in a command.
-_OUTAGES = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
-            DatabaseError)
+_OUTAGES = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, DatabaseError)
 
 T = TypeVar("T")
 
@@ -87,14 +87,20 @@ async def report_view_error(interaction: discord.Interaction, error: Exception) 
 
 
 class Confirm(discord.ui.View):
-    """"Are you sure?" for one person: runs ``action`` on confirm and shows what it returns.
+    """ "Are you sure?" for one person: runs ``action`` on confirm and shows what it returns.
 
     The action re-runs any permission check itself: minutes may pass between the command
     and the click, and a moderator may have lost the role meanwhile.
     """
 
-    def __init__(self, owner_id: int, action: Callable[[discord.Interaction], Awaitable[str]],
-                 *, confirm_label: str, timeout: float = CONFIRM_TIMEOUT) -> None:
+    def __init__(
+        self,
+        owner_id: int,
+        action: Callable[[discord.Interaction], Awaitable[str]],
+        *,
+        confirm_label: str,
+        timeout: float = CONFIRM_TIMEOUT,
+    ) -> None:
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
         self.action = action
@@ -109,31 +115,37 @@ class Confirm(discord.ui.View):
         return True
 
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction,
-                      button: discord.ui.Button[Confirm]) -> None:
+    async def confirm(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Confirm]
+    ) -> None:
         self.stop()
         # Acknowledge first: the deletion is a database write and may wait for a lock.
         await interaction.response.defer()
         outcome = await self.action(interaction)
         await interaction.edit_original_response(
-            content=outcome, view=None, allowed_mentions=discord.AllowedMentions.none())
+            content=outcome, view=None, allowed_mentions=discord.AllowedMentions.none()
+        )
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction,
-                     button: discord.ui.Button[Confirm]) -> None:
+    async def cancel(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Confirm]
+    ) -> None:
         self.stop()
-        await interaction.response.edit_message(content="Cancelled: nothing was deleted.",
-                                                view=None)
+        await interaction.response.edit_message(
+            content="Cancelled: nothing was deleted.", view=None
+        )
 
     async def on_timeout(self) -> None:
         if self.origin is not None:
             # Expired token or a dismissed message: then there is nothing left to tidy.
             with contextlib.suppress(discord.HTTPException):
                 await self.origin.edit_original_response(
-                    content="Timed out: nothing was deleted.", view=None)
+                    content="Timed out: nothing was deleted.", view=None
+                )
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception,
-                       item: discord.ui.Item[Any]) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
         await report_view_error(interaction, error)
 
 
@@ -150,11 +162,17 @@ class DeleteMyData(discord.ui.Button[Pages]):
         async def delete(confirmed: discord.Interaction) -> str:
             # The clicking user's own id: the Pages view only lets its owner click.
             result = await log_call(require_store(bot).delete_my_data, user_id)
-            log.info("user=%s outcome=deleted_own_data questions=%d votes=%d", user_id,
-                     result.questions, result.feedback)
-            return (f"Done: deleted {_count(result.questions, 'question')} and "
-                    f"{_count(result.feedback, 'vote')}. geobot now stores nothing about you "
-                    "(until you ask again).")
+            log.info(
+                "user=%s outcome=deleted_own_data questions=%d votes=%d",
+                user_id,
+                result.questions,
+                result.feedback,
+            )
+            return (
+                f"Done: deleted {_count(result.questions, 'question')} and "
+                f"{_count(result.feedback, 'vote')}. geobot now stores nothing about you "
+                "(until you ask again)."
+            )
 
         view = Confirm(user_id, delete, confirm_label="Delete everything")
         await interaction.response.send_message(
@@ -162,7 +180,9 @@ class DeleteMyData(discord.ui.Button[Pages]):
             f"{_count(self.votes, 'vote')} in every server and in DMs. It cannot be undone. "
             "FAQ entries the moderators wrote from one of your questions stay: their answer "
             "and the question's words, without your name.",
-            view=view, ephemeral=True)
+            view=view,
+            ephemeral=True,
+        )
         view.origin = interaction
 
 
@@ -198,18 +218,27 @@ def mydata_pages(bot: GeobotBot, data: MyData) -> list[discord.Embed]:
     questions = data.questions
     pages: list[discord.Embed] = []
     for start in range(0, max(1, len(questions)), QUESTIONS_PER_PAGE):
-        embed = discord.Embed(title="What geobot stores about you", colour=render.COLOUR,
-                              description=summary if start == 0 else None)
-        for row in questions[start:start + QUESTIONS_PER_PAGE]:
+        embed = discord.Embed(
+            title="What geobot stores about you",
+            colour=render.COLOUR,
+            description=summary if start == 0 else None,
+        )
+        for row in questions[start : start + QUESTIONS_PER_PAGE]:
             name = f"#{row['id']} · {_where(bot, row.get('guild_id'))} · {row['status']}"
-            lines = [render.escape(render.clip(str(row["text"]), 300)),
-                     f"Asked {_when(row.get('created_at'))}"]
+            lines = [
+                render.escape(render.clip(str(row["text"]), 300)),
+                f"Asked {_when(row.get('created_at'))}",
+            ]
             if row.get("answer_text"):
-                lines.append("Moderators' answer: "
-                             + render.escape(render.clip(str(row["answer_text"]), 300)))
-            embed.add_field(name=render.clip(name, render.FIELD_NAME_LIMIT),
-                            value=render.clip("\n".join(lines), render.FIELD_VALUE_LIMIT),
-                            inline=False)
+                lines.append(
+                    "Moderators' answer: "
+                    + render.escape(render.clip(str(row["answer_text"]), 300))
+                )
+            embed.add_field(
+                name=render.clip(name, render.FIELD_NAME_LIMIT),
+                value=render.clip("\n".join(lines), render.FIELD_VALUE_LIMIT),
+                inline=False,
+            )
         pages.append(render.fit(embed))
     if len(pages) > 1:
         for number, page in enumerate(pages, 1):
@@ -223,8 +252,9 @@ class Privacy(commands.Cog):
     def __init__(self, bot: GeobotBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="mydata", description="See, and delete, what geobot stores "
-                          "about you.")
+    @app_commands.command(
+        name="mydata", description="See, and delete, what geobot stores about you."
+    )
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def mydata(self, interaction: discord.Interaction) -> None:
         store = require_store(self.bot)
@@ -232,7 +262,8 @@ class Privacy(commands.Cog):
         data = await log_call(store.my_data, interaction.user.id)
         if not data.questions and not data.feedback:
             await interaction.edit_original_response(
-                content="geobot stores nothing about you: no questions and no votes.")
+                content="geobot stores nothing about you: no questions and no votes."
+            )
             return
         pages = mydata_pages(self.bot, data)
         payload = data.to_json()
@@ -243,11 +274,17 @@ class Privacy(commands.Cog):
             # Only for thousands of questions; the pages still show them.
             pages[0].description = render.clip(
                 (pages[0].description or "") + "\n\n*Too much to attach as one file: ask the "
-                "bot's operator for a full copy.*", render.DESCRIPTION_LIMIT)
-        view = Pages(pages, interaction.user.id,
-                     extra=[DeleteMyData(len(data.questions), len(data.feedback))])
+                "bot's operator for a full copy.*",
+                render.DESCRIPTION_LIMIT,
+            )
+        view = Pages(
+            pages,
+            interaction.user.id,
+            extra=[DeleteMyData(len(data.questions), len(data.feedback))],
+        )
         view.message = await interaction.edit_original_response(
-            embed=pages[0], view=view, allowed_mentions=discord.AllowedMentions.none(), **kwargs)
+            embed=pages[0], view=view, allowed_mentions=discord.AllowedMentions.none(), **kwargs
+        )
 
 
 async def setup(bot: GeobotBot) -> None:

@@ -43,7 +43,6 @@ def _cooldown_key(interaction: discord.Interaction) -> int:
     return interaction.user.id
 
 
-
 def _choices(found: Iterable[Choice]) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=c.name, value=c.value) for c in found]
 
