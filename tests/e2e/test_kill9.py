@@ -35,7 +35,7 @@ from geobot.questions.writer import QuestionLog
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"
-START_TIMEOUT = 15.0
+START_TIMEOUT = 30.0  # import, load and embed the set, migrate, connect; generous for a busy machine
 BURST = 60
 MIN_ANSWERED = 10
 QUESTIONS = (

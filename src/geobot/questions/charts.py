@@ -60,7 +60,8 @@ def questions_per_day_png(stats: Stats, *, title: str | None = None) -> bytes:
     else:
         bottom = [0] * len(days)
         for (label, colour), values in zip(_SERIES, series, strict=True):
-            ax.bar(days, values, bottom=bottom, label=label, color=colour, width=0.8)
+            # matplotlib plots dates through its date converter; its stubs only admit numbers.
+            ax.bar(days, values, bottom=bottom, label=label, color=colour, width=0.8)  # type: ignore[arg-type]
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_ylabel("Questions")
         ax.set_xlabel("Day (UTC)")

@@ -96,7 +96,8 @@ def make_engine(
     connect_args: dict[str, Any] = {}
     if backend == "postgresql":
         connect_args["connect_timeout"] = max(1, round(connect_timeout))
-        options = [url.query["options"]] if isinstance(url.query.get("options"), str) else []
+        from_url = url.query.get("options")
+        options: list[str] = [from_url] if isinstance(from_url, str) else []
         if pg_lock_timeout is not None:
             options.append(f"-c lock_timeout={int(pg_lock_timeout * 1000)}")
         if pg_statement_timeout is not None:

@@ -284,7 +284,7 @@ def words(text: str) -> list[str]:
         while i < len(out):
             pair = (out[i], out[i + 1]) if i + 1 < len(out) else None
             if pair in PHRASES:
-                merged.append(PHRASES[pair])  # type: ignore[index]
+                merged.append(PHRASES[pair])
                 i += 2
             elif (
                 pair is not None

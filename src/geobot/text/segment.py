@@ -22,7 +22,7 @@ from pysbd.utils import TextSpan
 _local = threading.local()
 
 
-class _Segmenter(pysbd.Segmenter):  # type: ignore[misc]
+class _Segmenter(pysbd.Segmenter):
     r"""pysbd, locating each sentence in the text with str.find instead of a regex.
 
     pysbd finds every sentence's offsets with `re.finditer(re.escape(sentence) + r"\s*")`:
