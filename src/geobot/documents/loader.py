@@ -129,6 +129,7 @@ class _ParseCache:
     def cache_clear(self) -> None:
         with self._lock:
             self._items.clear()
+        _digest_cached.cache_clear()  # ranked from what was parsed: a cold load clears both
 
     def missing(self, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
         with self._lock:
@@ -172,8 +173,10 @@ def background_priority() -> None:
         os.nice(BACKGROUND_NICE)
 
 
-def _parse_chunk(items: list[tuple[str, str]]) -> list[ParsedArticle]:
-    return [parse_article(document_id, text) for document_id, text in items]
+def _parse_chunk(items: list[tuple[str, str]]) -> list[tuple[ParsedArticle, Digest]]:
+    # The automatic summary is ranked here too: it is the other costly step of a load.
+    parsed = [parse_article(document_id, text) for document_id, text in items]
+    return [(p, digest(p.passages)) for p in parsed]
 
 
 def _parse_in_processes(articles: list[tuple[str, str, str]], workers: int) -> None:
@@ -202,10 +205,11 @@ def _parse_in_processes(articles: list[tuple[str, str, str]], workers: int) -> N
                 pool.submit(_parse_chunk, [(i, t) for i, _, t in chunk]): chunk for chunk in chunks
             }
             for future in as_completed(futures):
-                for (document_id, digest, _), parsed in zip(
+                for (document_id, sha256, _), (parsed, ranked) in zip(
                     futures[future], future.result(), strict=True
                 ):
-                    _parse_cached.put(document_id, digest, parsed)
+                    _parse_cached.put(document_id, sha256, parsed)
+                    _digest_cached.put(document_id, sha256, ranked)
         log.info(
             "parsed %d articles in %d worker processes in %.1f s",
             len(todo),
@@ -462,9 +466,11 @@ def _build_document(
     def confirmed(key: str) -> bool:
         return meta is not None and getattr(meta, key) is not None and not todo.field(key)
 
-    automatic = _digest_cached(document_id, sha256, parsed)
     summary = meta.summary.strip() if confirmed("summary") and meta and meta.summary else None
-    if not any(not a.automatic for a in arguments):
+    # Ranked only when something automatic is served: a fully curated set costs nothing.
+    needs_ranking = summary is None or all(a.automatic for a in arguments)
+    automatic = _digest_cached(document_id, sha256, parsed) if needs_ranking else Digest((), ())
+    if all(a.automatic for a in arguments):
         arguments = [a for a in arguments if a.automatic] or _automatic_arguments(
             document_id, parsed, automatic
         )
@@ -532,11 +538,18 @@ class _DigestCache:
                 self._items.move_to_end(key)
                 return found
         found = digest(parsed.passages)
+        self.put(document_id, sha256, found)
+        return found
+
+    def cache_clear(self) -> None:
         with self._lock:
-            self._items[key] = found
+            self._items.clear()
+
+    def put(self, document_id: str, sha256: str, found: Digest) -> None:
+        with self._lock:
+            self._items[(document_id, sha256)] = found
             while len(self._items) > self.maxsize:
                 self._items.popitem(last=False)
-        return found
 
 
 _digest_cached = _DigestCache(maxsize=50_000)
