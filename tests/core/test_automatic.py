@@ -291,10 +291,13 @@ def test_unedited_draft_is_reported_and_served_as_automatic(drafted: Path) -> No
     reported = [line for line in run.stdout.splitlines() if "TODO marker" in line]
     assert reported
     assert any(f"{NOTED}.toml:" in line and "summary" in line for line in reported)
+    listing = geobot("documents", "--data", str(drafted)).stdout
+    assert "TODO markers left (those values are automatic)" in listing
     result = load_document_set(drafted)
     assert result.ok
     assert result.documents is not None
     for document in result.documents:
+        assert document.todo_markers > 0
         assert document.summary_automatic
         assert all(not q.curated for q in document.quotes)
         assert all(a.automatic for a in document.arguments)

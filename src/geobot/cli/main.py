@@ -214,6 +214,8 @@ def documents(data: DataOption = None, as_json: JsonOption = False) -> None:
         return
     for d in library.documents:
         status = "curated" if d.curated else "UNCURATED"
+        if d.todo_markers:
+            status += f", {d.todo_markers} TODO markers left (those values are automatic)"
         typer.echo(
             f"{d.id}\n   {d.title}\n   {d.size:,} bytes, {len(d.passages)} passages, {status}"
         )

@@ -100,6 +100,7 @@ def document_json(document: Document, library: Library) -> dict[str, Any]:
         "date": document.date,
         "url": document.url,
         "curated": document.curated,
+        "todo_markers": document.todo_markers,
         "summary": document.summary,
         "summary_automatic": document.summary_automatic,
         "bytes": document.size,

@@ -489,6 +489,7 @@ def _build_document(
         sources=tuple(sources),
         summary=summary or _automatic_summary(parsed, automatic),
         summary_automatic=summary is None,
+        todo_markers=len(todo.markers),
         # An uncurated article is known by its own byline and date line; a curated one by
         # what the curator confirmed only, so that nothing automatic passes for curated.
         author=meta.author if meta and confirmed("author") else None if meta else parsed.author,

@@ -124,6 +124,8 @@ class Document:
     dateline: str | None = None  # the place an article is filed from ("WASHINGTON")
     # The summary was picked from the article by LexRank, not written by a curator.
     summary_automatic: bool = False
+    # TODO markers left in the curated file: the values they mark are served as automatic.
+    todo_markers: int = 0
 
     @property
     def fingerprint(self) -> tuple[str, str | None]:
