@@ -189,8 +189,9 @@ class Library:
         text: str | None = None,
         speaker: str | None = None,
         document: str | None = None,
-        limit: int = 25,
+        limit: int | None = 25,
     ) -> list[Quote]:
+        """Quotes matching the words, speaker and document given; `limit=None` for all."""
         doc = self.resolve(document)
         pool: Iterable[Quote] = self.quotes
         if doc is not None:

@@ -48,6 +48,7 @@ def test_quote_json_schema() -> None:
             "document": "trump-russia-realignment-new-world-order",
             "section": "The Institutional Question: NATO and UN in the Balance",
             "context": data["results"][0]["context"],
+            "curated": True,
         }
     ]
     assert "“I agree”" in data["results"][0]["context"]

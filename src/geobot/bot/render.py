@@ -168,15 +168,25 @@ def fit(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
+# Readers must see at once what a curator wrote and what the machine picked.
+AUTOMATIC_SUMMARY = "*Automatic summary: key sentences picked by LexRank, not curated.*"
+AUTOMATIC_CLAIM = "*Automatic: a key claim found by the machine, not curated.*"
+
+
+def _summary_text(document: Document) -> str:
+    if not document.summary:
+        return "*No summary yet: this document is uncurated.*"
+    if document.summary_automatic:
+        return f"{AUTOMATIC_SUMMARY}\n{document.summary}"
+    return document.summary
+
+
 def summary_embed(library: Library, document: Document) -> discord.Embed:
     headings = [s.heading for s in document.sections if s.heading]
     embed = discord.Embed(
         title=clip(document.title, TITLE_LIMIT),
         colour=COLOUR,
-        description=clip(
-            document.summary or "*No curated summary yet: this document is uncurated.*",
-            DESCRIPTION_LIMIT,
-        ),
+        description=clip(_summary_text(document), DESCRIPTION_LIMIT),
     )
     meta = " · ".join(x for x in (document.author, document.publication, document.date) if x)
     if meta:
@@ -213,7 +223,8 @@ def overview_embed(library: Library) -> discord.Embed:
     )
     for document in list(library.documents)[:FIELDS_LIMIT]:
         first = (document.summary or "Uncurated: no summary yet.").split(". ")[0]
-        value = clip(first.rstrip(".") + ".", 400) + f"\n`{document.id}`"
+        label = "(automatic) " if document.summary and document.summary_automatic else ""
+        value = label + clip(first.rstrip(".") + ".", 400) + f"\n`{document.id}`"
         embed.add_field(name=clip(document.title, FIELD_NAME_LIMIT), value=value, inline=False)
     return fit(embed)
 
@@ -267,6 +278,8 @@ def argument_field(library: Library, argument: Argument) -> tuple[str, str]:
         cites = _cites(document, evidence.citations)
         where = evidence.section or document.title
         lines.append(f"> {clip(evidence.text, 350)}\n*{where}{' · ' + cites if cites else ''}*")
+    if argument.automatic:
+        lines.insert(0, AUTOMATIC_CLAIM)
     return argument.claim, "\n".join(lines)
 
 

@@ -42,6 +42,12 @@ DataOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+LimitOption = Annotated[
+    int | None,
+    typer.Option(
+        "--limit", min=1, help="Show at most this many [default: all].", show_default=False
+    ),
+]
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -114,7 +120,7 @@ def summary(
     data: DataOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The curated summary of a document, or of each document."""
+    """The summary of a document, or of each one: curated, or marked automatic."""
     from geobot.cli.render import document_json, summary_text
 
     library = open_library(data)
@@ -132,18 +138,20 @@ def arguments(
     topic: Annotated[str | None, typer.Option(help="Only arguments about this.")] = None,
     data: DataOption = None,
     as_json: JsonOption = False,
+    limit: LimitOption = None,
 ) -> None:
-    """The key arguments with their evidence."""
-    from geobot.cli.render import argument_json, argument_text
+    """The key arguments with their evidence (automatic ones are marked)."""
+    from geobot.cli.render import argument_json, argument_text, listing, listing_json
 
     library = open_library(data)
     found = library.find_arguments(document, topic)
     if as_json:
-        emit({"results": [argument_json(library, a) for a in found]})
-    elif not found:
-        typer.echo("No arguments match.")
+        emit(listing_json(found, limit, lambda a: argument_json(library, a)))
     else:
-        typer.echo("\n\n".join(argument_text(a, library) for a in found))
+        text = listing(
+            found, limit, lambda a: argument_text(a, library), "No arguments match.", "arguments"
+        )[1]
+        typer.echo(text)
 
 
 @app.command()
@@ -154,18 +162,19 @@ def quote(
     document: Annotated[str | None, typer.Option(help="Only this document.")] = None,
     data: DataOption = None,
     as_json: JsonOption = False,
+    limit: LimitOption = None,
 ) -> None:
     """Quotes, with who said them (titles, terms and scare quotes are nobody's words)."""
-    from geobot.cli.render import quote_json, quote_text
+    from geobot.cli.render import listing, listing_json, quote_json, quote_text
 
     library = open_library(data)
-    found = library.find_quotes(query, speaker=speaker, document=document)
+    found = library.find_quotes(query, speaker=speaker, document=document, limit=None)
     if as_json:
-        emit({"results": [quote_json(q) for q in found]})
-    elif not found:
-        typer.echo("No quotes match.")
+        emit(listing_json(found, limit, quote_json))
     else:
-        typer.echo("\n\n".join(quote_text(q, library) for q in found))
+        typer.echo(
+            listing(found, limit, lambda q: quote_text(q, library), "No quotes match.", "quotes")[1]
+        )
 
 
 @app.command()
@@ -174,18 +183,18 @@ def sources(
     document: Annotated[str | None, typer.Argument(help="Document id or title.")] = None,
     data: DataOption = None,
     as_json: JsonOption = False,
+    limit: LimitOption = None,
 ) -> None:
     """What the documents cite, and which claims rest on each source."""
-    from geobot.cli.render import source_json, source_text
+    from geobot.cli.render import listing, listing_json, source_json, source_text
 
     library = open_library(data)
     found = library.find_sources(document)
     if as_json:
-        emit({"results": [source_json(library, s) for s in found]})
-    elif not found:
-        typer.echo("The documents cite no sources.")
+        emit(listing_json(found, limit, lambda s: source_json(library, s)))
     else:
-        typer.echo("\n\n".join(source_text(s, library) for s in found))
+        empty = "The documents cite no sources."
+        typer.echo(listing(found, limit, lambda s: source_text(s, library), empty, "sources")[1])
 
 
 @app.command()
@@ -205,6 +214,8 @@ def documents(data: DataOption = None, as_json: JsonOption = False) -> None:
         return
     for d in library.documents:
         status = "curated" if d.curated else "UNCURATED"
+        if d.todo_markers:
+            status += f", {d.todo_markers} TODO markers left (those values are automatic)"
         typer.echo(
             f"{d.id}\n   {d.title}\n   {d.size:,} bytes, {len(d.passages)} passages, {status}"
         )
@@ -216,12 +227,16 @@ def index_check(
     path: Annotated[Path | None, typer.Argument(help="Folder to check [default: --data]")] = None,
     data: DataOption = None,
     as_json: JsonOption = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="A TODO marker left in a curated file is an error.")
+    ] = False,
 ) -> None:
-    """Validate a document set: print its stats and every error, exit non-zero on errors."""
+    """Validate a document set: print its stats and every error and warning. Exit 0 when
+    it loads, 1 when it has errors (with --strict, a TODO marker in a curated file is one)."""
     from geobot.cli.render import load_report_json, load_report_text
 
     folder = path or data_folder(data)
-    result = load_document_set(folder)
+    result = load_document_set(folder, strict=strict)
     if as_json:
         emit(load_report_json(result))
     else:

@@ -54,6 +54,7 @@ def quote_json(quote: Quote) -> dict[str, Any]:
         "document": quote.document_id,
         "section": quote.section,
         "context": quote.context,
+        "curated": quote.curated,
     }
 
 
@@ -63,6 +64,7 @@ def argument_json(library: Library, argument: Argument) -> dict[str, Any]:
         "id": argument.id,
         "document": argument.document_id,
         "claim": argument.claim,
+        "automatic": argument.automatic,
         "topics": list(argument.topics),
         "evidence": [
             {
@@ -98,7 +100,9 @@ def document_json(document: Document, library: Library) -> dict[str, Any]:
         "date": document.date,
         "url": document.url,
         "curated": document.curated,
+        "todo_markers": document.todo_markers,
         "summary": document.summary,
+        "summary_automatic": document.summary_automatic,
         "bytes": document.size,
         "sections": [s.heading for s in document.sections if s.heading],
         "passages": len(document.passages),
@@ -164,7 +168,8 @@ def quote_text(quote: Quote, library: Library) -> str:
 
 def argument_text(argument: Argument, library: Library) -> str:
     document = library.get(argument.document_id)
-    lines = [f"• {argument.claim}  [{argument.id}]"]
+    label = "  (automatic: found by the machine, not curated)" if argument.automatic else ""
+    lines = [f"• {argument.claim}  [{argument.id}]{label}"]
     for evidence in argument.evidence:
         lines.append(_wrap(f"“{evidence.text}”", "     "))
         cites = document.citation_labels(evidence.citations)
@@ -191,8 +196,10 @@ def summary_text(document: Document) -> str:
     if meta:
         lines.append(" · ".join(meta))
     lines.append("")
+    if document.summary and document.summary_automatic:
+        lines.append("Automatic summary (key sentences picked by LexRank, not curated):")
     lines.append(
-        textwrap.fill(document.summary or "(no curated summary: this document is uncurated)", WIDTH)
+        textwrap.fill(document.summary or "(no summary: this document is uncurated)", WIDTH)
     )
     lines.append("")
     headings = [s.heading for s in document.sections if s.heading]
@@ -222,3 +229,28 @@ def load_report_text(result: LoadResult, folder: str) -> str:
         lines.extend(str(e) for e in result.errors)
     lines.extend(str(w) for w in result.warnings)
     return "\n".join(lines)
+
+
+def listing(
+    items: list[Any], limit: int | None, render: Any, empty: str, what: str
+) -> tuple[list[Any], str]:
+    """The first `limit` items (all by default) rendered as text, saying how many a limit
+    left out: nothing is cut silently."""
+    shown = items if limit is None else items[:limit]
+    if not items:
+        return shown, empty
+    text = "\n\n".join(render(item) for item in shown)
+    left = len(items) - len(shown)
+    if left:
+        text += f"\n\n… and {left} more {what} not shown (--limit {limit}; omit it for all)."
+    return shown, text
+
+
+def listing_json(items: list[Any], limit: int | None, render: Any) -> dict[str, Any]:
+    """`results` (all, or the first `limit`), with the total and how many were left out."""
+    shown = items if limit is None else items[:limit]
+    return {
+        "results": [render(item) for item in shown],
+        "total": len(items),
+        "omitted": len(items) - len(shown),
+    }

@@ -252,3 +252,68 @@ def read_curated(
     # Problems within entries do not stop the checks against the text: the caller reports
     # them all and refuses the set.
     return curated, locator, issues
+
+
+# A curator's marker for "still a guess": the draft puts one beside every guessed value.
+_TODO = re.compile(r"\bTODO\b")
+_TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z_-]+)\s*\]\s*(?:#.*)?$")
+_ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z_-]+)\s*\]\]\s*(?:#.*)?$")
+_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
+
+
+@dataclass(frozen=True, slots=True)
+class TodoMarker:
+    """A TODO left in a curated file, and the value it marks as unconfirmed."""
+
+    line: int  # 1-based
+    table: str | None  # "document", "quotes", ...; None for a note about the whole file
+    index: int | None  # the entry of a [[table]] list
+    key: str | None  # the key it marks; None for the whole entry (or file)
+    text: str  # the marker's line, for the report
+
+    def describe(self) -> str:
+        if self.table is None:
+            return "a note on the file"
+        where = f"[[{self.table}]] entry {self.index + 1}" if self.index is not None else ""
+        where = where or f"[{self.table}]"
+        return f"{where} {self.key}" if self.key else where
+
+
+def todo_markers(raw: str) -> list[TodoMarker]:
+    """Every TODO in a curated file, each tied to the value it marks.
+
+    A TODO on a key's line marks that key; a TODO comment on a line of its own marks the
+    key after it (and after the rest of the comment), or, when no key follows, the file
+    as a whole (a reminder such as "add the arguments"). Inside a multi-line value it
+    marks the key that value belongs to.
+    """
+    lines = raw.splitlines()
+    markers: list[TodoMarker] = []
+    table: str | None = None
+    index: int | None = None
+    counts: dict[str, int] = {}
+    last_key: str | None = None
+    for number, line in enumerate(lines, start=1):
+        if match := _ARRAY_HEADER.match(line):
+            table = match.group(1)
+            index = counts[table] = counts.get(table, -1) + 1
+            last_key = None
+        elif match := _TABLE_HEADER.match(line):
+            table, index, last_key = match.group(1), None, None
+        elif match := _KEY.match(line):
+            last_key = match.group(1).strip("\"'")
+        if not _TODO.search(line):
+            continue
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            following = number  # the index of the next line
+            while following < len(lines) and lines[following].strip().startswith("#"):
+                following += 1  # the marker's comment may run on over several lines
+            key = _KEY.match(lines[following]) if following < len(lines) else None
+            if key is None or table is None:
+                markers.append(TodoMarker(number, None, None, None, stripped))
+                continue
+            markers.append(TodoMarker(number, table, index, key.group(1).strip("\"'"), stripped))
+        else:
+            markers.append(TodoMarker(number, table, index, last_key, stripped))
+    return markers

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from geobot.documents.curation import CuratedFile, Locator, read_curated
+from geobot.documents.curation import CuratedFile, Locator, TodoMarker, read_curated, todo_markers
 from geobot.documents.model import (
     Argument,
     Document,
@@ -37,6 +37,7 @@ from geobot.documents.model import (
     Source,
 )
 from geobot.documents.parse import ParsedArticle, parse_article
+from geobot.documents.summarize import Digest, digest
 from geobot.text.footnotes import clean as strip_footnotes
 from geobot.text.normalize import fold
 from geobot.text.segment import sentence_spans
@@ -128,6 +129,7 @@ class _ParseCache:
     def cache_clear(self) -> None:
         with self._lock:
             self._items.clear()
+        _digest_cached.cache_clear()  # ranked from what was parsed: a cold load clears both
 
     def missing(self, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
         with self._lock:
@@ -171,8 +173,10 @@ def background_priority() -> None:
         os.nice(BACKGROUND_NICE)
 
 
-def _parse_chunk(items: list[tuple[str, str]]) -> list[ParsedArticle]:
-    return [parse_article(document_id, text) for document_id, text in items]
+def _parse_chunk(items: list[tuple[str, str]]) -> list[tuple[ParsedArticle, Digest]]:
+    # The automatic summary is ranked here too: it is the other costly step of a load.
+    parsed = [parse_article(document_id, text) for document_id, text in items]
+    return [(p, digest(p.passages)) for p in parsed]
 
 
 def _parse_in_processes(articles: list[tuple[str, str, str]], workers: int) -> None:
@@ -201,10 +205,11 @@ def _parse_in_processes(articles: list[tuple[str, str, str]], workers: int) -> N
                 pool.submit(_parse_chunk, [(i, t) for i, _, t in chunk]): chunk for chunk in chunks
             }
             for future in as_completed(futures):
-                for (document_id, digest, _), parsed in zip(
+                for (document_id, sha256, _), (parsed, ranked) in zip(
                     futures[future], future.result(), strict=True
                 ):
-                    _parse_cached.put(document_id, digest, parsed)
+                    _parse_cached.put(document_id, sha256, parsed)
+                    _digest_cached.put(document_id, sha256, ranked)
         log.info(
             "parsed %d articles in %d worker processes in %.1f s",
             len(todo),
@@ -235,9 +240,10 @@ def _build_document(
     errors: list[LoadIssue],
     warnings: list[LoadIssue],
     display: str,
+    strict: bool = False,
 ) -> Document | None:
-    digest = hashlib.sha256(raw).hexdigest()
-    parsed = _parse_cached(document_id, digest, text)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    parsed = _parse_cached(document_id, sha256, text)
     if not parsed.passages:
         errors.append(LoadIssue(display, "no article text found (only headings or boilerplate)"))
         return None
@@ -255,9 +261,22 @@ def _build_document(
     sources: list[Source] = []
     quote_overrides: dict[str, tuple[QuoteKind, str | None]] = {}
     extra_quotes: list[tuple[str, int, QuoteKind, str | None]] = []
+    todo = _Unconfirmed([])
+    todo_quotes: set[str] = set()  # reported as TODO markers already
     if curated is not None and locator is not None:
+        todo = _Unconfirmed(todo_markers(locator.raw))
+        for marker in todo.markers:
+            (errors if strict else warnings).append(
+                LoadIssue(
+                    locator.path,
+                    f"TODO marker left in ({marker.describe()}): served as automatic, "
+                    "not curated, until the marker is removed",
+                    marker.line,
+                    "error" if strict else "warning",
+                )
+            )
         meta = curated.document
-        if meta.summary is not None:
+        if meta.summary is not None and not todo.field("summary"):
             count = len(sentence_spans(meta.summary.strip()))
             if not 3 <= count <= 6:
                 own_errors.append(
@@ -291,12 +310,23 @@ def _build_document(
                     )
                 )
             arguments.append(
-                Argument(item.id, document_id, item.claim, tuple(evidence), tuple(item.topics))
+                Argument(
+                    item.id,
+                    document_id,
+                    item.claim,
+                    tuple(evidence),
+                    tuple(item.topics),
+                    automatic=todo.entry("arguments", index),
+                )
             )
         for index, quote in enumerate(curated.quotes):
             kind = QuoteKind(quote.kind)
             key = _bare(quote.text)
             matches = [q for q in parsed.quotes if _bare(q.text) == key]
+            unconfirmed = todo.entry("quotes", index)
+            if matches and unconfirmed:
+                todo_quotes.add(key)
+                continue  # served as found, not as curated
             if matches:
                 quote_overrides[key] = (kind, quote.speaker)
                 continue
@@ -311,7 +341,8 @@ def _build_document(
                     )
                 )
                 continue
-            extra_quotes.append((quote.text.strip(), found[0], kind, quote.speaker))
+            if not unconfirmed:
+                extra_quotes.append((quote.text.strip(), found[0], kind, quote.speaker))
         for index, item in enumerate(curated.sources):
             ordinals: set[int] = set()
             if item.note is not None:
@@ -338,6 +369,8 @@ def _build_document(
                     )
                     continue
                 ordinals |= set(found)
+            if todo.entry("sources", index):
+                continue  # the article's own notes stand in for it below
             sources.append(
                 Source(
                     item.id,
@@ -350,6 +383,8 @@ def _build_document(
                 )
             )
         for term, targets in curated.glossary.items():
+            if todo.field(term, "glossary"):
+                continue
             for target in targets:
                 if finder.find(target) is None:
                     own_errors.append(
@@ -359,7 +394,7 @@ def _build_document(
                             value=term,
                         )
                     )
-        noted = {s.note for s in sources if s.note is not None}
+        noted = {item.note for item in curated.sources if item.note is not None}
         for note in sorted(parsed.notes - noted):
             warnings.append(
                 LoadIssue(display, f"footnote {note} has no [[sources]] entry", severity="warning")
@@ -376,11 +411,18 @@ def _build_document(
         sources = _note_sources(document_id, parsed)
     else:
         # Notes the curated layer does not describe are still the article's own sources.
+        # Notes the curated layer does not describe are still the article's own sources,
+        # and so are those it describes with a TODO left in.
         noted = {s.note for s in sources if s.note is not None}
+        unconfirmed_notes = {
+            item.note for i, item in enumerate(curated.sources) if todo.entry("sources", i)
+        }
         sources += [
             s
             for s in _note_sources(document_id, parsed)
-            if s.note is not None and s.note not in noted and s.origin == "notes"
+            if s.note is not None
+            and s.note not in noted
+            and (s.origin == "notes" or s.note in unconfirmed_notes)
         ]
 
     quotes: list[Quote] = []
@@ -388,7 +430,7 @@ def _build_document(
     for found_quote in parsed.quotes:
         override = quote_overrides.get(_bare(found_quote.text))
         kind, speaker = override if override else (found_quote.kind, found_quote.speaker)
-        if override is None and curated is not None:
+        if override is None and curated is not None and _bare(found_quote.text) not in todo_quotes:
             unconfirmed.add(found_quote.text)
         passage = passages[found_quote.passage]
         quotes.append(
@@ -420,11 +462,24 @@ def _build_document(
     if own_errors:
         return None
     meta = curated.document if curated is not None else None
+
+    def confirmed(key: str) -> bool:
+        return meta is not None and getattr(meta, key) is not None and not todo.field(key)
+
+    summary = meta.summary.strip() if confirmed("summary") and meta and meta.summary else None
+    # Ranked only when something automatic is served: a fully curated set costs nothing.
+    needs_ranking = summary is None or all(a.automatic for a in arguments)
+    automatic = _digest_cached(document_id, sha256, parsed) if needs_ranking else Digest((), ())
+    if all(a.automatic for a in arguments):
+        arguments = [a for a in arguments if a.automatic] or _automatic_arguments(
+            document_id, parsed, automatic
+        )
+    auto_title = parsed.title_guess or _title_from_id(document_id)
     return Document(
         id=document_id,
-        title=meta.title if meta else (parsed.title_guess or _title_from_id(document_id)),
+        title=meta.title if meta and confirmed("title") else auto_title,
         path=path,
-        sha256=digest,
+        sha256=sha256,
         size=len(raw),
         curated=curated is not None,
         passages=tuple(passages),
@@ -432,20 +487,99 @@ def _build_document(
         quotes=tuple(quotes),
         arguments=tuple(arguments),
         sources=tuple(sources),
-        summary=meta.summary.strip() if meta and meta.summary else None,
+        summary=summary or _automatic_summary(parsed, automatic),
+        summary_automatic=summary is None,
+        todo_markers=len(todo.markers),
         # An uncurated article is known by its own byline and date line; a curated one by
         # what the curator confirmed only, so that nothing automatic passes for curated.
-        author=meta.author if meta else parsed.author,
-        publication=meta.publication if meta else None,
-        date=meta.date if meta else parsed.date,
-        url=meta.url if meta else None,
-        topics=tuple(meta.topics) if meta else (),
-        glossary={k: tuple(v) for k, v in curated.glossary.items()} if curated else {},
+        author=meta.author if meta and confirmed("author") else None if meta else parsed.author,
+        publication=meta.publication if meta and confirmed("publication") else None,
+        date=meta.date if meta and confirmed("date") else None if meta else parsed.date,
+        url=meta.url if meta and confirmed("url") else None,
+        topics=tuple(meta.topics) if meta and not todo.field("topics") else (),
+        glossary={k: tuple(v) for k, v in curated.glossary.items() if not todo.field(k, "glossary")}
+        if curated
+        else {},
         curated_sha256=curated_sha256,
         headings=tuple(parsed.headings),
         footnotes=dict(parsed.note_texts),
         dateline=parsed.dateline,
     )
+
+
+class _Unconfirmed:
+    """What the TODO markers of a curated file leave unconfirmed: served as automatic."""
+
+    def __init__(self, markers: list[TodoMarker]) -> None:
+        self.markers = markers
+        self._fields = {(m.table, m.key) for m in markers if m.index is None}
+        self._entries = {(m.table, m.index) for m in markers if m.index is not None}
+
+    def field(self, key: str, table: str = "document") -> bool:
+        return (table, key) in self._fields or (table, None) in self._fields
+
+    def entry(self, table: str, index: int) -> bool:
+        return (table, index) in self._entries
+
+
+class _DigestCache:
+    """LexRank results by (id, content digest), beside the parse cache: a reload ranks
+    only the articles that changed. Bounded, least recently used first out."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._items: OrderedDict[tuple[str, str], Digest] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, document_id: str, sha256: str, parsed: ParsedArticle) -> Digest:
+        key = (document_id, sha256)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        found = digest(parsed.passages)
+        self.put(document_id, sha256, found)
+        return found
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def put(self, document_id: str, sha256: str, found: Digest) -> None:
+        with self._lock:
+            self._items[(document_id, sha256)] = found
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+
+
+_digest_cached = _DigestCache(maxsize=50_000)
+
+
+def _automatic_summary(parsed: ParsedArticle, automatic: Digest) -> str | None:
+    return " ".join(parsed.passages[i].text for i in automatic.summary) or None
+
+
+def _automatic_arguments(
+    document_id: str, parsed: ParsedArticle, automatic: Digest
+) -> list[Argument]:
+    """Key claims found by LexRank, each resting on the sentences that share most with it."""
+    arguments = []
+    for number, claim in enumerate(automatic.claims, start=1):
+        evidence = tuple(
+            Evidence(
+                text=parsed.passages[i].text,
+                passage_ids=(parsed.passages[i].id,),
+                section=parsed.passages[i].section,
+                citations=parsed.passages[i].citations,
+            )
+            for i in claim.evidence
+        )
+        text = parsed.passages[claim.passage].text
+        arguments.append(
+            Argument(f"auto-{number}", document_id, text, evidence, (), automatic=True)
+        )
+    return arguments
 
 
 def _note_sources(document_id: str, parsed: ParsedArticle) -> list[Source]:
@@ -634,9 +768,13 @@ def _scan(folder: Path, errors: list[LoadIssue]) -> dict[Path, Path]:
     return found
 
 
-def load_document_set(folder: Path | str, *, parse_workers: int = 0) -> LoadResult:
+def load_document_set(
+    folder: Path | str, *, parse_workers: int = 0, strict: bool = False
+) -> LoadResult:
     """Load and validate a whole set; `parse_workers` >= 2 parses many new articles in that
-    many worker processes (see _parse_in_processes)."""
+    many worker processes (see _parse_in_processes). `strict` refuses a curated file
+    that still holds TODO markers (`geobot index check --strict`); otherwise they are
+    warnings, and the values they mark are served as automatic."""
     folder = Path(folder)
     errors: list[LoadIssue] = []
     warnings: list[LoadIssue] = []
@@ -718,7 +856,17 @@ def load_document_set(folder: Path | str, *, parse_workers: int = 0) -> LoadResu
         raw, text = article
         digest.update(path.name.encode() + b"\0" + raw)
         document = _build_document(
-            stem, path, raw, text, curated, curated_sha256, locator, errors, warnings, display
+            stem,
+            path,
+            raw,
+            text,
+            curated,
+            curated_sha256,
+            locator,
+            errors,
+            warnings,
+            display,
+            strict,
         )
         if document is not None:
             documents[stem] = document

@@ -73,6 +73,9 @@ class Argument:
     claim: str
     evidence: tuple[Evidence, ...]
     topics: tuple[str, ...] = ()
+    # Found by the machine (documents/summarize.py), or left with a TODO marker in the
+    # curated file: readers are told it is not a curator's reading of the article.
+    automatic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,10 @@ class Document:
     headings: tuple[str, ...] = ()  # every heading in order, those of the back matter too
     footnotes: dict[int, str] = field(default_factory=dict)  # the article's notes list
     dateline: str | None = None  # the place an article is filed from ("WASHINGTON")
+    # The summary was picked from the article by LexRank, not written by a curator.
+    summary_automatic: bool = False
+    # TODO markers left in the curated file: the values they mark are served as automatic.
+    todo_markers: int = 0
 
     @property
     def fingerprint(self) -> tuple[str, str | None]:

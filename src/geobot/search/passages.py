@@ -287,6 +287,8 @@ class PassageSearch:
     ) -> Iterator[tuple[dict[str, float], float]]:
         claims: dict[str, list[str]] = {}
         for argument in document.arguments:
+            if argument.automatic:
+                continue  # its claim is one of the article's own sentences: nothing to add
             for evidence in argument.evidence:
                 for pid in evidence.passage_ids:
                     claims.setdefault(pid, []).append(argument.claim)
