@@ -35,7 +35,8 @@ from geobot.questions.writer import QuestionLog
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"
-START_TIMEOUT = 30.0  # import, load and embed the set, migrate, connect; generous for a busy machine
+# Import, load and embed the set, migrate, connect: generous, for a busy machine.
+START_TIMEOUT = 30.0
 BURST = 60
 MIN_ANSWERED = 10
 QUESTIONS = (
