@@ -1,15 +1,158 @@
-"""Temporary: the old extraction, moved, to measure before the rewrite."""
+"""Quotations of an article: where they stand, what kind each is, and whose words.
+
+Marks come from geobot.text.quote_marks (any house style), speakers from
+geobot.documents.speakers (the article's grammar). The kind is read from the words around:
+`title` for works, `term` for named concepts, `quote` for words someone said or wrote,
+`scare` for the writer's distance from a word.
+"""
 
 from __future__ import annotations
 
-from geobot.documents.parse import _QUOTED, FoundQuote, classify_quote
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from geobot.documents.model import QuoteKind
+from geobot.documents.speakers import ANAPHOR, Attribution, SpeakerResolver
+from geobot.text.quote_marks import MarkStyle, house_style, quote_spans
+
+__all__ = ["QuoteMention", "classify", "find_quotes"]
+
+# Words that announce a work's title before it (general English).
+_TITLE_CUE = re.compile(
+    r"\b(?:(?:book|memoir|film|movie|documentary|essay|article|paper|series|podcast|"
+    r"headline|column|op-ed|poem|song|album|chapter)s?(?:\s+(?:titled|entitled|called|named))?"
+    r"|titled|entitled|headlined)[\s,:]*$",
+    re.IGNORECASE,
+)
+# Words that introduce a named concept before it (general English): "so-called",
+# "known as", "dubbed", "the concept of", "the use of", "instead of".
+_TERM_BEFORE = re.compile(
+    r"\b(?:so-called|so called|known as|dubbed|termed|coined|nicknamed|the term|the word|"
+    r"the phrase|the label|the concept of|the idea of|the notion of|the doctrine of|"
+    r"the policy of|the principle of|the use of|instead of|variants? of|system of|kinds? of|"
+    r"forms? of|types? of|referred to as|labell?ed|branded|what (?:\w+\s+){1,4}call(?:s|ed)?)"
+    r"\s*(?:the|a|an)?\s*$",
+    re.IGNORECASE,
+)
+# Nouns that, after the marks, say the quoted words name a concept.
+_TERM_AFTER = re.compile(
+    r"^\s*(?:concept|term|doctrine|idea|strategy|policy|model|framework|label|notion|"
+    r"principle|formula|approach|theory|slogan|designation)\b",
+    re.IGNORECASE,
+)
+_DETERMINER = re.compile(r"\b(?:a|an|the|this|that|these|those|its|their|his|her|naval)\s*$")
+_VERB_FORM = re.compile(r"(?:ed|ing)$|(?:ing|ed)\s+\w+(?:\s+\w+)?$")
+MAX_SHORT_WORDS = 4  # a term or a scare-quoted word is a few words, not a sentence
 
 
-def find_quotes(paragraphs: list[str]) -> list[FoundQuote]:
-    out = []
-    for p in paragraphs:
-        for match in _QUOTED.finditer(p):
-            inner = match.group(1) if match.group(1) is not None else match.group(2)
-            kind, speaker = classify_quote(p, match.start(), match.end())
-            out.append(FoundQuote(inner, 0, kind, speaker))
-    return out
+@dataclass(frozen=True, slots=True)
+class QuoteMention:
+    paragraph: int  # index of the paragraph it opens in
+    start: int  # offset of its opening mark in that paragraph
+    end: int  # offset just after its closing mark (in the paragraph it closes in)
+    text: str  # the words between the marks; paragraphs of a long quotation joined
+    kind: QuoteKind
+    speaker: str | None
+
+
+def _capitalised_phrase(inner: str, before: str) -> bool:
+    """A coined name: capitalised words in the middle of a sentence ("Hotline")."""
+    words = inner.strip(" ,.;:").split()
+    if not words or len(words) > MAX_SHORT_WORDS or not before.strip():
+        return False
+    if before.rstrip().endswith((".", ":", "!", "?")):
+        return False  # a sentence of its own begins with a capital anyway
+    return words[0][:1].isupper() and not inner.rstrip().endswith(("!", "?"))
+
+
+def classify(
+    text: str,
+    start: int,
+    end: int,
+    inner: str,
+    attribution: Attribution,
+    repeated: bool,
+) -> QuoteKind:
+    """The kind of the quotation text[start:end] (marks included), whose words are `inner`."""
+    before = text[max(0, start - 120) : start]
+    after = text[end : end + 40]
+    words = len(inner.split())
+    if _TITLE_CUE.search(before):
+        return QuoteKind.TITLE
+    short = words <= MAX_SHORT_WORDS
+    if short and (_TERM_BEFORE.search(before) or _TERM_AFTER.match(after)):
+        return QuoteKind.TERM
+    if attribution.speaker is not None or (attribution.cue and not repeated):
+        return QuoteKind.QUOTE
+    if not short:
+        return QuoteKind.QUOTE
+    if repeated or _capitalised_phrase(inner, before):
+        return QuoteKind.TERM
+    bare = inner.strip(" ,.;:")
+    if _VERB_FORM.search(bare) or not _DETERMINER.search(before):
+        return QuoteKind.SCARE
+    return QuoteKind.TERM
+
+
+def _joined(paragraphs: list[str], style: MarkStyle) -> list[tuple[int, int, int, int, str]]:
+    """(paragraph, start, closing paragraph, end, words) of every quotation, joined over
+    paragraphs: an open quotation goes on when the next paragraph opens with a mark."""
+    found: list[tuple[int, int, int, int, str]] = []
+    pending: tuple[int, int, str] | None = None
+    for index, text in enumerate(paragraphs):
+        spans = quote_spans(text, style)
+        if pending is not None:
+            if spans and spans[0].start == 0 and not text[:1].isalnum():
+                first = spans.pop(0)
+                words = pending[2] + " " + first.inner(text)
+                if first.closed:
+                    found.append((pending[0], pending[1], index, first.end, words))
+                    pending = None
+                else:
+                    pending = (pending[0], pending[1], words)
+            else:
+                pending = None  # the mark never closed: not a quotation
+        for span in spans:
+            if span.closed:
+                found.append((index, span.start, index, span.end, span.inner(text)))
+            else:
+                pending = (index, span.start, span.inner(text))
+    return found
+
+
+def find_quotes(paragraphs: list[str], in_notes: bool = False) -> list[QuoteMention]:
+    """Every quotation in the paragraphs, in order. `in_notes`: they are a notes list,
+    where quoted words are the titles of the works cited."""
+    style = house_style(paragraphs)
+    joined = _joined(paragraphs, style)
+    counts = Counter(words.strip(" ,.;:").casefold() for *_, words in joined)
+    resolver = SpeakerResolver(paragraphs)
+    mentions: list[QuoteMention] = []
+    previous: Attribution | None = None
+    previous_place = (-1, -1)
+    last_end = (-1, 0)  # (paragraph, offset) where the last quotation closed
+    for index, start, _close, end, words in joined:
+        text = paragraphs[index]
+        span_end = end if _close == index else len(text)
+        if in_notes:
+            mentions.append(QuoteMention(index, start, end, words, QuoteKind.TITLE, None))
+            continue
+        floor = last_end if last_end[0] == index else (index, 0)
+        attribution = resolver.attribute(index, text, start, span_end, floor[1])
+        last_end = (_close, end)
+        if attribution.speaker is ANAPHOR:
+            # "the report notes": the source quoted just before.
+            attribution = Attribution(previous.speaker if previous else None, True)
+        if not attribution.cue and previous is not None and previous_place[0] == index:
+            # A quotation that goes on a sentence's attributed words is the same speaker's.
+            between = text[max(0, previous_place[1] - 3) : start]
+            if not re.search(r"[.!?][”\"’']?\s+[A-Z]", between) and len(between) < 200:
+                attribution = previous
+        repeated = counts[words.strip(" ,.;:").casefold()] > 1 and len(words.split()) <= 3
+        kind = classify(text, start, span_end, words, attribution, repeated)
+        speaker = attribution.speaker if kind is QuoteKind.QUOTE else None
+        mentions.append(QuoteMention(index, start, end, words, kind, speaker))
+        if attribution.cue:
+            previous, previous_place = attribution, (index, span_end)
+    return mentions

@@ -93,8 +93,8 @@ def same_speaker(found: str | None, label: str | None) -> bool:
     a, b = _words(found), _words(label)
     if not a or not b:
         return a == b
-    if a == b:
-        return True
+    if a == b or set(a) - {"of"} == set(b) - {"of"}:
+        return True  # "the State Department" and "the Department of State"
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     return short[-1] == long_[-1] and set(short) <= set(long_)
 
@@ -107,9 +107,8 @@ def _read_jsonl(path: Path) -> list[dict[str, object]]:
 def _found_quotes(document: Document) -> list[tuple[str, str, str | None]]:
     """(text, kind, speaker) of every quote the document yields, its notes list included."""
     found = [(q.text, q.kind.value, q.speaker) for q in document.quotes]
-    for note in document.footnotes.values():
-        for quote in find_quotes([note]):
-            found.append((quote.text, quote.kind.value, quote.speaker))
+    for quote in find_quotes(list(document.footnotes.values()), in_notes=True):
+        found.append((quote.text, quote.kind.value, quote.speaker))
     return found
 
 
