@@ -254,6 +254,9 @@ class SpeakerResolver:
         return None
 
     def _before(self, paragraph: int, before: str, after: str, start: int) -> Attribution | None:
+        statement = _POSSESSIVE_STATEMENT.search(before)
+        if statement:  # "X's statement that …"
+            return self._subject(paragraph, statement.group(1), start)
         verbs = [
             v
             for v in _VERB.finditer(before)
@@ -285,9 +288,7 @@ class SpeakerResolver:
         if _UNNAMED.search(phrase):
             return Attribution(None, True)
         # "testimony of General X": the words are X's.
-        phrase = re.sub(
-            r"^.*?\b(?:%s)\s+(?:of|by|from)\s+" % "|".join(_STATEMENT_NOUNS), "", phrase
-        )
+        phrase = _STATEMENT_OF.sub("", phrase)
         phrase = re.sub(r"\s*\([^()]{1,40}\)", "", phrase)
         words = [w for w in phrase.split() if not w.isdigit()]
         while words and words[0].lower() in ("a", "an", "the", "its", "his", "her", "their"):
@@ -299,7 +300,7 @@ class SpeakerResolver:
         return self._subject(paragraph, " ".join(words), start)
 
     def _subject(self, paragraph: int, phrase: str, start: int) -> Attribution:
-        phrase = re.sub(r"\s*\([^()]{1,40}\)", "", phrase.strip(" ,"))
+        phrase = re.sub(r"\s*\([^()]{1,40}\)", "", phrase.strip(" ,.;:"))
         if phrase in _PRONOUNS:
             return Attribution(self.last_person(paragraph, start), True)
         if _UNNAMED.search(phrase) or phrase.lower().startswith(("one ", "another", "some ")):
@@ -317,6 +318,12 @@ class SpeakerResolver:
         return Attribution(_org_or_person(self, words), True)
 
 
+_STATEMENT_OF = re.compile(rf"^.*?\b(?:{'|'.join(sorted(_STATEMENT_NOUNS))})\s+(?:of|by|from)\s+")
+_POSSESSIVE_STATEMENT = re.compile(
+    r"((?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*)(?:’s|'s)\s+(?:\w+\s+)?"
+    r"(?:statement|claim|remark|warning|assertion|words|argument|promise|pledge|vow|view)s?"
+    r"\s+(?:that\s+)?$"
+)
 _OWNER = re.compile(r"((?:[Tt]he\s+)?(?:[\w.’'-]+\s+){0,4}[\w.’'-]+?)(?:’s|'s)\s+(?:\d{4}\s+)?$")
 
 
@@ -338,9 +345,8 @@ def _org_or_person(resolver: SpeakerResolver, words: list[str]) -> str | None:
     # Trailing role or statement nouns name who stands behind them: "a White House
     # spokesperson", "the Pentagon's 2026 National Defense Strategy".
     while words and (words[-1].lower() in _ROLE_NOUNS | _STATEMENT_NOUNS or words[-1].isdigit()):
-        if words[-1].lower() in ("general", "inspector") and len(words) >= 2:
-            if words[-2].lower() == "inspector":
-                break  # "inspector general" is itself an office
+        if words[-1].lower() == "general" and len(words) >= 2 and words[-2].lower() == "inspector":
+            break  # "inspector general" is itself an office
         words = words[:-1]
     text = re.sub(r"\s*\([^()]{1,40}\)", "", " ".join(w for w in words if not w.isdigit()))
     owner = re.search(r"^(.*?)(?:’s|'s)\s+(?:\d{4}\s+)?(.+)$", text)

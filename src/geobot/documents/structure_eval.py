@@ -126,7 +126,7 @@ def _score_quotes(score: ArticleScore, document: Document, labels: list[dict]) -
             score.misses.append({"miss": "quote not found", **label})
             continue
         used[match] = True
-        text, kind, speaker = pool[match]
+        _text, kind, speaker = pool[match]
         score.found += 1
         if same_speaker(speaker, label.get("speaker")):  # type: ignore[arg-type]
             score.speaker_right += 1

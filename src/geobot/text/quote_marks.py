@@ -73,11 +73,17 @@ def _possessive(text: str, i: int) -> bool:
 def house_style(paragraphs: list[str]) -> MarkStyle:
     """Which marks stand outside in this document: the kind whose opening marks it uses more."""
     doubles = singles = 0
+    first: MarkStyle | None = None  # a tie goes to the kind that opens first
     for text in paragraphs:
         doubles += sum(text.count(m) for m in _DOUBLE_OPEN) + text.count('"') // 2
-        singles += sum(
-            1 for i, c in enumerate(text) if c in _SINGLE_QUOTES and _opens_single(text, i)
-        )
+        for i, c in enumerate(text):
+            if c in _SINGLE_QUOTES and _opens_single(text, i):
+                singles += 1
+                first = first or MarkStyle.SINGLE
+            elif c in _DOUBLE_OPEN or c == '"':
+                first = first or MarkStyle.DOUBLE
+    if singles == doubles and first is not None:
+        return first
     return MarkStyle.SINGLE if singles > doubles else MarkStyle.DOUBLE
 
 
@@ -103,7 +109,7 @@ def quote_spans(text: str, style: MarkStyle) -> list[QuoteSpan]:
             continue
         outer = (style is MarkStyle.DOUBLE) == bool(double)
         if stack and c == stack[-1] and (double or _closes_single(text, i)):
-            if single and _possessive(text, i) and next_closer < len(closers):
+            if single and _possessive(text, i) and _closer_ahead(text, closers, next_closer):
                 continue  # a later closer ends the quotation; this mark is the possessive's
             stack.pop()
             if not stack:
@@ -119,6 +125,14 @@ def quote_spans(text: str, style: MarkStyle) -> list[QuoteSpan]:
     if stack and len(text) - start <= MAX_QUOTE_CHARS:
         spans.append(QuoteSpan(start, len(text), False))
     return spans
+
+
+def _closer_ahead(text: str, closers: list[int], index: int) -> bool:
+    """Whether a later closer, before any new opening single mark, can end the quotation."""
+    if index >= len(closers):
+        return False
+    between = text[closers[index - 1] + 1 if index else 0 : closers[index]]
+    return not any(c in "‘'" and _opens_single(between, k) for k, c in enumerate(between))
 
 
 def _opens_double(text: str, i: int) -> bool:
