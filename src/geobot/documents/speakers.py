@@ -14,6 +14,7 @@ bounded in length, and each quotation looks at one sentence-sized window.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -175,7 +176,7 @@ class SpeakerResolver:
                     self.titled.append((index, match.end(), title, name))
         for match in _UNNAMED_ANYWHERE.finditer(text):
             self.mentions.append((index, match.end(), None))
-        self.mentions.sort(key=lambda m: (m[0], m[1]))
+        self.mentions.sort(key=lambda m: (m[0], m[1], m[2] or ""))
 
     def __post_init_surnames(self) -> None:
         # A bare surname of a person named in full elsewhere is a mention of that person.
@@ -184,15 +185,12 @@ class SpeakerResolver:
                 full = self.surnames.get(match.group(0).removesuffix("’s").removesuffix("'s"))
                 if full is not None and full != match.group(0):
                     self.mentions.append((index, match.end(), full))
-        self.mentions.sort(key=lambda m: (m[0], m[1]))
+        self.mentions.sort(key=lambda m: (m[0], m[1], m[2] or ""))
 
     def last_person(self, paragraph: int, offset: int) -> str | None:
-        found: str | None = None
-        for index, end, name in self.mentions:
-            if (index, end) > (paragraph, offset):
-                break
-            found = name
-        return found
+        # Bisect, not a scan: a long article has thousands of mentions and of quotations.
+        at = bisect.bisect_right(self.mentions, (paragraph, offset), key=lambda m: m[:2])
+        return self.mentions[at - 1][2] if at else None
 
     def titled_person(self, title: str, paragraph: int, offset: int) -> str | None:
         found: str | None = None
