@@ -41,7 +41,7 @@ _VERB = re.compile(rf"\b(?:{_SPEECH_VERBS})\b")
 # Present forms that are also plural nouns ("the Arab states rejected"): verbs only when
 # what follows is what follows a verb of saying.
 _NOUN_LIKE = {"states", "notes", "reports", "claims", "calls", "posts", "remarks", "says"}
-_AFTER_VERB = re.compile(r"^\s*(?:that\b|,|“|\"|‘|'|in\b|on\b|to\b|of\b|the\b|its\b)")
+_AFTER_VERB = re.compile(r"\s*(?:that\b|,|“|\"|‘|'|in\b|on\b|to\b|of\b|the\b|its\b)")
 # Words that may stand between a subject and its verb ("he also explained", "has noted").
 _BETWEEN = {
     "has", "have", "had", "also", "then", "later", "once", "further", "reportedly", "publicly",
@@ -80,7 +80,7 @@ _DOCUMENT_SUBJECTS = {
 _ANAPHORS = {
     "report", "statement", "assessment", "testimony", "study", "review", "memo", "letter",
     "department", "ministry", "agency", "office", "government", "administration", "committee",
-    "council", "commission", "latter", "former",
+    "council", "commission",
 }  # fmt: skip
 # Function words that open sentences with a capital but are no part of a name.
 _NOT_NAME_WORDS = {
@@ -144,6 +144,7 @@ class SpeakerResolver:
     mentions: list[tuple[int, int, str | None]] = field(default_factory=list)
     # (paragraph, offset, title word, name): "the President" is the last one so titled.
     titled: list[tuple[int, int, str, str]] = field(default_factory=list)
+    subjects: set[tuple[int, int]] = field(default_factory=set)  # mentions that lead a verb
 
     def __post_init__(self) -> None:
         for index, text in enumerate(self.paragraphs):
@@ -171,26 +172,61 @@ class SpeakerResolver:
                 if len(name) > len(self.surnames.get(last, "")):
                     self.surnames[last] = name
                 self.mentions.append((index, match.end(), name))
+                self._note_subject(index, text, match.start(), match.end())
                 title = _title_before(match.group(0), name)
                 if title:
                     self.titled.append((index, match.end(), title, name))
         for match in _UNNAMED_ANYWHERE.finditer(text):
             self.mentions.append((index, match.end(), None))
+            self._note_subject(index, text, match.start(), match.end())
         self.mentions.sort(key=lambda m: (m[0], m[1], m[2] or ""))
 
     def __post_init_surnames(self) -> None:
         # A bare surname of a person named in full elsewhere is a mention of that person.
+        confirmed = {name for *_, name in self.titled}
         for index, text in enumerate(self.paragraphs):
             for match in re.finditer(r"\b[A-Z][a-zà-ÿ’'-]+\b", text):
                 full = self.surnames.get(match.group(0).removesuffix("’s").removesuffix("'s"))
                 if full is not None and full != match.group(0):
+                    confirmed.add(full)
                     self.mentions.append((index, match.end(), full))
+                    self._note_subject(index, text, match.start(), match.end())
+        # Only a name given a title or later called by its last word alone is surely a
+        # person's: "Great Britain" never becomes "he".
+        self.mentions = [m for m in self.mentions if m[2] is None or m[2] in confirmed]
         self.mentions.sort(key=lambda m: (m[0], m[1], m[2] or ""))
 
     def last_person(self, paragraph: int, offset: int) -> str | None:
         # Bisect, not a scan: a long article has thousands of mentions and of quotations.
         at = bisect.bisect_right(self.mentions, (paragraph, offset), key=lambda m: m[:2])
+        # Centering: a pronoun takes up the last subject, "Khrushchev sent Kennedy a
+        # message … he said", over a name in an object or a subordinate clause nearby.
+        for index, end, name in reversed(self.mentions[max(0, at - PRONOUN_REACH) : at]):
+            if index < paragraph - 1:
+                break
+            if (index, end) in self.subjects:
+                return name
         return self.mentions[at - 1][2] if at else None
+
+    def former(self, paragraph: int, offset: int) -> str | None:
+        """ "the former" of the last two people named."""
+        at = bisect.bisect_right(self.mentions, (paragraph, offset), key=lambda m: m[:2])
+        last = self.mentions[at - 1][2] if at else None
+        for _index, _end, name in reversed(self.mentions[max(0, at - PRONOUN_REACH) : at]):
+            if name is not None and name != last:
+                return name
+        return None
+
+    def _note_subject(self, index: int, text: str, start: int, end: int) -> None:
+        following = _NEXT_WORD.match(text, end)
+        preceding = text[max(0, start - 12) : start].split()
+        if preceding and preceding[-1].lower() in _SUBORDINATE:
+            return
+        if not preceding or preceding[-1].endswith((".", "!", "?")):
+            self.subjects.add((index, end))  # it opens the sentence: "Trump, in …, wrote"
+            return
+        if following and following.group(1) not in _NOT_VERBS:
+            self.subjects.add((index, end))
 
     def titled_person(self, title: str, paragraph: int, offset: int) -> str | None:
         found: str | None = None
@@ -225,7 +261,7 @@ class SpeakerResolver:
         """Who the quotation text[start:end] (marks included) is attributed to. `floor`: where
         the quotation before it ends; that one's words attribute nothing."""
         before = text[max(0, floor, start - WINDOW) : start]
-        before = re.split(r"[.!?;:][”\"’']?\s+(?=[A-Z“\"‘])|[;]\s*", before)[-1]
+        before = _CLAUSE_BREAK.split(before)[-1]
         after = text[end : end + WINDOW]
         inner_end = text[max(start, end - 3) : end]
         finders = [self._before]
@@ -301,6 +337,11 @@ class SpeakerResolver:
         phrase = re.sub(r"\s*\([^()]{1,40}\)", "", phrase.strip(" ,.;:"))
         if phrase in _PRONOUNS:
             return Attribution(self.last_person(paragraph, start), True)
+        if phrase.lower() == "the latter":
+            at = bisect.bisect_right(self.mentions, (paragraph, start), key=lambda m: m[:2])
+            return Attribution(self.mentions[at - 1][2] if at else None, True)
+        if phrase.lower() == "the former":
+            return Attribution(self.former(paragraph, start), True)
         if _UNNAMED.search(phrase) or phrase.lower().startswith(("one ", "another", "some ")):
             return Attribution(None, True)
         words = phrase.split()
@@ -317,6 +358,22 @@ class SpeakerResolver:
 
 
 _STATEMENT_OF = re.compile(rf"^.*?\b(?:{'|'.join(sorted(_STATEMENT_NOUNS))})\s+(?:of|by|from)\s+")
+# Where a sentence or clause ends: a stop after a word (not the initials of "U.S. Army"), or
+# a semicolon.
+_CLAUSE_BREAK = re.compile(r"(?<=[a-z0-9)\]…])[.!?:][”\"’']?\s+(?=[A-Z“\"‘])|;\s*")
+PRONOUN_REACH = 12  # mentions looked back over for a pronoun's subject
+_NEXT_WORD = re.compile(r"(?:’s|'s)?\s+([a-z]+)\b")
+# Words after a name that show it is not the subject of a verb (general English function
+# words), and words before a name that put it in a subordinate or object position.
+_NOT_VERBS = {
+    "a", "an", "the", "of", "and", "or", "to", "in", "on", "at", "for", "with", "by", "from",
+    "as", "that", "who", "which", "whose", "its", "his", "her", "their", "this", "these",
+    "administration", "government", "era", "years", "visit", "talks",
+}  # fmt: skip
+_SUBORDINATE = {
+    "what", "that", "which", "who", "whom", "with", "by", "to", "of", "from", "for", "and",
+    "told", "met", "asked", "urged", "than", "like",
+}  # fmt: skip
 _POSSESSIVE_STATEMENT = re.compile(
     r"((?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*)(?:’s|'s)\s+(?:\w+\s+)?"
     r"(?:statement|claim|remark|warning|assertion|words|argument|promise|pledge|vow|view)s?"
@@ -385,9 +442,19 @@ def _person(phrase: str) -> str | None:
         tail.insert(0, word)
     while tail and tail[0] in _NOT_NAME_WORDS:
         tail = tail[1:]
-    if not tail or any(w.lower() in _BODY_WORDS for w in tail):
+    bodies = [k for k, w in enumerate(tail) if w.lower() in _BODY_WORDS]
+    # "the French Foreign Ministry Renè Massigli": a body's name before a person's is like
+    # a title; a phrase ending in a body's word is no person.
+    had_body = bool(bodies)
+    if bodies:
+        tail = tail[bodies[-1] + 1 :]
+        if len(tail) < 2:
+            return None
+    if not tail:
         return None
-    had_title = len(tail) < len(words) and _is_title(words[len(words) - len(tail) - 1])
+    had_title = had_body or (
+        len(tail) < len(words) and _is_title(words[len(words) - len(tail) - 1])
+    )
     if len(tail) == 1 and not had_title:
         return None
     if any(_nationality(w) for w in tail[:1]) and len(tail) > 1 and not had_title:
