@@ -16,7 +16,7 @@ from geobot.documents.model import QuoteKind
 from geobot.documents.speakers import ANAPHOR, Attribution, SpeakerResolver
 from geobot.text.quote_marks import MarkStyle, house_style, quote_spans
 
-__all__ = ["QuoteMention", "classify", "find_quotes"]
+__all__ = ["QuoteMention", "classify", "cue_kind", "find_quotes"]
 
 # Words that announce a work's title before it (general English).
 _TITLE_CUE = re.compile(
@@ -42,8 +42,20 @@ _TERM_AFTER = re.compile(
     r"principle|formula|approach|theory|slogan|designation)\b",
     re.IGNORECASE,
 )
+# Words by which the writer keeps a label at a distance: "described as an “alliance”",
+# "perceived as", "supposed", "alleged" (general English).
+_SCARE_BEFORE = re.compile(
+    r"\b(?:(?:described|perceived|portrayed|seen|billed|touted|presented|painted|cast|sold|"
+    r"framed|characteri[sz]ed|regarded)\s+as|supposed|alleged|purported|self-styled|"
+    r"self-proclaimed)\s*(?:an?|the)?\s*$",
+    re.IGNORECASE,
+)
 _DETERMINER = re.compile(r"\b(?:a|an|the|this|that|these|those|its|their|his|her|naval)\s*$")
 _VERB_FORM = re.compile(r"(?:ed|ing)$|(?:ing|ed)\s+\w+(?:\s+\w+)?$")
+# A source of its own between two quotations: "responding “I agree” to a post suggesting “…”".
+_OTHER_SOURCE = re.compile(
+    r"\b(?:post|tweet|message|letter|report|statement|article|headline|banner|sign|slogan)s?\b"
+)
 MAX_SHORT_WORDS = 4  # a term or a scare-quoted word is a few words, not a sentence
 
 
@@ -67,6 +79,18 @@ def _capitalised_phrase(inner: str, before: str) -> bool:
     return words[0][:1].isupper() and not inner.rstrip().endswith(("!", "?"))
 
 
+def cue_kind(text: str, start: int, end: int, inner: str) -> QuoteKind | None:
+    """The kind the words around a short quotation announce, if any."""
+    if len(inner.split()) > MAX_SHORT_WORDS:
+        return None
+    before = text[max(0, start - 120) : start]
+    if _TERM_BEFORE.search(before) or _TERM_AFTER.match(text, end):
+        return QuoteKind.TERM
+    if _SCARE_BEFORE.search(before):
+        return QuoteKind.SCARE
+    return None
+
+
 def classify(
     text: str,
     start: int,
@@ -74,20 +98,26 @@ def classify(
     inner: str,
     attribution: Attribution,
     repeated: bool,
+    document_cue: QuoteKind | None = None,
 ) -> QuoteKind:
-    """The kind of the quotation text[start:end] (marks included), whose words are `inner`."""
+    """The kind of the quotation text[start:end] (marks included), whose words are `inner`.
+    `document_cue`: the kind cued where the same words stand quoted elsewhere."""
     before = text[max(0, start - 120) : start]
-    after = text[end : end + 40]
-    words = len(inner.split())
     if _TITLE_CUE.search(before):
         return QuoteKind.TITLE
-    short = words <= MAX_SHORT_WORDS
-    if short and (_TERM_BEFORE.search(before) or _TERM_AFTER.match(after)):
-        return QuoteKind.TERM
-    if attribution.speaker is not None or (attribution.cue and not repeated):
+    cue = cue_kind(text, start, end, inner)
+    if cue is QuoteKind.TERM:
+        return cue
+    if attribution.speaker is not None:
         return QuoteKind.QUOTE
-    if not short:
+    if cue is QuoteKind.SCARE:
+        return cue
+    if attribution.cue and not repeated:
         return QuoteKind.QUOTE
+    if len(inner.split()) > MAX_SHORT_WORDS:
+        return QuoteKind.QUOTE
+    if document_cue is not None:
+        return document_cue
     if repeated or _capitalised_phrase(inner, before):
         return QuoteKind.TERM
     bare = inner.strip(" ,.;:")
@@ -128,6 +158,14 @@ def find_quotes(paragraphs: list[str], in_notes: bool = False) -> list[QuoteMent
     style = house_style(paragraphs)
     joined = _joined(paragraphs, style)
     counts = Counter(words.strip(" ,.;:").casefold() for *_, words in joined)
+    # The same words quoted again are read the same way: a cue at one place decides all.
+    cues: dict[str, QuoteKind] = {}
+    for index, start, close, end, words in joined:
+        text = paragraphs[index]
+        cue = cue_kind(text, start, end if close == index else len(text), words)
+        key = words.strip(" ,.;:").casefold()
+        if cue is not None and cues.get(key) is not QuoteKind.TERM:
+            cues[key] = cue
     resolver = SpeakerResolver(paragraphs)
     mentions: list[QuoteMention] = []
     previous: Attribution | None = None
@@ -148,10 +186,15 @@ def find_quotes(paragraphs: list[str], in_notes: bool = False) -> list[QuoteMent
         if not attribution.cue and previous is not None and previous_place[0] == index:
             # A quotation that goes on a sentence's attributed words is the same speaker's.
             between = text[max(0, previous_place[1] - 3) : start]
-            if not re.search(r"[.!?][”\"’']?\s+[A-Z]", between) and len(between) < 200:
+            if (
+                not re.search(r"[.!?][”\"’']?\s+[A-Z]", between)
+                and len(between) < 200
+                and not _OTHER_SOURCE.search(between)
+            ):
                 attribution = previous
-        repeated = counts[words.strip(" ,.;:").casefold()] > 1 and len(words.split()) <= 3
-        kind = classify(text, start, span_end, words, attribution, repeated)
+        key = words.strip(" ,.;:").casefold()
+        repeated = counts[key] > 1 and len(words.split()) <= 3
+        kind = classify(text, start, span_end, words, attribution, repeated, cues.get(key))
         speaker = attribution.speaker if kind is QuoteKind.QUOTE else None
         mentions.append(QuoteMention(index, start, end, words, kind, speaker))
         if attribution.cue:

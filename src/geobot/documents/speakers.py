@@ -30,7 +30,7 @@ _SPEECH_VERBS = (
     r"said|says|say|stated?|states|wr(?:o|i)tes?|written|told|tells|warn(?:s|ed)?|argu(?:es|ed)|"
     r"not(?:es|ed)|add(?:s|ed)|explain(?:s|ed)|conclud(?:es|ed|ing)|proclaim(?:s|ed)|"
     r"declar(?:es|ed)|describ(?:es|ed)|call(?:s|ed)|assert(?:s|ed)|insist(?:s|ed)|"
-    r"claim(?:s|ed)|repl(?:ies|ied)|respond(?:s|ed)|announc(?:es|ed)|post(?:s|ed)|tweet(?:s|ed)|"
+    r"claim(?:s|ed)|repl(?:ies|ied)|respond(?:s|ed|ing)|characteri[sz](?:es|ed)|announc(?:es|ed)|post(?:s|ed)|tweet(?:s|ed)|"
     r"remark(?:s|ed)|surmis(?:es|ed)|express(?:es|ed)|indicat(?:es|ed)|posit(?:s|ed)|"
     r"object(?:s|ed)|worri(?:es|ed)|assess(?:es|ed)|maintain(?:s|ed)|acknowledg(?:es|ed)|"
     r"admit(?:s|ted)|urg(?:es|ed)|ask(?:s|ed)|recall(?:s|ed)|observ(?:es|ed)|predict(?:s|ed)|"
@@ -41,7 +41,9 @@ _VERB = re.compile(rf"\b(?:{_SPEECH_VERBS})\b")
 # Present forms that are also plural nouns ("the Arab states rejected"): verbs only when
 # what follows is what follows a verb of saying.
 _NOUN_LIKE = {"states", "notes", "reports", "claims", "calls", "posts", "remarks", "says"}
-_AFTER_VERB = re.compile(r"\s*(?:that\b|,|“|\"|‘|'|in\b|on\b|to\b|of\b|the\b|its\b)")
+_AFTER_VERB = re.compile(
+    r"\s*(?:that\b|,|“|\"|‘|'|in\b|on\b|to\b|of\b|the\b|its\b|he\b|she\b|they\b|it\b|we\b)"
+)
 # Words that may stand between a subject and its verb ("he also explained", "has noted").
 _BETWEEN = {
     "has", "have", "had", "also", "then", "later", "once", "further", "reportedly", "publicly",
@@ -118,8 +120,13 @@ _NAME_WORD = re.compile(r"^(?:[A-Z][a-zà-ÿ’'-]+|[A-Z]\.|[A-Z]{2})$")
 _POSSESSIVE = ("’s", "'s")
 
 
+# nameparser's title words ("president", "minister", "admiral"), read once: its own lookup
+# lower-cases on every call.
+_TITLES = frozenset(CONSTANTS.titles)
+
+
 def _is_title(word: str) -> bool:
-    return word.lower().rstrip(".") in CONSTANTS.titles
+    return word.lower().rstrip(".") in _TITLES
 
 
 def _nationality(word: str) -> bool:
@@ -184,7 +191,7 @@ class SpeakerResolver:
     def __post_init_surnames(self) -> None:
         # A bare surname of a person named in full elsewhere is a mention of that person.
         confirmed = {name for *_, name in self.titled}
-        for index, text in enumerate(self.paragraphs):
+        for index, text in enumerate(self.paragraphs if self.surnames else ()):
             for match in re.finditer(r"\b[A-Z][a-zà-ÿ’'-]+\b", text):
                 full = self.surnames.get(match.group(0).removesuffix("’s").removesuffix("'s"))
                 if full is not None and full != match.group(0):
@@ -248,6 +255,8 @@ class SpeakerResolver:
         if len(words) == 1 and words[0] in self.acronyms:
             return self.acronyms[words[0]]
         person = _person(phrase)
+        if person is None and " of " in phrase:
+            person = _person(phrase.split(" of ")[0])  # "Senator Mike Lee of Utah"
         if person is not None:
             return self.surnames.get(person.split()[-1], person)
         if len(words) == 1 and words[0] in self.surnames:
@@ -311,7 +320,14 @@ class SpeakerResolver:
                 return Attribution(self.name(owner.group(1)), True)
             return None
         verb = verbs[-1]
-        subject = _subject_phrase(before[: verb.start()])
+        lead = before[: verb.start()].rstrip()
+        if verb.group(0).endswith("ing") and lead.endswith(","):
+            # "Musk, CEO of X, endorsed it, responding “…”": the sentence's subject speaks.
+            opening = _CAPITALISED_RUN.match(before.lstrip())
+            if opening is None:
+                return Attribution(None, True)
+            return self._subject(paragraph, opening.group(0), start)
+        subject = _subject_phrase(lead)
         if subject is None:
             return Attribution(None, True)
         return self._subject(paragraph, subject, start - len(before) + verb.start())
@@ -470,10 +486,13 @@ def _subject_phrase(text: str) -> str | None:
     words = text.split()
     while words and words[-1] in _BETWEEN:
         words.pop()
+    if len(words) > 1 and words[-1] == "who" and words[-2].endswith(","):
+        words = words[:-1]  # "Senator Mike Lee of Utah, who has characterized": Mike Lee
+        words[-1] = words[-1].rstrip(",")
     text = " ".join(words)
     # "X, the Y of Z, said" and "X, in announcing it, wrote": the subject stands before.
     for _ in range(2):
-        parenthetical = re.search(r",\s*([^,]{1,100}),?\s*$", text)
+        parenthetical = re.search(r",\s*([^,]{1,160}),?\s*$", text)
         if parenthetical and not parenthetical.group(1)[:1].isupper() and text.endswith(","):
             text = text[: parenthetical.start()].rstrip()
         elif text.endswith(","):

@@ -29,6 +29,10 @@ class MarkStyle(StrEnum):
 _DOUBLE_OPEN = "“«„"
 _DOUBLE_CLOSE = {"“": "”", "«": "»", "„": "“"}
 _SINGLE_QUOTES = "‘’'"
+# The scans visit only these characters, not every character of a paragraph.
+_MARKS = re.compile("[“”«»„\"‘’']")
+_SINGLE_MARKS = re.compile("[’']")
+_SINGLE_OPENERS = re.compile("[‘']")
 # What may stand just before an opening mark: the start, a space, an opening bracket or a
 # dash, or another opening mark (a nested quote at the very start of one).
 _BEFORE_OPEN = set(" \t\n([{—–-/“‘\"'«„")
@@ -76,7 +80,8 @@ def house_style(paragraphs: list[str]) -> MarkStyle:
     first: MarkStyle | None = None  # a tie goes to the kind that opens first
     for text in paragraphs:
         doubles += sum(text.count(m) for m in _DOUBLE_OPEN) + text.count('"') // 2
-        for i, c in enumerate(text):
+        for mark in _MARKS.finditer(text):
+            i, c = mark.start(), mark.group(0)
             if c in _SINGLE_QUOTES and _opens_single(text, i):
                 singles += 1
                 first = first or MarkStyle.SINGLE
@@ -88,7 +93,7 @@ def house_style(paragraphs: list[str]) -> MarkStyle:
 
 
 def _single_closers(text: str) -> list[int]:
-    return [i for i, c in enumerate(text) if c in "’'" and _closes_single(text, i)]
+    return [m.start() for m in _SINGLE_MARKS.finditer(text) if _closes_single(text, m.start())]
 
 
 def quote_spans(text: str, style: MarkStyle) -> list[QuoteSpan]:
@@ -98,7 +103,8 @@ def quote_spans(text: str, style: MarkStyle) -> list[QuoteSpan]:
     spans: list[QuoteSpan] = []
     stack: list[str] = []  # the closing mark each open quotation waits for
     start = 0
-    for i, c in enumerate(text):
+    for mark in _MARKS.finditer(text):
+        i, c = mark.start(), mark.group(0)
         while next_closer < len(closers) and closers[next_closer] <= i:
             next_closer += 1
         if stack and i - start > MAX_QUOTE_CHARS:
@@ -132,7 +138,7 @@ def _closer_ahead(text: str, closers: list[int], index: int) -> bool:
     if index >= len(closers):
         return False
     between = text[closers[index - 1] + 1 if index else 0 : closers[index]]
-    return not any(c in "‘'" and _opens_single(between, k) for k, c in enumerate(between))
+    return not any(_opens_single(between, m.start()) for m in _SINGLE_OPENERS.finditer(between))
 
 
 def _opens_double(text: str, i: int) -> bool:
