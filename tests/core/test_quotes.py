@@ -108,6 +108,10 @@ def test_quote_spans_are_linear_on_hostile_input() -> None:
         ("According to Jane Doe, “the war will be long.”", "Jane Doe"),
         ("As Jane Doe put it, “the war will be long.”", "Jane Doe"),
         ("Jane Doe’s statement that “the war will be long” alarmed many.", "Jane Doe"),
+        ("“The war will be long,” the Kremlin said.", "the Kremlin"),
+        ("According to the Kremlin, “the war will be long.”", "the Kremlin"),
+        ("Senator Jane Doe of Utah, who has argued that “the war will be long,” left.", "Jane Doe"),
+        ("Jane Doe, a senator, left early, warning that “the war will be long.”", "Jane Doe"),
     ],
 )
 def test_attribution_forms(text: str, speaker: str) -> None:
@@ -152,10 +156,38 @@ def test_a_body_or_office_is_the_speaker_when_it_is_quoted() -> None:
     assert found["nothing has changed."][1] == "the White House"
 
 
-def test_an_unnamed_person_gives_no_speaker() -> None:
-    """Rule: "one Senator" or "an official" names nobody: words said, no speaker."""
-    found = quotes("One Senator said the deal was “a real accounting” of the war.")
-    assert found["a real accounting"] == (QuoteKind.QUOTE, None)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "One Senator said the deal was “a real accounting” of the war.",
+        "Senior officials said the deal was “a real accounting” of the war.",
+        "An Iranian source said the deal was “a real accounting” of the war.",
+    ],
+)
+def test_an_unnamed_person_gives_no_speaker(text: str) -> None:
+    """Rule: "one Senator", "senior officials", "an Iranian source" name nobody: words
+    said, no speaker."""
+    assert quotes(text)["a real accounting"] == (QuoteKind.QUOTE, None)
+
+
+def test_the_title_alone_is_the_person_last_so_titled() -> None:
+    """Rule: "the President" is the person the article last called President."""
+    found = quotes(
+        "President Lena Hart took office in May.",
+        "The President said that “the border stays open.”",
+    )
+    assert found["the border stays open."] == (QuoteKind.QUOTE, "Lena Hart")
+
+
+def test_the_latter_and_a_bare_surname() -> None:
+    """Rule: "the latter" is the person named last; a surname alone is the full name."""
+    found = quotes(
+        "Foreign Minister Anna Berg met Ambassador Karl Ode in May.",
+        "The talks ended with the latter concluding that “nothing is agreed.”",
+        "Berg later said that “much is agreed.”",
+    )
+    assert found["nothing is agreed."][1] == "Karl Ode"
+    assert found["much is agreed."][1] == "Anna Berg"
 
 
 def test_acronym_resolves_to_the_body() -> None:
@@ -183,13 +215,26 @@ def test_acronym_resolves_to_the_body() -> None:
         ("Detainees were sent to “re-education” camps.", "re-education", QuoteKind.SCARE),
         ("The regime “reformed” its courts.", "reformed", QuoteKind.SCARE),
         ("Jane Doe said “we will never leave” on Monday.", "we will never leave", QuoteKind.QUOTE),
+        ("Critics call it an “alliance” of convenience.", "alliance", QuoteKind.TERM),
+        ("Xi Jinping called it “a new era” of ties.", "a new era", QuoteKind.QUOTE),
+        ("He read Orwell’s “Nineteen Eighty-Four” young.", "Nineteen Eighty-Four", QuoteKind.TITLE),
+        ("Often described as an “alliance” by critics, it was not.", "alliance", QuoteKind.SCARE),
     ],
 )  # fmt: skip
 def test_kind_rules(text: str, inner: str, kind: QuoteKind) -> None:
-    """Rule: term after "so-called/known as/dubbed/what X call" or for a capitalised coined
-    phrase; title after a work's noun; scare for a quoted modifier or verb form; quote for
-    words someone said."""
+    """Rule: term after "so-called/known as/dubbed/what X call/call it" (unless a named
+    speaker calls it so) or for a capitalised coined phrase; title after a work's noun or
+    its owner's name; scare after "described as" and for a quoted modifier or verb form;
+    quote for words someone said."""
     assert quotes(text)[inner][0] is kind
+
+
+def test_the_same_words_read_the_same_way_across_a_document() -> None:
+    """Rule: a cue at one quotation of some words decides the kind of the others."""
+    found = find_quotes(
+        ["Critics described it as an “alliance” of convenience.", "The “alliance” faded."]
+    )
+    assert [q.kind for q in found] == [QuoteKind.SCARE, QuoteKind.SCARE]
 
 
 def test_quotations_in_a_notes_list_are_titles() -> None:

@@ -46,10 +46,14 @@ _TERM_AFTER = re.compile(
 # "perceived as", "supposed", "alleged" (general English).
 _SCARE_BEFORE = re.compile(
     r"\b(?:(?:described|perceived|portrayed|seen|billed|touted|presented|painted|cast|sold|"
-    r"framed|characteri[sz]ed|regarded)\s+as|supposed|alleged|purported|self-styled|"
+    r"framed|characteri[sz]ed|regarded)\s+(?:(?:it|them|this|him|her)\s+)?as|supposed|alleged|"
+    r"purported|self-styled|"
     r"self-proclaimed)\s*(?:an?|the)?\s*$",
     re.IGNORECASE,
 )
+_NAMING = re.compile(r"\bcall(?:s|ed)? (?:it|them|this|that)\s*(?:an?|the)?\s*$")
+# A work's owner just before it: "Orwell’s", "his", "her".
+_OWNED_WORK = re.compile(r"(?:\b[A-Z][\w-]*(?:’s|'s)|\b(?:his|her|their))\s*,?\s*$")
 _DETERMINER = re.compile(r"\b(?:a|an|the|this|that|these|those|its|their|his|her|naval)\s*$")
 _VERB_FORM = re.compile(r"(?:ed|ing)$|(?:ing|ed)\s+\w+(?:\s+\w+)?$")
 # A source of its own between two quotations: "responding “I agree” to a post suggesting “…”".
@@ -79,6 +83,13 @@ def _capitalised_phrase(inner: str, before: str) -> bool:
     return words[0][:1].isupper() and not inner.rstrip().endswith(("!", "?"))
 
 
+def _title_case(inner: str) -> bool:
+    """Every longer word capitalised, as works' titles are: "The End of History"."""
+    words = re.findall(r"[\w’'-]+", inner)
+    major = [w for w in words if len(w) > 3]
+    return len(words) >= 2 and bool(major) and all(w[0].isupper() or w[0].isdigit() for w in major)
+
+
 def cue_kind(text: str, start: int, end: int, inner: str) -> QuoteKind | None:
     """The kind the words around a short quotation announce, if any."""
     if len(inner.split()) > MAX_SHORT_WORDS:
@@ -105,9 +116,11 @@ def classify(
     before = text[max(0, start - 120) : start]
     if _TITLE_CUE.search(before):
         return QuoteKind.TITLE
+    if _OWNED_WORK.search(before) and _title_case(inner):
+        return QuoteKind.TITLE  # Orwell’s “Nineteen Eighty-Four”, her “The Long Game”
     cue = cue_kind(text, start, end, inner)
-    if cue is QuoteKind.TERM:
-        return cue
+    if cue is QuoteKind.TERM and not (attribution.speaker and _NAMING.search(before)):
+        return cue  # "Critics call it a term"; but "Xi called it “a new era”" is Xi's words
     if attribution.speaker is not None:
         return QuoteKind.QUOTE
     if cue is QuoteKind.SCARE:

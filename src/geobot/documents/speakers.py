@@ -28,14 +28,17 @@ WINDOW = 300  # characters either side of a quotation that can hold its attribut
 # Verbs of saying and writing that journalism uses to attribute words (general English).
 _SPEECH_VERBS = (
     r"said|says|say|stated?|states|wr(?:o|i)tes?|written|told|tells|warn(?:s|ed)?|argu(?:es|ed)|"
-    r"not(?:es|ed)|add(?:s|ed)|explain(?:s|ed)|conclud(?:es|ed|ing)|proclaim(?:s|ed)|"
+    r"not(?:es|ed)|add(?:s|ed)|explain(?:s|ed)|conclud(?:es|ed)|proclaim(?:s|ed)|"
     r"declar(?:es|ed)|describ(?:es|ed)|call(?:s|ed)|assert(?:s|ed)|insist(?:s|ed)|"
     r"claim(?:s|ed)|repl(?:ies|ied)|respond(?:s|ed|ing)|characteri[sz](?:es|ed)|announc(?:es|ed)|post(?:s|ed)|tweet(?:s|ed)|"
     r"remark(?:s|ed)|surmis(?:es|ed)|express(?:es|ed)|indicat(?:es|ed)|posit(?:s|ed)|"
     r"object(?:s|ed)|worri(?:es|ed)|assess(?:es|ed)|maintain(?:s|ed)|acknowledg(?:es|ed)|"
     r"admit(?:s|ted)|urg(?:es|ed)|ask(?:s|ed)|recall(?:s|ed)|observ(?:es|ed)|predict(?:s|ed)|"
     r"suggest(?:s|ed)|vow(?:s|ed)|pledg(?:es|ed)|promis(?:es|ed)|threaten(?:s|ed)|"
-    r"cautioned|complain(?:s|ed)|testifi(?:es|ed)|reported|wrote|put it|quipped|exclaimed"
+    r"cautioned|complain(?:s|ed)|testifi(?:es|ed)|reported|wrote|put it|quipped|exclaimed|"
+    # Participles: "…, warning that …" (the sentence's subject speaks)
+    r"saying|warning|adding|noting|arguing|writing|telling|insisting|claiming|declaring|"
+    r"stating|explaining|asserting|announcing|describing|calling|concluding"
 )
 _VERB = re.compile(rf"\b(?:{_SPEECH_VERBS})\b")
 # Present forms that are also plural nouns ("the Arab states rejected"): verbs only when
@@ -72,6 +75,13 @@ _UNNAMED = re.compile(
     r"\s+(?:[\w.’'-]+\s+){0,2}?(?:[A-Z][a-z]+|official|source|analyst|observer|diplomat|expert|"
     r"member|lawmaker|legislator|aide|critic|commentator)\s*$"
 )
+# Plural people left unnamed: "Senior officials said", "Critics call it" (general English).
+_UNNAMED_GROUPS = {
+    "officials", "sources", "analysts", "experts", "critics", "observers", "diplomats",
+    "lawmakers", "legislators", "residents", "protesters", "commentators", "scholars",
+    "economists", "investors", "supporters", "opponents", "people", "aides", "advisers",
+    "advisors", "insiders", "members", "leaders", "activists", "witnesses", "historians",
+}  # fmt: skip
 _PRONOUNS = {"he", "she", "they", "He", "She", "They"}
 # Documents quote nobody in particular: a statute, a resolution, a policy paper.
 _DOCUMENT_SUBJECTS = {
@@ -92,7 +102,8 @@ _NOT_NAME_WORDS = {
     "So", "Then", "Thus", "However", "Meanwhile", "Instead", "Still", "Also", "Even", "Only",
     "Both", "Each", "Every", "Some", "Many", "Most", "Such", "Other", "Another", "Its", "His",
     "Her", "Their", "Our", "Finally", "Later", "Earlier", "Similarly", "According", "Per",
-    "Despite", "Unlike", "Rather", "Perhaps", "Until", "Once", "Now", "Today",
+    "Despite", "Unlike", "Rather", "Perhaps", "Until", "Once", "Now", "Today", "Often",
+    "Sometimes", "Widely", "Here", "There", "Yesterday", "Recently", "Long",
 }  # fmt: skip
 # Words of institutions and places: a capitalised phrase holding one is not a person.
 _BODY_WORDS = {
@@ -236,13 +247,11 @@ class SpeakerResolver:
             self.subjects.add((index, end))
 
     def titled_person(self, title: str, paragraph: int, offset: int) -> str | None:
-        found: str | None = None
-        for index, end, word, name in self.titled:
-            if (index, end) > (paragraph, offset):
-                break
+        at = bisect.bisect_right(self.titled, (paragraph, offset), key=lambda m: m[:2])
+        for _index, _end, word, name in reversed(self.titled[max(0, at - TITLE_REACH) : at]):
             if word == title:
-                found = name
-        return found
+                return name
+        return None
 
     def name(self, phrase: str) -> str | None:
         """The fullest form of a person's name, a body's name, or None for no one."""
@@ -285,7 +294,8 @@ class SpeakerResolver:
     def _after(self, paragraph: int, before: str, after: str, start: int) -> Attribution | None:
         # "…,” he said / Johnson told X / said Johnson
         match = re.match(
-            r"^[,\s]*((?:[A-Z][\w.’'-]*|he|she|they)(?:\s+[A-Z][\w.’'-]*){0,5})\s+"
+            r"^[,\s]*((?:[A-Z][\w.’'-]*|he|she|they|the\s+[A-Z][\w.’'-]*)"
+            r"(?:\s+[A-Z][\w.’'-]*){0,5})\s+"
             rf"(?:\w+\s+)?(?:{_SPEECH_VERBS})\b",
             after,
         )
@@ -341,7 +351,7 @@ class SpeakerResolver:
         phrase = _STATEMENT_OF.sub("", phrase)
         phrase = re.sub(r"\s*\([^()]{1,40}\)", "", phrase)
         words = [w for w in phrase.split() if not w.isdigit()]
-        while words and words[0].lower() in ("a", "an", "the", "its", "his", "her", "their"):
+        while words and words[0].lower() in ("a", "an", "its", "his", "her", "their"):
             words = words[1:]
         while words and words[-1].lower() in _STATEMENT_NOUNS | {"has", "have", "had"}:
             words = words[:-1]
@@ -364,8 +374,14 @@ class SpeakerResolver:
         while words and words[-1].isdigit():
             words.pop()
         head = words[-1].lower().rstrip(",") if words else ""
-        if len(words) == 2 and words[0].lower() == "the" and _is_title(head):
-            return Attribution(self.titled_person(head, paragraph, start), True)
+        if len(words) >= 2 and words[0].lower() == "the" and all(map(_is_title, words[1:])):
+            # "the President", "the Prime Minister": the person last so titled, else the office
+            found = self.titled_person(head, paragraph, start)
+            return Attribution(found or " ".join(words), True)
+        if len(words) == 1 and (words[0] in _NOT_NAME_WORDS or words[0].endswith("ly")):
+            return Attribution(None, True)  # "Often described as …": no subject at all
+        if words and words[-1].lower() in _UNNAMED_GROUPS:
+            return Attribution(None, True)  # "US officials", "Critics": nobody named
         if len(words) <= 2 and head in _ANAPHORS and words[0].lower() == "the":
             return Attribution(ANAPHOR, True)
         if head in _DOCUMENT_SUBJECTS:
@@ -378,6 +394,7 @@ _STATEMENT_OF = re.compile(rf"^.*?\b(?:{'|'.join(sorted(_STATEMENT_NOUNS))})\s+(
 # a semicolon.
 _CLAUSE_BREAK = re.compile(r"(?<=[a-z0-9)\]…])[.!?:][”\"’']?\s+(?=[A-Z“\"‘])|;\s*")
 PRONOUN_REACH = 12  # mentions looked back over for a pronoun's subject
+TITLE_REACH = 200  # titled mentions looked back over for "the President"
 _NEXT_WORD = re.compile(r"(?:’s|'s)?\s+([a-z]+)\b")
 # Words after a name that show it is not the subject of a verb (general English function
 # words), and words before a name that put it in a subordinate or object position.
@@ -490,6 +507,9 @@ def _subject_phrase(text: str) -> str | None:
         words = words[:-1]  # "Senator Mike Lee of Utah, who has characterized": Mike Lee
         words[-1] = words[-1].rstrip(",")
     text = " ".join(words)
+    for reference in ("the latter", "the former"):
+        if text.lower().endswith(reference):
+            return reference
     # "X, the Y of Z, said" and "X, in announcing it, wrote": the subject stands before.
     for _ in range(2):
         parenthetical = re.search(r",\s*([^,]{1,160}),?\s*$", text)
