@@ -179,6 +179,17 @@ def test_the_title_alone_is_the_person_last_so_titled() -> None:
     assert found["the border stays open."] == (QuoteKind.QUOTE, "Lena Hart")
 
 
+def test_words_after_a_colon_are_the_clause_owners() -> None:
+    """Rule: "Smith was blunt: “…”" and "the President’s remarks …: “…”" attribute the words
+    to the clause's named subject or the statement's owner."""
+    found = quotes(
+        "John Smith arrived late. Smith was blunt: “No deal today.”",
+        "President Jane Roe spoke. The tone of the President’s remarks was stern: “We stay.”",
+    )
+    assert found["No deal today."] == (QuoteKind.QUOTE, "John Smith")
+    assert found["We stay."] == (QuoteKind.QUOTE, "Jane Roe")
+
+
 def test_the_latter_and_a_bare_surname() -> None:
     """Rule: "the latter" is the person named last; a surname alone is the full name."""
     found = quotes(

@@ -324,6 +324,8 @@ class SpeakerResolver:
                 pass
             else:
                 return self._source(paragraph, before[cue.end() :], start)
+        if not verbs and before.rstrip().endswith(":"):
+            return self._introduced(paragraph, before, start)
         if not verbs:
             owner = re.search(r"((?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*)(?:’s|'s)\s*$", before)
             if owner:  # Roosevelt’s “hesitation”: the words are the owner's
@@ -341,6 +343,21 @@ class SpeakerResolver:
         if subject is None:
             return Attribution(None, True)
         return self._subject(paragraph, subject, start - len(before) + verb.start())
+
+    def _introduced(self, paragraph: int, before: str, start: int) -> Attribution | None:
+        """Words after a colon, "Smith was blunt: “…”": the clause's owner of a statement,
+        or its named subject, speaks."""
+        statement = _OWNED_STATEMENT.search(before)
+        if statement:
+            return self._subject(paragraph, statement.group(1), start)
+        opening = _CAPITALISED_RUN.match(before.lstrip()) or re.match(
+            r"\s*([A-Z][a-zà-ÿ’'-]+)\b", before
+        )
+        if opening is None:
+            return None
+        name = self.name(opening.group(0).strip())
+        known = name is not None and (name in self.surnames.values() or name.startswith("the "))
+        return Attribution(name, True) if known else None
 
     def _source(self, paragraph: int, phrase: str, start: int) -> Attribution:
         # "according to a 2025 DIA statement, …": the source is the body owning the statement.
@@ -377,7 +394,7 @@ class SpeakerResolver:
         if len(words) >= 2 and words[0].lower() == "the" and all(map(_is_title, words[1:])):
             # "the President", "the Prime Minister": the person last so titled, else the office
             found = self.titled_person(head, paragraph, start)
-            return Attribution(found or " ".join(words), True)
+            return Attribution(found or _the(" ".join(words)), True)
         if len(words) == 1 and (words[0] in _NOT_NAME_WORDS or words[0].endswith("ly")):
             return Attribution(None, True)  # "Often described as …": no subject at all
         if words and words[-1].lower() in _UNNAMED_GROUPS:
@@ -392,7 +409,7 @@ class SpeakerResolver:
 _STATEMENT_OF = re.compile(rf"^.*?\b(?:{'|'.join(sorted(_STATEMENT_NOUNS))})\s+(?:of|by|from)\s+")
 # Where a sentence or clause ends: a stop after a word (not the initials of "U.S. Army"), or
 # a semicolon.
-_CLAUSE_BREAK = re.compile(r"(?<=[a-z0-9)\]…])[.!?:][”\"’']?\s+(?=[A-Z“\"‘])|;\s*")
+_CLAUSE_BREAK = re.compile(r"(?<=[a-z0-9)\]…])[.!?][”\"’']?\s+(?=[A-Z“\"‘])|;\s*")
 PRONOUN_REACH = 12  # mentions looked back over for a pronoun's subject
 TITLE_REACH = 200  # titled mentions looked back over for "the President"
 _NEXT_WORD = re.compile(r"(?:’s|'s)?\s+([a-z]+)\b")
@@ -407,6 +424,11 @@ _SUBORDINATE = {
     "what", "that", "which", "who", "whom", "with", "by", "to", "of", "from", "for", "and",
     "told", "met", "asked", "urged", "than", "like",
 }  # fmt: skip
+# "the President’s remarks", "Smith’s reply" anywhere in a clause that ends in a colon.
+_OWNED_STATEMENT = re.compile(
+    r"((?:[Tt]he\s+)?(?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*)(?:’s|'s)\s+(?:\w+\s+)?"
+    r"(?:remarks|statement|words|message|speech|reply|response|answer|letter|warning|address)\b"
+)
 _POSSESSIVE_STATEMENT = re.compile(
     r"((?:[A-Z][\w.’'-]*\s+){0,4}[A-Z][\w.’'-]*)(?:’s|'s)\s+(?:\w+\s+)?"
     r"(?:statement|claim|remark|warning|assertion|words|argument|promise|pledge|vow|view)s?"
@@ -545,6 +567,7 @@ def _subject_phrase(text: str) -> str | None:
             or bare.isdigit()
             or bare.lower() in _CONNECT
             or bare.lower() in _ROLE_NOUNS | _STATEMENT_NOUNS
+            or _is_title(bare)
             or bare.lower() in ("one", "a", "an", "another", "the", "its")
         ):
             keep.insert(0, word)
