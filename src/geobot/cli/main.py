@@ -275,7 +275,7 @@ def evaluate_command(
         typer.Option(
             "--structure",
             help="Score parsing instead: quotes, speakers, kinds, headings and notes of the "
-            "labelled corpus in --data [default: tests/data/corpus].",
+            "labelled corpus in --data (default: tests/data/corpus).",
         ),
     ] = False,
     data: DataOption = None,
