@@ -29,8 +29,8 @@ _TITLE_CUE = re.compile(
 # "known as", "dubbed", "the concept of", "the use of", "instead of".
 _TERM_BEFORE = re.compile(
     r"\b(?:so-called|so called|known as|dubbed|termed|coined|nicknamed|the term|the word|"
-    r"the phrase|the label|the concept of|the idea of|the notion of|the doctrine of|"
-    r"the policy of|the principle of|the use of|instead of|variants? of|system of|kinds? of|"
+    r"the phrase|the label|concept of|idea of|notion of|doctrine of|"
+    r"policy of|principle of|the use of|instead of|variants? of|system of|kinds? of|"
     r"forms? of|types? of|referred to as|labell?ed|branded|what (?:\w+\s+){1,4}call(?:s|ed)?|"
     r"call(?:s|ed)? (?:it|them|this|that))"
     r"\s*(?:the|a|an)?\s*$",
