@@ -125,9 +125,11 @@ _ACRONYM = re.compile(
 )
 # A run of capitalised words, initials and acronyms ending in a name-like word.
 _CAPITALISED_RUN = re.compile(
-    r"\b(?:(?:[A-Z][a-zà-ÿ’'-]+|[A-Z]\.(?:[A-Z]\.)*|[A-Z]{2,})\s+){1,6}[A-Z][a-zà-ÿ’'-]+"
+    r"\b(?:(?:[A-Z][A-Za-zà-ÿ’'-]*[a-zà-ÿ]|[A-Z]\.(?:[A-Z]\.)*|[A-Z]{2,})\s+){1,6}[A-Z][A-Za-zà-ÿ’'-]*[a-zà-ÿ]"
 )
-_NAME_WORD = re.compile(r"^(?:[A-Z][a-zà-ÿ’'-]+|[A-Z]\.|[A-Z]{2})$")
+# Name words: capitalised, inner capitals allowed (McCardle, DeSantis), ending in lower case.
+_NAME_TOKEN = re.compile(r"\b[A-Z][A-Za-zà-ÿ’'-]*[a-zà-ÿ]\b")
+_NAME_WORD = re.compile(r"^(?:[A-Z][A-Za-zà-ÿ’'-]*[a-zà-ÿ]|[A-Z]\.|[A-Z]{2})$")
 _POSSESSIVE = ("’s", "'s")
 
 
@@ -203,7 +205,7 @@ class SpeakerResolver:
         # A bare surname of a person named in full elsewhere is a mention of that person.
         confirmed = {name for *_, name in self.titled}
         for index, text in enumerate(self.paragraphs if self.surnames else ()):
-            for match in re.finditer(r"\b[A-Z][a-zà-ÿ’'-]+\b", text):
+            for match in _NAME_TOKEN.finditer(text):
                 full = self.surnames.get(match.group(0).removesuffix("’s").removesuffix("'s"))
                 if full is not None and full != match.group(0):
                     confirmed.add(full)
@@ -259,6 +261,9 @@ class SpeakerResolver:
         for suffix in _POSSESSIVE:
             phrase = phrase.removesuffix(suffix)
         words = phrase.split()
+        while words and words[0] in _NOT_NAME_WORDS:
+            words = words[1:]  # "When Noble …": the sentence's opening word is no name part
+        phrase = " ".join(words)
         if not words:
             return None
         if len(words) == 1 and words[0] in self.acronyms:
@@ -351,7 +356,7 @@ class SpeakerResolver:
         if statement:
             return self._subject(paragraph, statement.group(1), start)
         opening = _CAPITALISED_RUN.match(before.lstrip()) or re.match(
-            r"\s*([A-Z][a-zà-ÿ’'-]+)\b", before
+            r"\s*([A-Z][A-Za-zà-ÿ’'-]*[a-zà-ÿ])\b", before
         )
         if opening is None:
             return None
@@ -403,7 +408,10 @@ class SpeakerResolver:
             return Attribution(ANAPHOR, True)
         if head in _DOCUMENT_SUBJECTS:
             return Attribution(None, True)
-        return Attribution(_org_or_person(self, words), True)
+        speaker = _org_or_person(self, words)
+        if speaker is not None and not any(c.isupper() for c in speaker):
+            speaker = None  # "a", "some": no name at all
+        return Attribution(speaker, True)
 
 
 _STATEMENT_OF = re.compile(rf"^.*?\b(?:{'|'.join(sorted(_STATEMENT_NOUNS))})\s+(?:of|by|from)\s+")
@@ -469,7 +477,10 @@ def _org_or_person(resolver: SpeakerResolver, words: list[str]) -> str | None:
     bare = text.removeprefix("the ")
     if bare in resolver.acronyms:
         return "the " + resolver.acronyms[bare]
-    return resolver.name(text) if not text.startswith("the ") else _expand(resolver, text)
+    if text.startswith("the "):
+        person = _person(text[4:])  # "the Assistant Secretary … Carl McCardle"
+        return resolver.name(person) if person else _expand(resolver, text)
+    return resolver.name(text)
 
 
 def _expand(resolver: SpeakerResolver, text: str) -> str:
