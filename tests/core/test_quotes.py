@@ -409,3 +409,13 @@ def test_speaker_search_finds_a_surname(tmp_path: Path) -> None:
     assert [(q.text, q.speaker) for q in found] == [
         ("the West will not decide for us", "Vladimir Putin")
     ]
+
+
+def test_names_with_inner_capitals_and_a_title_after_the() -> None:
+    """Rule: "McCardle" is a name word, and "the Assistant Secretary Carl McCardle" is the
+    person, not the office; a later "McCardle said" is the same person."""
+    found = quotes(
+        "The move was opposed by the Assistant Secretary Carl McCardle in March.",
+        "“We would not mind that,” McCardle said.",
+    )
+    assert found["We would not mind that,"] == (QuoteKind.QUOTE, "Carl McCardle")
