@@ -67,17 +67,21 @@ def test_bullets_lose_their_dash(library: Library) -> None:
 
 
 def test_quote_guessing_without_curation() -> None:
+    """Kinds by cue: a speech verb makes words said, "call it" names a term, a determiner-less
+    verb form is scare-quoted, "the book" a title, "concept" after the marks a term."""
     raw = (
         "Heading Here\n"
         "The senator, Jane Doe, said “we will never leave” on Monday.\n"
         "Critics call it an “alliance” of convenience.\n"
+        "The regime “reformed” its courts.\n"
         "She wrote the book “A Long Title of a Book” last year.\n"
         "The “Triad” concept is old.\n"
     )
     parsed = parse_article("x", raw)
     kinds = {q.text: (q.kind, q.speaker) for q in parsed.quotes}
     assert kinds["we will never leave"] == (QuoteKind.QUOTE, "Jane Doe")
-    assert kinds["alliance"][0] is QuoteKind.SCARE
+    assert kinds["alliance"][0] is QuoteKind.TERM
+    assert kinds["reformed"][0] is QuoteKind.SCARE
     assert kinds["A Long Title of a Book"][0] is QuoteKind.TITLE
     assert kinds["Triad"][0] is QuoteKind.TERM
     assert parsed.title_guess == "Heading Here"

@@ -285,11 +285,24 @@ def evaluate_command(
             "--suite", help="Every set in tests/data, and the corpus on its own articles."
         ),
     ] = False,
+    structure: Annotated[
+        bool,
+        typer.Option(
+            "--structure",
+            help="Score parsing instead: quotes, speakers, kinds, headings and notes of the "
+            "labelled corpus in --data (default: tests/data/corpus).",
+        ),
+    ] = False,
     data: DataOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List the misses.")] = False,
 ) -> None:
     """Measure retrieval quality: one table per set of recall@1, recall@3, MRR, on-topic
-    questions answered and off-topic questions flagged."""
+    questions answered and off-topic questions flagged. With --structure, measure parsing."""
+    if structure:
+        from geobot.cli.structure_table import structure_table
+
+        _structure_eval(data or Path("tests/data/corpus"), verbose, structure_table)
+        return
     from geobot.search.evaluate import EvalSet, evaluate, read_jsonl, table
     from geobot.search.evaluate import suite as suite_sets
 
@@ -320,6 +333,20 @@ def evaluate_command(
         if verbose and not item.held_out:
             for miss in report.misses:
                 typer.echo(json.dumps(miss, ensure_ascii=False))
+
+
+def _structure_eval(corpus: Path, verbose: bool, render: Any) -> None:
+    from geobot.documents.structure_eval import evaluate_structure
+
+    try:
+        report = evaluate_structure(corpus)
+    except (OSError, ValueError, KeyError) as exc:
+        fail(f"cannot score {corpus}: {exc}")
+    typer.echo(render(report))
+    if verbose:
+        for article in report.articles:
+            for miss in article.misses:
+                typer.echo(json.dumps({"document": article.document, **miss}, ensure_ascii=False))
 
 
 def main() -> None:

@@ -7,10 +7,10 @@ glued to words. Everything here is automatic; the curated layer corrects it afte
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from geobot.documents.model import Passage, QuoteKind, Section
+from geobot.documents.quotes import find_quotes
 from geobot.documents.structure import (
     BULLET,
     is_boilerplate,
@@ -20,65 +20,9 @@ from geobot.documents.structure import (
 from geobot.text.footnotes import note_evidence, strip_markers
 from geobot.text.segment import sentence_spans, split_long
 
-__all__ = ["ParsedArticle", "classify_quote", "is_boilerplate", "is_heading", "parse_article"]
+__all__ = ["FoundQuote", "ParsedArticle", "is_boilerplate", "is_heading", "parse_article"]
 
 MAX_PASSAGE_CHARS = 700
-_QUOTED = re.compile(r"“([^“”]{1,600})”|\"([^\"\n]{1,600})\"")
-
-_SPEECH = re.compile(
-    r"\b(said|says|say|stated?|states|describ\w*|call(?:s|ed)?|characteri[sz]\w*|respond\w*|"
-    r"wr(?:o|i)tes?|written|notes?|noted|told|tells|argu\w*|claim\w*|warn\w*|declar\w*|"
-    r"according to|put it|insist\w*|added|adds|tweet\w*|post(?:ed)?|remark\w*|likened|"
-    r"convinced|replied|asked|quoted)\b",
-    re.IGNORECASE,
-)
-_TITLE_CUE = re.compile(
-    r"\b(book|novel|memoir|film|documentary|essay|article|report|paper|study|series|"
-    r"podcast|titled|entitled|headline|column|op-ed)\b[^.“”]{0,40}$",
-    re.IGNORECASE,
-)
-_TERM_CUE_BEFORE = re.compile(r"\b(so-called|the term|the concept of|the idea of|dubbed)\s*$", re.I)
-_TERM_CUE_AFTER = re.compile(
-    r"^\s*(concept|term|doctrine|idea|strategy|policy|model|framework|label|notion)\b", re.I
-)
-_NAME = re.compile(
-    r"\b((?:[A-Z][a-z]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z]+|[A-Z]\.|de|van|von|al-[A-Z][a-z]+)\b){1,3})"
-)
-_NOT_NAMES = {
-    "The",
-    "This",
-    "That",
-    "These",
-    "Those",
-    "President",
-    "Senator",
-    "Secretary",
-    "However",
-    "Despite",
-    "While",
-    "When",
-    "According",
-    "In",
-    "On",
-    "For",
-    "By",
-    "As",
-    "Perhaps",
-    "Similarly",
-    "Unlike",
-    "Rather",
-    "Another",
-    "Recent",
-    "Much",
-    "Both",
-}
-_PLACES_AND_BODIES = re.compile(
-    r"\b(Union|States|Nations|Station|Hotel|Tower|Times|Kingdom|House|Council|Department|"
-    r"Party|Congress|Street|Sea|Ocean|Prize|War|Bank|Road|Global|Western|European|Russian|"
-    r"American|Electronics|Government|Ministry|Agency|Office|Bureau|Committee|Commission|"
-    r"Organization|Organisation|Institute|University|Efficiency|Security|Intelligence|Affairs|"
-    r"Services|Court|Senate|Army|Navy|Force|Forces|Company|Corporation|Group|Fund|Forum)\b"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +31,8 @@ class FoundQuote:
     passage: int  # ordinal of the sentence it stands in
     kind: QuoteKind
     speaker: str | None
+    paragraph: int = -1  # index of the paragraph the quotation opens in
+    offset: int = -1  # of its opening mark in that paragraph
 
 
 @dataclass(slots=True)
@@ -106,46 +52,26 @@ class ParsedArticle:
     dateline: str | None = None  # "WASHINGTON", when the article opens with one
 
 
-def _speaker_before(sentence: str, quote_start: int) -> str | None:
-    """The person a quote is attributed to: the last name-like phrase before it."""
-    before = sentence[:quote_start]
-    candidates = []
-    for match in _NAME.finditer(before):
-        words = match.group(1).split()
-        while words and words[0] in _NOT_NAMES:
-            words = words[1:]
-        if len(words) < 2 and not (words and match.start() > 0):
-            continue
-        name = " ".join(words)
-        if not name or _PLACES_AND_BODIES.search(name):
-            continue
-        candidates.append((match.start(), name))
-    if not candidates:
-        return None
-    return candidates[-1][1]
-
-
-def classify_quote(sentence: str, start: int, end: int) -> tuple[QuoteKind, str | None]:
-    """Guess what a quoted passage is, from the words around it.
-
-    `start` and `end` are the offsets of the quote marks in `sentence`.
-    """
-    inner = sentence[start + 1 : end - 1].strip(" ,.")
-    before = sentence[:start]
-    after = sentence[end:]
-    if _TITLE_CUE.search(before):
-        return QuoteKind.TITLE, None
-    if _TERM_CUE_BEFORE.search(before) or _TERM_CUE_AFTER.match(after):
-        return QuoteKind.TERM, None
-    words = len(inner.split())
-    speech = _SPEECH.search(before[-80:]) or _SPEECH.search(after[:40])
-    if speech and words >= 1:
-        speaker = _speaker_before(sentence, start)
-        if speaker is not None or words >= 4:
-            return QuoteKind.QUOTE, speaker
-    if words <= 3:
-        return QuoteKind.SCARE, None
-    return QuoteKind.QUOTE, _speaker_before(sentence, start) if speech else None
+def _quotes(paragraphs: list[str], starts: list[tuple[int, int, int]]) -> list[FoundQuote]:
+    """The quotations of the body, each in the sentence where its opening mark stands."""
+    quotes: list[FoundQuote] = []
+    position = 0
+    for mention in find_quotes(paragraphs):
+        key = (mention.paragraph, mention.start)
+        while position + 1 < len(starts) and starts[position + 1][:2] <= key:
+            position += 1
+        ordinal = starts[position][2] if starts else 0
+        quotes.append(
+            FoundQuote(
+                mention.text,
+                ordinal,
+                mention.kind,
+                mention.speaker,
+                mention.paragraph,
+                mention.start,
+            )
+        )
+    return quotes
 
 
 def parse_article(document_id: str, raw: str) -> ParsedArticle:
@@ -154,7 +80,7 @@ def parse_article(document_id: str, raw: str) -> ParsedArticle:
     evidence = note_evidence(body_text, set(parts.notes))
     passages: list[Passage] = []
     sections: list[Section] = []
-    quotes: list[FoundQuote] = []
+    sentence_starts: list[tuple[int, int, int]] = []  # (paragraph, offset, passage ordinal)
     clean_paragraphs: list[str] = []
     headings: list[str] = []
     heading: str | None = None
@@ -204,12 +130,10 @@ def parse_article(document_id: str, raw: str) -> ParsedArticle:
                     citations=cited,
                 )
             )
-            for match in _QUOTED.finditer(sentence):
-                inner = match.group(1) if match.group(1) is not None else match.group(2)
-                kind, speaker = classify_quote(sentence, match.start(), match.end())
-                quotes.append(FoundQuote(inner, ordinal, kind, speaker))
+            sentence_starts.append((paragraph, start, ordinal))
         paragraph += 1
     close_section()
+    quotes = _quotes(clean_paragraphs, sentence_starts)
     headings += [strip_markers(h.text)[0].rstrip(":").strip() for h in parts.back_headings]
     used = {n for p in passages for n in p.citations}
     return ParsedArticle(
