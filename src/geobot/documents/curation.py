@@ -187,14 +187,14 @@ def read_curated(
     try:
         raw = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, None, [LoadIssue(display, f"not UTF-8 text (byte {exc.start})", line)]
+        byte_line = data[: exc.start].count(b"\n") + 1
+        return None, None, [LoadIssue(display, f"not UTF-8 text (byte {exc.start})", byte_line)]
     locator = Locator(display, raw)
     try:
         parsed = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        line = int(match.group(1)) if match else None
+        line: int | None = int(match.group(1)) if match else None
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         return None, locator, [LoadIssue(display, f"invalid TOML: {reason}", line)]
     # Each entry is validated on its own, so that one typo does not hide the next error.
@@ -232,13 +232,22 @@ def read_curated(
         ]
     if document is None or glossary is None:
         return None, locator, issues
-    curated = CuratedFile.model_construct(document=document, glossary=glossary.entries, **entries)
-    for table, items in (("arguments", curated.arguments), ("sources", curated.sources)):
+    curated = CuratedFile.model_construct(
+        document=document,
+        glossary=glossary.entries,
+        arguments=entries["arguments"],
+        quotes=entries["quotes"],
+        sources=entries["sources"],
+    )
+    for table, ids in (
+        ("arguments", [item.id for item in curated.arguments]),
+        ("sources", [item.id for item in curated.sources]),
+    ):
         seen: set[str] = set()
-        for index, item in enumerate(items):
-            if item.id in seen:
-                issues.append(locator.issue(f"duplicate {table[:-1]} id {item.id!r}", table, index))
-            seen.add(item.id)
+        for index, item_id in enumerate(ids):
+            if item_id in seen:
+                issues.append(locator.issue(f"duplicate {table[:-1]} id {item_id!r}", table, index))
+            seen.add(item_id)
     for index, quote in enumerate(curated.quotes):
         if quote.speaker and quote.kind != "quote":
             issues.append(

@@ -6,6 +6,7 @@ shared by concurrent commands and swapped for a new one without locks.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -185,7 +186,7 @@ class DocumentSet:
     loaded_at: datetime
     warnings: tuple[LoadIssue, ...] = ()
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Document]:
         return iter(self.documents.values())
 
     def __len__(self) -> int:

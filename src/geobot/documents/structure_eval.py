@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from geobot.documents.loader import load_document_set
 from geobot.documents.model import Document
@@ -99,7 +100,7 @@ def same_speaker(found: str | None, label: str | None) -> bool:
     return short[-1] == long_[-1] and set(short) <= set(long_)
 
 
-def _read_jsonl(path: Path) -> list[dict[str, object]]:
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
@@ -128,7 +129,7 @@ def _score_quotes(score: ArticleScore, document: Document, labels: list[dict]) -
         used[match] = True
         _text, kind, speaker = pool[match]
         score.found += 1
-        if same_speaker(speaker, label.get("speaker")):  # type: ignore[arg-type]
+        if same_speaker(speaker, label.get("speaker")):
             score.speaker_right += 1
         else:
             score.misses.append({"miss": "speaker", "found": speaker, **label})
