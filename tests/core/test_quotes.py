@@ -143,6 +143,18 @@ def test_speaker_is_the_fullest_name_without_title() -> None:
     assert found["Africa will decide"] == (QuoteKind.QUOTE, "Cyril Ramaphosa")
 
 
+def test_a_pronoun_resolves_to_the_fullest_name_too() -> None:
+    """Rule: the speaker is the fullest name the article uses, also when a pronoun or a bare
+    "President X" stands for the person: "he" after "President Berg" is Anna Berg when the
+    article names her in full elsewhere."""
+    found = quotes(
+        "President Anna Berg arrived.",
+        "In the second round, President Berg spoke first. Later he wrote “we stay the course.”",
+        "Anna Berg left on Sunday.",
+    )
+    assert found["we stay the course."] == (QuoteKind.QUOTE, "Anna Berg")
+
+
 def test_a_body_or_office_is_the_speaker_when_it_is_quoted() -> None:
     """Rule: an organisation or an office quoted is the speaker ("the Kremlin", "Iran's
     Foreign Minister"); a spokesperson speaks for the body."""

@@ -213,8 +213,20 @@ class SpeakerResolver:
                     self._note_subject(index, text, match.start(), match.end())
         # Only a name given a title or later called by its last word alone is surely a
         # person's: "Great Britain" never becomes "he".
-        self.mentions = [m for m in self.mentions if m[2] is None or m[2] in confirmed]
+        self.mentions = [
+            (index, end, self._fullest(name))
+            for index, end, name in self.mentions
+            if name is None or name in confirmed
+        ]
         self.mentions.sort(key=lambda m: (m[0], m[1], m[2] or ""))
+        # "President Trump" early and "Donald Trump" later are one person: a pronoun or a
+        # title resolves to the fullest name the article uses, as a named speaker does.
+        self.titled = [(i, e, t, self._fullest(n) or n) for i, e, t, n in self.titled]
+
+    def _fullest(self, name: str | None) -> str | None:
+        if name is None:
+            return None
+        return self.surnames.get(name.split()[-1], name)
 
     def last_person(self, paragraph: int, offset: int) -> str | None:
         # Bisect, not a scan: a long article has thousands of mentions and of quotations.
