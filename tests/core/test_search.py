@@ -280,3 +280,19 @@ def test_the_library_says_whether_the_semantic_index_is_on(
     assert not lexical.semantic
     assert lexical.stats()["semantic"] == 0
     assert lexical.ask("What did Trump say about NATO?").answered
+
+
+def test_a_question_about_one_side_ranks_that_side_first(library: Library) -> None:
+    """Perspective (#15): "what did Putin want from Trump" asks for Putin's side, so the
+    passage told from Putin's side ("For Putin, …") outranks the one told from Trump's
+    ("For Trump, …", and the "He saw Putin…" that carries it on); asked the other way
+    round, the order turns."""
+
+    def first(question: str, opening: str) -> int:
+        hits = library.ask(question, limit=10).hits
+        return next((i for i, h in enumerate(hits) if h.text.startswith(opening)), len(hits))
+
+    putin = "what did putin want from trump"
+    assert first(putin, "For Putin,") < first(putin, "For Trump,")
+    trump = "what did trump want from putin"
+    assert first(trump, "For Trump,") == 0

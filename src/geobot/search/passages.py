@@ -26,8 +26,14 @@ from geobot.search.answer_types import AnswerType, answer_type, has_answer_type
 from geobot.search.bm25 import BM25Index, QueryGroup
 from geobot.search.encoder import DIMENSIONS, Encoder
 from geobot.search.query import Glossary, QueryTerm, Vocabulary, analyse, clean_question
-from geobot.search.ranking import DEFAULT, Evidence, RankingConfig, perspective
-from geobot.search.spans import SpanBuilder
+from geobot.search.ranking import (
+    DEFAULT,
+    Evidence,
+    RankingConfig,
+    asks_perspective,
+    perspective,
+)
+from geobot.search.spans import ANAPHOR, SpanBuilder
 from geobot.search.vectors import CacheStats, VectorCache
 from geobot.text.analysis import synonyms, terms, terms_of_words, words
 from geobot.text.english import is_common
@@ -476,7 +482,10 @@ class PassageSearch:
         return best
 
     def _perspective_terms(self, query: _Query) -> tuple[set[str], set[str]] | None:
-        """The question's subject and its other names, when it names two or more."""
+        """The question's subject and its other names, when it asks for someone's side
+        of things and names two or more."""
+        if not asks_perspective(query.text):
+            return None
         named = [
             qt.term
             for qt in query.terms
@@ -499,6 +508,18 @@ class PassageSearch:
             t for p in self.passages for t in _field_terms(" ".join(_LOWER_WORD.findall(p.text)))
         }
         return frozenset(found - lower)
+
+    def _opening(self, key: tuple[int, ...]) -> list[str]:
+        """The terms a span opens with, for whose side it is told. A sentence that opens
+        with "He" or "They" is told from the side of the one before it ("For Trump, … He saw
+        Putin as…" is Trump's view, not Putin's)."""
+        first = key[0]
+        while ANAPHOR.match(self.passages[first].text):
+            before = self._neighbour(first, -1)
+            if before is None:
+                break
+            first = before
+        return [t for i in range(first, key[-1] + 1) for t in _ordered_terms(self.passages[i].text)]
 
     def _order(
         self,
@@ -526,8 +547,7 @@ class PassageSearch:
             if query.mass > 0:
                 score += config.w_coverage * min(1.0, covered / query.mass)
             if sides is not None:
-                text_terms = [t for i in key for t in _ordered_terms(self.passages[i].text)]
-                score += config.w_perspective * perspective(*sides, text_terms)
+                score += config.w_perspective * perspective(*sides, self._opening(key))
             scored.append((key, score, covered, similarity))
         scored.sort(key=lambda item: (-item[1], item[0]))
         return scored
