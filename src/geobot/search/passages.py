@@ -33,7 +33,7 @@ from geobot.search.ranking import (
     asks_perspective,
     perspective,
 )
-from geobot.search.spans import ANAPHOR, SpanBuilder
+from geobot.search.spans import ANAPHOR, NAMED_ANSWERS, SpanBuilder
 from geobot.search.vectors import CacheStats, VectorCache
 from geobot.text.analysis import synonyms, terms, terms_of_words, words
 from geobot.text.english import is_common
@@ -136,6 +136,8 @@ def _ordered_terms(text: str) -> tuple[str, ...]:
     return tuple(terms(text))
 
 
+# "Who is/was X": answered by what the passage says of X, who is named in the question.
+_IDENTITY = re.compile(r"\s*who(?:'s|\s+(?:is|was|are|were)\b)", re.IGNORECASE)
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z]+\b")
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")
 
@@ -554,6 +556,21 @@ class PassageSearch:
 
     # -- stage 4: the verdict ------------------------------------------------------------
 
+    def _lacks_kind(self, query: _Query, key: tuple[int, ...]) -> bool:
+        """A "when" or "how many" whose span has no date or number but the question's own;
+        a "who" or "which countries" whose span names people or places, but only those the
+        question names (one that names none may name them in a neighbouring sentence)."""
+        wanted = answer_type(query.text)
+        if wanted is None or wanted not in MEASURED_ANSWERS | NAMED_ANSWERS:
+            return False
+        if wanted is AnswerType.PERSON and _IDENTITY.match(query.text):
+            return False  # "who was Bryton Barron" wants him described, not someone else
+        given = frozenset(qt.term for qt in query.terms)
+        texts = [self.passages[i].text for i in key]
+        if any(has_answer_type(text, wanted, given) for text in texts):
+            return False
+        return wanted in MEASURED_ANSWERS or any(has_answer_type(t, wanted) for t in texts)
+
     def _verdict(
         self,
         query: _Query,
@@ -573,10 +590,7 @@ class PassageSearch:
                 and (query.specific[g] or term in self.names or term in self._capitalised_terms)
                 for g, term in enumerate(verdict.group_terms)
             )
-        wanted = answer_type(query.text)
-        verdict.lacks_kind = wanted in MEASURED_ANSWERS and not any(
-            has_answer_type(self.passages[i].text, wanted) for i in key
-        )
+        verdict.lacks_kind = self._lacks_kind(query, key)
         if query.vector is None:
             return verdict.lexical(coverage), coverage, None
         known = max(0, verdict.words - verdict.unknown)
