@@ -9,6 +9,12 @@ sets (unseen, unseen2, holdout) are never read here. Step 1 grid-searches the sc
 recall@1 and recall@3; step 2 fits the verdict's logistic regression (plain gradient descent on the
 log-loss, numpy only) on the best span's features: answerable questions whose best span is
 right are positives, off-topic questions negatives, each set weighted equally.
+
+    .venv/bin/python tools/fit_ranking.py --verdict-only --cv   # 5-fold cross-validation
+
+`--cv` also prints, per set, the share of answerable questions the verdict would accept and
+of off-topic ones it would reject when each fold is judged by a model fitted on the others:
+a verdict that holds only in-sample is fitted to these few questions, not to the task.
 """
 
 from __future__ import annotations
@@ -65,9 +71,9 @@ def grid(sets: dict) -> dict[str, float]:
     return best[1]
 
 
-def features(sets: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rows, labels, weights = [], [], []
-    for library, questions, offtopic in sets.values():
+def features(sets: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    rows, labels, weights, names = [], [], [], []
+    for name, (library, questions, offtopic) in sets.items():
         items = [(q, 1.0) for q in questions] + [(q, 0.0) for q in offtopic]
         per_class = {1.0: len(questions), 0.0: max(1, len(offtopic))}
         for item, label in items:
@@ -87,7 +93,8 @@ def features(sets: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             )
             labels.append(label)
             weights.append(1.0 / per_class[label])
-    return np.array(rows), np.array(labels), np.array(weights)
+            names.append(name)
+    return np.array(rows), np.array(labels), np.array(weights), names
 
 
 def logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -100,13 +107,38 @@ def logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     return theta
 
 
+def cross_validate(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, names: list[str], folds: int = 5
+) -> None:
+    """Out-of-fold accept/reject rates per set, over the spans `features` keeps."""
+    order = np.random.default_rng(0).permutation(len(y))
+    fold_of = np.empty(len(y), dtype=int)
+    fold_of[order] = np.arange(len(y)) % folds
+    accepted = np.zeros(len(y), dtype=bool)
+    for k in range(folds):
+        train, test = fold_of != k, fold_of == k
+        theta = logistic(x[train], y[train], w[train])
+        z = theta[0] + x[test] @ theta[1:]
+        accepted[test] = z >= 0.0
+    for name in dict.fromkeys(names):
+        mine = np.array([n == name for n in names])
+        positives, negatives = mine & (y == 1.0), mine & (y == 0.0)
+        print(
+            f"{name}: answerable accepted {accepted[positives].mean():.3f} "
+            f"({positives.sum()}), off-topic rejected {1 - accepted[negatives].mean():.3f} "
+            f"({negatives.sum()})"
+        )
+
+
 def main() -> None:
     sets = load()
     # --verdict-only keeps the score weights in RankingConfig and refits the verdict.
     values = {} if "--verdict-only" in sys.argv else grid(sets)
     for library, _, _ in sets.values():
         library.search.config = replace(library.search.config, **values)
-    x, y, w = features(sets)
+    x, y, w, names = features(sets)
+    if "--cv" in sys.argv:
+        cross_validate(x, y, w, names)
     theta = logistic(x, y, w)
     print(values)
     names = (

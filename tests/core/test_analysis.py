@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geobot.library import Library
-from geobot.search.answer_types import AnswerType, answer_type
+from geobot.search.answer_types import AnswerType, answer_type, has_answer_type
 from geobot.search.query import premise_words
 from geobot.text.analysis import terms, words
 from geobot.text.english import is_common
@@ -124,3 +124,13 @@ def test_filler_idioms_are_not_searched(library: Library) -> None:
     assert not {"first", "place"} & {t.term for t in answer.terms}
     assert answer.answered
     assert "For Trump, the relationship with Putin" in answer.hits[0].text
+
+
+def test_what_the_question_names_is_not_its_answer() -> None:
+    """Near-miss verdict (#15): a number, date or name the question itself gives does not
+    make a passage hold the kind of answer asked for."""
+    sentence = "The 1967 war marked the failure of American diplomacy."
+    given = frozenset(terms("how many people died in the 1967 war"))
+    assert has_answer_type(sentence, AnswerType.QUANTITY)
+    assert not has_answer_type(sentence, AnswerType.QUANTITY, given)
+    assert has_answer_type("About 20,000 died in the 1967 war.", AnswerType.QUANTITY, given)

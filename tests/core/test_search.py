@@ -253,16 +253,15 @@ def test_near_misses_are_not_answered_but_still_show_passages(
     assert answer.hits
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the BRICS passage lists the founding members and "
-    "shares 'countries' and 'BRICS' with the question; neither similarity nor "
-    "coverage tells it from an answer (#15)",
-)
 def test_which_countries_joined_brics_is_a_near_miss(library: Library) -> None:
+    """Near-miss verdict (#15): the BRICS passage names only the founding members, which
+    the question's own "BRICS" stands for, never who joined; it is shown, not claimed as
+    the answer."""
     answer = library.ask("which countries joined brics")
     assert answer.hits
+    assert "BRICS" in answer.hits[0].text
     assert not answer.answered
+    assert library.ask("how big has brics gotten").answered
 
 
 def test_paraphrase_with_no_shared_word_finds_its_passage(library: Library) -> None:
@@ -280,3 +279,19 @@ def test_the_library_says_whether_the_semantic_index_is_on(
     assert not lexical.semantic
     assert lexical.stats()["semantic"] == 0
     assert lexical.ask("What did Trump say about NATO?").answered
+
+
+def test_a_question_about_one_side_ranks_that_side_first(library: Library) -> None:
+    """Perspective (#15): "what did Putin want from Trump" asks for Putin's side, so the
+    passage told from Putin's side ("For Putin, …") outranks the one told from Trump's
+    ("For Trump, …", and the "He saw Putin…" that carries it on); asked the other way
+    round, the order turns."""
+
+    def first(question: str, opening: str) -> int:
+        hits = library.ask(question, limit=10).hits
+        return next((i for i, h in enumerate(hits) if h.text.startswith(opening)), len(hits))
+
+    putin = "what did putin want from trump"
+    assert first(putin, "For Putin,") < first(putin, "For Trump,")
+    trump = "what did trump want from putin"
+    assert first(trump, "For Trump,") == 0

@@ -130,8 +130,10 @@ async def test_status(
     admin_settings: Settings,
     question_store: QuestionStore,
 ) -> None:
-    await start_bot(new_bot(admin_settings, question_store, "solo"))
+    bot = await start_bot(new_bot(admin_settings, question_store, "solo"))
     text = await slash_text(discord_double, "status", discord_double.owner, discord_world.guild)
+    # An operator sees whether answers use meaning or words alone (#15).
+    assert f"semantic index: {'on' if bot.library.semantic else 'off'}" in text
     for expected in (
         "Version",
         "Uptime",

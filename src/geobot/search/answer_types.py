@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from geobot.text.analysis import CANONICAL_WORDS, PHRASES, words
+from geobot.text.analysis import CANONICAL_WORDS, PHRASES, terms, words
 
 
 class AnswerType(StrEnum):
@@ -109,8 +109,20 @@ def _names_a_person(match: re.Match[str]) -> bool:
     return not any(w in _PLACE_WORDS for w in words(match.group(0)))
 
 
-def has_answer_type(text: str, kind: AnswerType) -> bool:
+def has_answer_type(text: str, kind: AnswerType, given: frozenset[str] = frozenset()) -> bool:
+    """Whether `text` holds the kind of thing asked for, other than what the question
+    itself names (`given`: its search terms, with their synonyms): "how many died in the
+    1967 war" is not answered by a sentence's "1967", nor "which countries joined BRICS" by
+    the founding members that BRICS stands for."""
     pattern = _PASSAGE_TYPES[kind]
-    if kind is AnswerType.PERSON:
-        return any(_names_a_person(m) for m in pattern.finditer(text))
-    return bool(pattern.search(text))
+    return any(
+        (kind is not AnswerType.PERSON or _names_a_person(m)) and not _given(m, given)
+        for m in pattern.finditer(text)
+    )
+
+
+def _given(match: re.Match[str], given: frozenset[str]) -> bool:
+    if not given:
+        return False
+    own = terms(match.group(0))
+    return bool(own) and set(own) <= given

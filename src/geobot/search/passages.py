@@ -26,8 +26,14 @@ from geobot.search.answer_types import AnswerType, answer_type, has_answer_type
 from geobot.search.bm25 import BM25Index, QueryGroup
 from geobot.search.encoder import DIMENSIONS, Encoder
 from geobot.search.query import Glossary, QueryTerm, Vocabulary, analyse, clean_question
-from geobot.search.ranking import DEFAULT, Evidence, RankingConfig, perspective
-from geobot.search.spans import SpanBuilder
+from geobot.search.ranking import (
+    DEFAULT,
+    Evidence,
+    RankingConfig,
+    asks_perspective,
+    perspective,
+)
+from geobot.search.spans import ANAPHOR, NAMED_ANSWERS, SpanBuilder
 from geobot.search.vectors import CacheStats, VectorCache
 from geobot.text.analysis import synonyms, terms, terms_of_words, words
 from geobot.text.english import is_common
@@ -130,6 +136,8 @@ def _ordered_terms(text: str) -> tuple[str, ...]:
     return tuple(terms(text))
 
 
+# "Who is/was X": answered by what the passage says of X, who is named in the question.
+_IDENTITY = re.compile(r"\s*who(?:'s|\s+(?:is|was|are|were)\b)", re.IGNORECASE)
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z]+\b")
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")
 
@@ -478,7 +486,10 @@ class PassageSearch:
         return best
 
     def _perspective_terms(self, query: _Query) -> tuple[set[str], set[str]] | None:
-        """The question's subject and its other names, when it names two or more."""
+        """The question's subject and its other names, when it asks for someone's side
+        of things and names two or more."""
+        if not asks_perspective(query.text):
+            return None
         named = [
             qt.term
             for qt in query.terms
@@ -501,6 +512,18 @@ class PassageSearch:
             t for p in self.passages for t in _field_terms(" ".join(_LOWER_WORD.findall(p.text)))
         }
         return frozenset(found - lower)
+
+    def _opening(self, key: tuple[int, ...]) -> list[str]:
+        """The terms a span opens with, for whose side it is told. A sentence that opens
+        with "He" or "They" is told from the side of the one before it ("For Trump, … He saw
+        Putin as…" is Trump's view, not Putin's)."""
+        first = key[0]
+        while ANAPHOR.match(self.passages[first].text):
+            before = self._neighbour(first, -1)
+            if before is None:
+                break
+            first = before
+        return [t for i in range(first, key[-1] + 1) for t in _ordered_terms(self.passages[i].text)]
 
     def _order(
         self,
@@ -528,13 +551,27 @@ class PassageSearch:
             if query.mass > 0:
                 score += config.w_coverage * min(1.0, covered / query.mass)
             if sides is not None:
-                text_terms = [t for i in key for t in _ordered_terms(self.passages[i].text)]
-                score += config.w_perspective * perspective(*sides, text_terms)
+                score += config.w_perspective * perspective(*sides, self._opening(key))
             scored.append((key, score, covered, similarity))
         scored.sort(key=lambda item: (-item[1], item[0]))
         return scored
 
     # -- stage 4: the verdict ------------------------------------------------------------
+
+    def _lacks_kind(self, query: _Query, key: tuple[int, ...]) -> bool:
+        """A "when" or "how many" whose span has no date or number but the question's own;
+        a "who" or "which countries" whose span names people or places, but only those the
+        question names (one that names none may name them in a neighbouring sentence)."""
+        wanted = answer_type(query.text)
+        if wanted is None or wanted not in MEASURED_ANSWERS | NAMED_ANSWERS:
+            return False
+        if wanted is AnswerType.PERSON and _IDENTITY.match(query.text):
+            return False  # "who was Bryton Barron" wants him described, not someone else
+        given = frozenset(qt.term for qt in query.terms)
+        texts = [self.passages[i].text for i in key]
+        if any(has_answer_type(text, wanted, given) for text in texts):
+            return False
+        return wanted in MEASURED_ANSWERS or any(has_answer_type(t, wanted) for t in texts)
 
     def _verdict(
         self,
@@ -555,10 +592,7 @@ class PassageSearch:
                 and (query.specific[g] or term in self.names or term in self._capitalised_terms)
                 for g, term in enumerate(verdict.group_terms)
             )
-        wanted = answer_type(query.text)
-        verdict.lacks_kind = wanted in MEASURED_ANSWERS and not any(
-            has_answer_type(self.passages[i].text, wanted) for i in key
-        )
+        verdict.lacks_kind = self._lacks_kind(query, key)
         if query.vector is None:
             return verdict.lexical(coverage), coverage, None
         known = max(0, verdict.words - verdict.unknown)

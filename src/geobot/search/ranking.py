@@ -17,6 +17,7 @@ questions against off-topic ones). It prints the values to paste here. Held-out 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -70,7 +71,7 @@ class RankingConfig:
     w_lexical: float = 0.35
     w_coverage: float = 0.0  # the share of the question's idf mass the span covers
     w_semantic: float = 1.0
-    w_perspective: float = 0.0
+    w_perspective: float = 0.2
 
     # -- the verdict: a logistic regression on the best span's features (fitted, see the
     # module docstring), on the features of `Evidence`.
@@ -120,20 +121,34 @@ class Evidence:
 
 # How near its start a span must name the question's subject to be told from its side.
 PERSPECTIVE_OPENING = 4
+# Words by which a question asks for someone's side of things (their wants, aims, views or
+# gains) rather than for facts about them: general English, so that "what did Putin want
+# from Trump" and "what does Lee think of NATO" ask from one side, "when did Putin and Trump
+# meet" from none.
+PERSPECTIVE_CUE = re.compile(
+    r"\b(wants?|wanted|wish(es|ed)?|hop(es?|ed)|fear(s|ed)?|expect(s|ed)?|seek(s)?|sought"
+    r"|aims?|goals?|interests?|motives?|intentions?|think(s)?|thought|believe(s|d)?"
+    r"|views?|saw|sees?|get out of|gain(s|ed)?|stand|position|side)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_perspective(question: str) -> bool:
+    return bool(PERSPECTIVE_CUE.search(question))
 
 
 def perspective(
     subject_terms: Iterable[str], other_terms: Iterable[str], passage_terms: list[str]
 ) -> float:
     """1.0 when a span names the question's subject before the other names the question
-    holds, else 0. "What did Putin want from Trump?" asks for Putin's aims: a sentence is
-    usually about what it names in its first words ("For Putin, the arrival of…"), while
-    one that names Trump first is about Trump's side ("For Trump, the relationship with
-    Putin…")."""
+    holds, -1.0 when it names another first (it is told from that side), else 0. "What
+    did Putin want from Trump?" asks for Putin's aims: a sentence is usually about what it
+    names in its first words ("For Putin, the arrival of…"), while one that names Trump
+    first is about Trump's side ("For Trump, the relationship with Putin…")."""
     subjects, others = set(subject_terms), set(other_terms)
     for term in passage_terms[:PERSPECTIVE_OPENING]:
         if term in subjects:
             return 1.0
         if term in others:
-            return 0.0
+            return -1.0
     return 0.0

@@ -209,7 +209,8 @@ class Admin(commands.Cog):
                 f"{stats['documents']} ({stats['curated']} curated), {stats['passages']} passages, "
                 f"{stats['quotes']} quotes, {stats['arguments']} arguments, "
                 f"{stats['sources']} sources\nset `{library.documents.digest[:12]}` loaded "
-                f"{discord.utils.format_dt(library.documents.loaded_at, 'R')}"
+                f"{discord.utils.format_dt(library.documents.loaded_at, 'R')}\nsemantic index: "
+                f"{'on' if library.semantic else 'off (lexical search only)'}"
             ),
             inline=False,
         )
