@@ -234,7 +234,7 @@ async def measure_loop(
 ) -> dict[str, Any]:
     """One phase; `marks` gets the perf_counter times the reload reached its steps
     (receive start and end, swap: see child_stall), to say in which step a stall fell."""
-    from geobot.bot.client import compute
+    from geobot.bot.executors import compute
 
     stalls: list[float] = []
     late: list[tuple[float, float]] = []  # (when the ticker slept, how late it woke)

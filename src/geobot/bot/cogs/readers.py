@@ -15,7 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from geobot.bot import render
-from geobot.bot.client import compute
+from geobot.bot.executors import compute
 from geobot.bot.replies import reply, show
 from geobot.bot.views import Pages, feedback_buttons
 from geobot.library import Choice, Library
@@ -109,7 +109,7 @@ class Readers(commands.Cog):
     ) -> None:
         # Searching costs milliseconds on the bundled set and more on a large one, and fifty
         # readers may ask at once: the interaction is acknowledged before any of it, and the
-        # search runs on the core thread (client.compute), so acks never queue behind it.
+        # search runs on the core thread (executors.compute), so acks never queue behind it.
         library = self.bot.library
         # A document name resolves in microseconds, and resolving it before the defer means
         # a bad one is refused privately, with no "thinking…" shown to the channel first.
