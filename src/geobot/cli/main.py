@@ -13,6 +13,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from geobot.commands import READERS
 from geobot.documents.loader import load_document_set
 from geobot.library import Library, LoadError, UnknownDocumentError
 from geobot.search.query import QueryError
@@ -87,7 +88,7 @@ def guarded(func: Any) -> Any:
     return wrapper
 
 
-@app.command()
+@app.command(help=READERS["ask"].description)
 @guarded
 def ask(
     question: Annotated[str, typer.Argument(help="A question about the documents.")],
@@ -107,7 +108,7 @@ def ask(
         typer.echo(answer_text(library, answer))
 
 
-@app.command()
+@app.command(help=READERS["summary"].description)
 @guarded
 def summary(
     document: Annotated[str | None, typer.Argument(help="Document id or title.")] = None,
@@ -125,7 +126,7 @@ def summary(
         typer.echo("\n\n".join(summary_text(d) for d in docs))
 
 
-@app.command()
+@app.command(help=READERS["arguments"].description)
 @guarded
 def arguments(
     document: Annotated[str | None, typer.Argument(help="Document id or title.")] = None,
@@ -146,7 +147,7 @@ def arguments(
         typer.echo("\n\n".join(argument_text(a, library) for a in found))
 
 
-@app.command()
+@app.command(help=READERS["quote"].description)
 @guarded
 def quote(
     query: Annotated[str | None, typer.Argument(help="Words of the quote.")] = None,
@@ -168,7 +169,7 @@ def quote(
         typer.echo("\n\n".join(quote_text(q, library) for q in found))
 
 
-@app.command()
+@app.command(help=READERS["sources"].description)
 @guarded
 def sources(
     document: Annotated[str | None, typer.Argument(help="Document id or title.")] = None,
@@ -188,7 +189,7 @@ def sources(
         typer.echo("\n\n".join(source_text(s, library) for s in found))
 
 
-@app.command()
+@app.command(help=READERS["documents"].description)
 def documents(data: DataOption = None, as_json: JsonOption = False) -> None:
     """The document set: titles, sizes, curated or not."""
     from geobot.cli.render import document_json
@@ -209,6 +210,14 @@ def documents(data: DataOption = None, as_json: JsonOption = False) -> None:
             f"{d.id}\n   {d.title}\n   {d.size:,} bytes, {len(d.passages)} passages, {status}"
         )
     typer.echo(f"semantic index: {'on' if library.semantic else 'off (lexical search only)'}")
+
+
+@app.command("help", help=READERS["help"].description)
+def help_command() -> None:
+    from geobot.bot.render import help_embed
+    from geobot.shell import pages_as_text
+
+    typer.echo(pages_as_text([help_embed()]))
 
 
 @index_app.command("check")
