@@ -113,9 +113,8 @@ class Library:
             for a in self.arguments
         }
         self.sources: tuple[Source, ...] = tuple(s for d in docs for s in d.sources)
-        # Counted once here, where the set is built (off the event loop): at 10,000
-        # documents the count takes 2-6 ms, which /status and the metrics would otherwise
-        # spend on the loop, the metrics right at the swap.
+        # Counted once here, where the set is built (off the event loop): the count grows
+        # with the set, and /status and the metrics would otherwise spend it on the loop.
         self._stats: dict[str, int] = {
             "documents": len(docs),
             "curated": sum(d.curated for d in docs),

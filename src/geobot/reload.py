@@ -96,12 +96,6 @@ def diff(old: Library | None, new: Library) -> tuple[tuple[str, ...], ...]:
     return added, removed, changed
 
 
-# A set of at least this many articles builds in a builder process. Built in a thread, a
-# large set holds the GIL against the event loop in long single steps that no switch
-# interval can cut short (sorting a million title and quote words in one C call: 70-180 ms
-# at 10,000 articles); below this the thread build is short and so are its steps.
-
-
 class LibraryHolder:
     """Holds the library being served and replaces it, one reload at a time."""
 

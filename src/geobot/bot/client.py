@@ -123,8 +123,8 @@ class GeobotBot(commands.Bot):
             self.question_log.start()
         if self.store is not None:
             self.faq = await to_thread(FaqMatcher.from_store, self.store)
-        # Searches run on the event loop; the first question with a word the articles lack
-        # would otherwise read the English word list there (~0.2 s).
+        # Read the English word list now, off the loop, rather than on the first question
+        # with a word the articles lack.
         await to_thread(english.warm)
         for extension in COGS:
             await self.load_extension(extension)
