@@ -18,7 +18,7 @@ import stat
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -241,124 +241,20 @@ def _build_document(
     if not parsed.passages:
         errors.append(LoadIssue(display, "no article text found (only headings or boilerplate)"))
         return None
-    passages = parsed.passages
-    finder = _Finder(passages, parsed.notes)
+    finder = _Finder(parsed.passages, parsed.notes)
     own_errors: list[LoadIssue] = []
-
-    def passages_of(ordinals: Iterable[int]) -> tuple[str, ...]:
-        return tuple(passages[i].id for i in ordinals)
-
-    def cited(ordinals: Iterable[int]) -> tuple[int, ...]:
-        return tuple(sorted({n for i in ordinals for n in passages[i].citations}))
-
     arguments: list[Argument] = []
     sources: list[Source] = []
     quote_overrides: dict[str, tuple[QuoteKind, str | None]] = {}
     extra_quotes: list[tuple[str, int, QuoteKind, str | None]] = []
     if curated is not None and locator is not None:
-        meta = curated.document
-        if meta.summary is not None:
-            count = len(sentence_spans(meta.summary.strip()))
-            if not 3 <= count <= 6:
-                own_errors.append(
-                    locator.issue(
-                        f"summary has {count} sentences; write 3 to 6",
-                        "document",
-                        value=meta.summary,
-                    )
-                )
-        for index, item in enumerate(curated.arguments):
-            evidence = []
-            for passage_text in item.evidence:
-                found = finder.find(passage_text)
-                if found is None:
-                    own_errors.append(
-                        locator.issue(
-                            f"argument {item.id!r}: evidence not found in the article: "
-                            f"{_shorten(passage_text)!r}",
-                            "arguments",
-                            index,
-                            passage_text,
-                        )
-                    )
-                    continue
-                evidence.append(
-                    Evidence(
-                        text=strip_footnotes(passage_text, parsed.notes).strip(),
-                        passage_ids=passages_of(found),
-                        section=passages[found[0]].section,
-                        citations=cited(found),
-                    )
-                )
-            arguments.append(
-                Argument(item.id, document_id, item.claim, tuple(evidence), tuple(item.topics))
-            )
-        for index, quote in enumerate(curated.quotes):
-            kind = QuoteKind(quote.kind)
-            key = _bare(quote.text)
-            matches = [q for q in parsed.quotes if _bare(q.text) == key]
-            if matches:
-                quote_overrides[key] = (kind, quote.speaker)
-                continue
-            found = finder.find(quote.text)
-            if found is None:
-                own_errors.append(
-                    locator.issue(
-                        f"quote not found in the article: {_shorten(quote.text)!r}",
-                        "quotes",
-                        index,
-                        quote.text,
-                    )
-                )
-                continue
-            extra_quotes.append((quote.text.strip(), found[0], kind, quote.speaker))
-        for index, item in enumerate(curated.sources):
-            ordinals: set[int] = set()
-            if item.note is not None:
-                if item.note not in parsed.notes:
-                    own_errors.append(
-                        locator.issue(
-                            f"source {item.id!r}: the article has no footnote {item.note}",
-                            "sources",
-                            index,
-                        )
-                    )
-                ordinals |= {p.ordinal for p in passages if item.note in p.citations}
-            for claim in item.claims:
-                found = finder.find(claim)
-                if found is None:
-                    own_errors.append(
-                        locator.issue(
-                            f"source {item.id!r}: claim not found in the article: "
-                            f"{_shorten(claim)!r}",
-                            "sources",
-                            index,
-                            claim,
-                        )
-                    )
-                    continue
-                ordinals |= set(found)
-            sources.append(
-                Source(
-                    item.id,
-                    document_id,
-                    item.label,
-                    item.kind,
-                    item.note,
-                    item.description,
-                    passages_of(sorted(ordinals)),
-                )
-            )
-        for term, targets in curated.glossary.items():
-            for target in targets:
-                if finder.find(target) is None:
-                    own_errors.append(
-                        locator.issue(
-                            f"glossary {term!r}: {_shorten(target)!r} is not in the article",
-                            "glossary",
-                            value=term,
-                        )
-                    )
+        _check_summary(curated, locator, own_errors)
+        arguments = _curated_arguments(document_id, curated, locator, parsed, finder, own_errors)
+        quote_overrides, extra_quotes = _curated_quotes(
+            curated, locator, parsed, finder, own_errors
+        )
+        sources = _curated_sources(document_id, curated, locator, parsed, finder, own_errors)
+        _check_glossary(curated, locator, finder, own_errors)
         noted = {s.note for s in sources if s.note is not None}
         for note in sorted(parsed.notes - noted):
             warnings.append(
@@ -372,17 +268,200 @@ def _build_document(
                 severity="warning",
             )
         )
-    if curated is None:
-        sources = _note_sources(document_id, parsed)
-    else:
-        # Notes the curated layer does not describe are still the article's own sources.
-        noted = {s.note for s in sources if s.note is not None}
-        sources += [
-            s
-            for s in _note_sources(document_id, parsed)
-            if s.note is not None and s.note not in noted and s.origin == "notes"
-        ]
+    sources = _with_note_sources(document_id, parsed, curated, sources)
+    quotes = _document_quotes(
+        document_id, parsed, curated, quote_overrides, extra_quotes, display, warnings
+    )
+    errors.extend(own_errors)
+    if own_errors:
+        return None
+    return _document(
+        document_id, path, raw, digest, parsed, curated, curated_sha256, quotes, arguments, sources
+    )
 
+
+def _passage_ids(passages: Sequence[Passage], ordinals: Iterable[int]) -> tuple[str, ...]:
+    return tuple(passages[i].id for i in ordinals)
+
+
+def _cited(passages: Sequence[Passage], ordinals: Iterable[int]) -> tuple[int, ...]:
+    return tuple(sorted({n for i in ordinals for n in passages[i].citations}))
+
+
+def _check_summary(curated: CuratedFile, locator: Locator, errors: list[LoadIssue]) -> None:
+    meta = curated.document
+    if meta.summary is not None:
+        count = len(sentence_spans(meta.summary.strip()))
+        if not 3 <= count <= 6:
+            errors.append(
+                locator.issue(
+                    f"summary has {count} sentences; write 3 to 6",
+                    "document",
+                    value=meta.summary,
+                )
+            )
+
+
+def _curated_arguments(
+    document_id: str,
+    curated: CuratedFile,
+    locator: Locator,
+    parsed: ParsedArticle,
+    finder: _Finder,
+    errors: list[LoadIssue],
+) -> list[Argument]:
+    passages = parsed.passages
+    arguments: list[Argument] = []
+    for index, item in enumerate(curated.arguments):
+        evidence = []
+        for passage_text in item.evidence:
+            found = finder.find(passage_text)
+            if found is None:
+                errors.append(
+                    locator.issue(
+                        f"argument {item.id!r}: evidence not found in the article: "
+                        f"{_shorten(passage_text)!r}",
+                        "arguments",
+                        index,
+                        passage_text,
+                    )
+                )
+                continue
+            evidence.append(
+                Evidence(
+                    text=strip_footnotes(passage_text, parsed.notes).strip(),
+                    passage_ids=_passage_ids(passages, found),
+                    section=passages[found[0]].section,
+                    citations=_cited(passages, found),
+                )
+            )
+        arguments.append(
+            Argument(item.id, document_id, item.claim, tuple(evidence), tuple(item.topics))
+        )
+    return arguments
+
+
+def _curated_quotes(
+    curated: CuratedFile,
+    locator: Locator,
+    parsed: ParsedArticle,
+    finder: _Finder,
+    errors: list[LoadIssue],
+) -> tuple[dict[str, tuple[QuoteKind, str | None]], list[tuple[str, int, QuoteKind, str | None]]]:
+    """Kinds and speakers the curator confirmed for quotes the parser found (by bare
+    text), and the quotes it missed, located in the article."""
+    quote_overrides: dict[str, tuple[QuoteKind, str | None]] = {}
+    extra_quotes: list[tuple[str, int, QuoteKind, str | None]] = []
+    for index, quote in enumerate(curated.quotes):
+        kind = QuoteKind(quote.kind)
+        key = _bare(quote.text)
+        matches = [q for q in parsed.quotes if _bare(q.text) == key]
+        if matches:
+            quote_overrides[key] = (kind, quote.speaker)
+            continue
+        found = finder.find(quote.text)
+        if found is None:
+            errors.append(
+                locator.issue(
+                    f"quote not found in the article: {_shorten(quote.text)!r}",
+                    "quotes",
+                    index,
+                    quote.text,
+                )
+            )
+            continue
+        extra_quotes.append((quote.text.strip(), found[0], kind, quote.speaker))
+    return quote_overrides, extra_quotes
+
+
+def _curated_sources(
+    document_id: str,
+    curated: CuratedFile,
+    locator: Locator,
+    parsed: ParsedArticle,
+    finder: _Finder,
+    errors: list[LoadIssue],
+) -> list[Source]:
+    passages = parsed.passages
+    sources: list[Source] = []
+    for index, item in enumerate(curated.sources):
+        ordinals: set[int] = set()
+        if item.note is not None:
+            if item.note not in parsed.notes:
+                errors.append(
+                    locator.issue(
+                        f"source {item.id!r}: the article has no footnote {item.note}",
+                        "sources",
+                        index,
+                    )
+                )
+            ordinals |= {p.ordinal for p in passages if item.note in p.citations}
+        for claim in item.claims:
+            found = finder.find(claim)
+            if found is None:
+                errors.append(
+                    locator.issue(
+                        f"source {item.id!r}: claim not found in the article: {_shorten(claim)!r}",
+                        "sources",
+                        index,
+                        claim,
+                    )
+                )
+                continue
+            ordinals |= set(found)
+        sources.append(
+            Source(
+                item.id,
+                document_id,
+                item.label,
+                item.kind,
+                item.note,
+                item.description,
+                _passage_ids(passages, sorted(ordinals)),
+            )
+        )
+    return sources
+
+
+def _check_glossary(
+    curated: CuratedFile, locator: Locator, finder: _Finder, errors: list[LoadIssue]
+) -> None:
+    for term, targets in curated.glossary.items():
+        for target in targets:
+            if finder.find(target) is None:
+                errors.append(
+                    locator.issue(
+                        f"glossary {term!r}: {_shorten(target)!r} is not in the article",
+                        "glossary",
+                        value=term,
+                    )
+                )
+
+
+def _with_note_sources(
+    document_id: str, parsed: ParsedArticle, curated: CuratedFile | None, sources: list[Source]
+) -> list[Source]:
+    if curated is None:
+        return _note_sources(document_id, parsed)
+    # Notes the curated layer does not describe are still the article's own sources.
+    noted = {s.note for s in sources if s.note is not None}
+    return sources + [
+        s
+        for s in _note_sources(document_id, parsed)
+        if s.note is not None and s.note not in noted and s.origin == "notes"
+    ]
+
+
+def _document_quotes(
+    document_id: str,
+    parsed: ParsedArticle,
+    curated: CuratedFile | None,
+    quote_overrides: dict[str, tuple[QuoteKind, str | None]],
+    extra_quotes: list[tuple[str, int, QuoteKind, str | None]],
+    display: str,
+    warnings: list[LoadIssue],
+) -> list[Quote]:
+    passages = parsed.passages
     quotes: list[Quote] = []
     unconfirmed: set[str] = set()
     for found_quote in parsed.quotes:
@@ -415,10 +494,21 @@ def _build_document(
                 severity="warning",
             )
         )
+    return quotes
 
-    errors.extend(own_errors)
-    if own_errors:
-        return None
+
+def _document(
+    document_id: str,
+    path: Path,
+    raw: bytes,
+    digest: str,
+    parsed: ParsedArticle,
+    curated: CuratedFile | None,
+    curated_sha256: str | None,
+    quotes: list[Quote],
+    arguments: list[Argument],
+    sources: list[Source],
+) -> Document:
     meta = curated.document if curated is not None else None
     return Document(
         id=document_id,
@@ -427,7 +517,7 @@ def _build_document(
         sha256=digest,
         size=len(raw),
         curated=curated is not None,
-        passages=tuple(passages),
+        passages=tuple(parsed.passages),
         sections=tuple(parsed.sections),
         quotes=tuple(quotes),
         arguments=tuple(arguments),
