@@ -1,4 +1,4 @@
-"""Benchmark the Discord bot end to end: interaction acknowledgement latency and loop stalls.
+"""Benchmark the Discord bot end to end: acknowledgement and answer latency, unpatched.
 
     .venv/bin/python bench/bench_bot.py                # the full run (about 15 s)
     .venv/bin/python bench/bench_bot.py --rounds 3     # more samples per phase
@@ -17,7 +17,8 @@ CPUs of its own where the machine has two or more (`separate_cpus`):
 
 Both processes read the same monotonic clock (CLOCK_MONOTONIC), so stalls are attributed to
 the phase (command, concurrency) during which they happened. Each command runs one at a time
-and then 50 at once; targets: p99 <= 50 ms at 50 concurrent, no stall over 20 ms.
+and then 50 at once; targets (docs/performance.md), with discord.py unpatched: at 50
+concurrent, acknowledgement p99 <= 100 ms and final answer p99 <= 300 ms.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ sys.path.insert(0, str(REPO / "tests"))
 TICK = 0.005  # the ticker's sleep; lateness beyond it is time the loop could not run
 CONCURRENCY = 50
 SEQUENTIAL_RUNS = 40
-P99_TARGET_MS = 50.0
-STALL_TARGET_MS = 20.0
+ACK_P99_TARGET_MS = 100.0  # at CONCURRENCY interactions at once (docs/performance.md)
+FINAL_P99_TARGET_MS = 300.0
 QUESTIONS = [
     "What did Senator Mike Lee say about NATO?",
     "Why did the Trump–Putin alliance fall apart?",
@@ -67,35 +68,6 @@ def percentile(samples: list[float], p: float) -> float:
 # ---------------------------------------------------------------------------- the bot process
 
 
-def stamp_interactions() -> dict[int, list[float]]:
-    """Interaction id -> [parsed from the gateway, callback request started], in the bot.
-
-    Measurement only: wraps two discord.py internals so the table can show how much of the
-    latency the double sees is the bot's own work. Nothing else in the bot changes.
-    """
-    from discord.state import ConnectionState
-    from discord.webhook.async_ import AsyncWebhookAdapter
-
-    stamps: dict[int, list[float]] = {}
-    parse = ConnectionState.parse_interaction_create
-    respond = AsyncWebhookAdapter.create_interaction_response
-
-    def parse_stamped(self: Any, data: Any) -> None:
-        stamps[int(data["id"])] = [time.monotonic()]
-        parse(self, data)
-
-    def respond_stamped(self: Any, interaction_id: int, token: str, **kwargs: Any) -> Any:
-        stamp = stamps.get(int(interaction_id))
-        if stamp is not None and len(stamp) == 1:
-            stamp.append(time.monotonic())
-        return respond(self, interaction_id, token, **kwargs)
-
-    # Bound into ConnectionState.parsers when the bot is created, i.e. after this.
-    ConnectionState.parse_interaction_create = parse_stamped  # type: ignore[method-assign]
-    AsyncWebhookAdapter.create_interaction_response = respond_stamped  # type: ignore[method-assign]
-    return stamps
-
-
 async def run_bot(ticks_path: Path) -> None:
     """The bot exactly as `geobot run` serves it (geobot.bot.client.run), plus the ticker;
     dumps the ticker's record when stopped with SIGTERM."""
@@ -114,7 +86,19 @@ async def run_bot(ticks_path: Path) -> None:
         settings.database_url, spool_path=settings.state_dir / "question-spool.jsonl"
     )
     late: list[tuple[float, float]] = []  # (monotonic time of the wake-up, seconds late)
-    inside = stamp_interactions()
+    # Garbage collections, timed through gc.callbacks (the interpreter's public hook), to
+    # tell a stall the collector caused from one of the bot's own work.
+    collections: list[tuple[float, float, int]] = []  # (end, seconds, generation)
+    collecting: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting[:] = [time.monotonic()]
+        elif collecting:
+            now = time.monotonic()
+            collections.append((now, now - collecting[0], info["generation"]))
+
+    gc.callbacks.append(on_gc)
 
     async def ticker() -> None:
         while True:
@@ -138,7 +122,7 @@ async def run_bot(ticks_path: Path) -> None:
         tick_task.cancel()
         store.close()
         # The loop is shutting down: nothing left to stall.
-        record = json.dumps({"late": late, "inside": inside})
+        record = json.dumps({"late": late, "gc": collections})
         ticks_path.write_text(record, encoding="utf-8")  # noqa: ASYNC240
 
 
@@ -152,10 +136,10 @@ class Phase:
     acks: list[float] = field(default_factory=list)  # seconds, per interaction
     finals: list[float] = field(default_factory=list)  # /ask: until the answer is shown
     ids: list[int] = field(default_factory=list)
-    inside: list[float] = field(default_factory=list)  # in the bot: parsed -> responding
     start: float = 0.0
     end: float = 0.0
     stall: float = 0.0
+    gc_max: float = 0.0  # the longest garbage collection in the bot during the phase
 
 
 Inject = Callable[[int], Awaitable[Any]]  # reader number -> InteractionHandle
@@ -382,12 +366,13 @@ async def drive(rounds: int, bot_cpus: list[int] | None) -> list[Phase]:
         await asyncio.wait_for(child.wait(), timeout=30)
         await double.stop()
     record = json.loads(ticks_path.read_text(encoding="utf-8"))
-    inside = {int(k): v for k, v in record["inside"].items()}
     for phase in phases:
+        phase.gc_max = max(
+            (took for at, took, _ in record["gc"] if phase.start <= at <= phase.end), default=0.0
+        )
         phase.stall = max(
             (late for at, late in record["late"] if phase.start <= at <= phase.end), default=0.0
         )
-        phase.inside = [inside[i][1] - inside[i][0] for i in phase.ids if len(inside[i]) == 2]
     invalid = validate_later.check()
     if invalid:
         raise RuntimeError("bodies Discord's schema rejects:\n  " + "\n  ".join(invalid[:10]))
@@ -398,12 +383,10 @@ def report(phases: list[Phase]) -> bool:
     ms = 1000.0
     header = (
         f"{'command':<20} {'conc':>4} {'n':>4} {'ack p50':>8} {'ack p99':>8} "
-        f"{'ack max':>8} {'bot p50':>8} {'bot p99':>8} {'final p50':>10} "
-        f"{'final p99':>10} {'stall max':>10}"
+        f"{'ack max':>8} {'final p50':>10} {'final p99':>10} {'stall max':>10} {'gc max':>7}"
     )
     print(header)
     print("-" * len(header))
-    ok = True
     for p in phases:
         final = (
             f"{percentile(p.finals, 50) * ms:>10.1f} {percentile(p.finals, 99) * ms:>10.1f}"
@@ -413,27 +396,28 @@ def report(phases: list[Phase]) -> bool:
         print(
             f"{p.command:<20} {p.concurrency:>4} {len(p.acks):>4} "
             f"{percentile(p.acks, 50) * ms:>8.1f} {percentile(p.acks, 99) * ms:>8.1f} "
-            f"{max(p.acks) * ms:>8.1f} {percentile(p.inside, 50) * ms:>8.1f} "
-            f"{percentile(p.inside, 99) * ms:>8.1f} {final} {p.stall * ms:>10.1f}"
+            f"{max(p.acks) * ms:>8.1f} {final} {p.stall * ms:>10.1f} {p.gc_max * ms:>7.1f}"
         )
-        if p.concurrency == CONCURRENCY and percentile(p.acks, 99) * ms > P99_TARGET_MS:
-            ok = False
-        if p.stall * ms > STALL_TARGET_MS:
-            ok = False
     print(
         "(ms; ack: INTERACTION_CREATE sent -> callback received, measured by the double; "
-        "bot: the part spent in the bot, gateway event parsed -> callback request started; "
         "final: for deferred answers (searches, votes), until the answer replaces "
-        "'thinking…'; stall: the bot process's longest event-loop stall in that phase)"
+        "'thinking…'; stall: the bot's longest event-loop stall in that phase, for "
+        "information: no longer a target; gc: its longest garbage collection)"
     )
-    worst_p99 = max(percentile(p.acks, 99) for p in phases if p.concurrency == CONCURRENCY)
-    worst_stall = max(p.stall for p in phases)
+    burst = [p for p in phases if p.concurrency == CONCURRENCY]
+    worst_ack = max(percentile(p.acks, 99) for p in burst) * ms
+    worst_final = max((percentile(p.finals, 99) for p in burst if p.finals), default=0.0) * ms
+    ack_ok = worst_ack <= ACK_P99_TARGET_MS
+    final_ok = worst_final <= FINAL_P99_TARGET_MS
     print(
-        f"targets: ack p99 at {CONCURRENCY} concurrent <= {P99_TARGET_MS:g} ms "
-        f"(worst {worst_p99 * ms:.1f}), stall <= {STALL_TARGET_MS:g} ms "
-        f"(worst {worst_stall * ms:.1f}): {'met' if ok else 'NOT met'}"
+        f"target: ack p99 at {CONCURRENCY} concurrent <= {ACK_P99_TARGET_MS:g} ms "
+        f"(worst {worst_ack:.1f}): {'met' if ack_ok else 'NOT met'}"
     )
-    return ok
+    print(
+        f"target: final answer p99 at {CONCURRENCY} concurrent <= {FINAL_P99_TARGET_MS:g} ms "
+        f"(worst {worst_final:.1f}): {'met' if final_ok else 'NOT met'}"
+    )
+    return ack_ok and final_ok
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """Benchmark reloading: build time and peak memory by set size, and what a reload costs
-the bot while it runs (ask latency, event-loop stalls).
+the bot while it runs (ask latency, the longest wait for the event loop).
 
     python bench/bench_reload.py                       # bundled, 1,000 and 10,000 documents
     python bench/bench_reload.py --sizes bundled,1000 --stall-size 1000   # a quicker run
@@ -13,28 +13,19 @@ headings, glued footnote numbers, quotes, abbreviations; not timed), then:
   1 edit  a reload after one article changed
   RSS     the child's peak resident memory, and what the set added to it
 
-Stalls: in another child, a LibraryHolder serving the bundled set reloads the synthetic set
-of --stall-size documents (a cold build: every article is new; at 500 articles and more the
-holder builds in its builder process), then reloads it again ("reload 2": a warm build, and
-the large set it replaces is freed), with the bot's runtime (bot/runtime.py: start-up
-objects frozen, young collections only, full ones left to the idle collector, a 1 ms GIL
-switch interval). Meanwhile a ticker coroutine sleeps 1 ms at a time and records how late it
-wakes (the longest stall is the longest the loop could not run), and --concurrency tasks
-ask the dev questions without pause, through the bot's `compute` (one core thread), as the
-bot's commands do. The same runs for a few seconds without
-a reload, as the baseline (--idle-seconds: as long as a reload, to see how often the machine
-alone stalls the loop). Target: no loop stall over 20 ms.
+During a reload: in another child, a LibraryHolder serving the bundled set reloads the
+synthetic set of --stall-size documents (a cold build: every article is new), then reloads
+it again ("reload 2": a warm build, and the large set it replaces is freed). Meanwhile
+--concurrency tasks ask the dev questions without pause through the bot's `compute` (its
+core worker), as the bot's commands do, and a ticker coroutine sleeps 1 ms at a time and
+records how late it wakes: an acknowledgement needs the event loop, so the longest
+lateness bounds how long one could wait. The same runs for a few seconds without a reload,
+as the baseline. Targets (docs/performance.md): during a 10,000-article reload, /ask answer
+p99 <= 300 ms and no acknowledgement past 1 s.
 
-Each phase is then split into the reload's steps (build, receive the set from the builder
-process, finish and swap, free the old set), and every stall over the target is listed
-with the step it fell in: a stall that only ever falls in the build, while other software
-is busy, is not one the swap caused.
-
-A stall can also come from outside: other processes busy on the same CPUs, or a virtual
-machine's host taking CPU time. So each phase also shows the CPU time the rest of the
-machine used ("other CPU s": all busy time less this process and its children's; Linux
-only) and the time the host took ("steal s"); each stall over the target names the busiest
-of the rest of the machine in the second around it.
+Each stall over LIST_STALL_MS is listed with the step it fell in (build, or release: after
+the swap) and, as other software on the machine can stall the loop too, the CPU time the
+rest of the machine used ("other CPU s") and the host took ("steal s") around it.
 """
 
 from __future__ import annotations
@@ -52,17 +43,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from geobot.bot.runtime import IdleCollector
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests" / "core"))
 
-STALL_TARGET_MS = 20.0
-LIST_STALLS = 12  # stalls over the target listed per phase
+ASK_P99_TARGET_MS = 300.0  # /ask answer p99 during a reload (docs/performance.md)
+ACK_TARGET_MS = 1000.0  # no acknowledgement later than this: the loop never stalls longer
+LIST_STALL_MS = 100.0  # stalls longer than this are listed, for information
+LIST_STALLS = 12  # stalls listed per phase
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -229,12 +219,11 @@ async def measure_loop(
     concurrency: int,
     reload: bool,
     seconds: float,
-    collector: IdleCollector,
     marks: dict[str, float],
 ) -> dict[str, Any]:
-    """One phase; `marks` gets the perf_counter times the reload reached its steps
-    (receive start and end, swap: see child_stall), to say in which step a stall fell."""
-    from geobot.bot.client import compute
+    """One phase; `marks` gets the perf_counter time of the swap (see child_stall), to say
+    in which step a stall fell."""
+    from geobot.bot.executors import compute
 
     stalls: list[float] = []
     late: list[tuple[float, float]] = []  # (when the ticker slept, how late it woke)
@@ -248,13 +237,12 @@ async def measure_loop(
             await asyncio.sleep(0.001)
             stall = max(0.0, time.perf_counter() - t - 0.001)
             stalls.append(stall)
-            if stall * 1000 > STALL_TARGET_MS:
+            if stall * 1000 > LIST_STALL_MS:
                 late.append((t, stall))
 
     async def asker(n: int) -> None:
         i = n
         while not done.is_set():
-            collector.busy()  # as the bot does per interaction
             library = holder.library  # as a command does: one snapshot per ask
             t = time.perf_counter()
             await compute(library.ask, questions[i % len(questions)])
@@ -269,7 +257,6 @@ async def measure_loop(
     report = None
     if reload:
         report = await holder.reload("bench")
-        await holder.settled()  # the set replaced is freed in steps, after the swap
     else:
         await asyncio.sleep(seconds)
     elapsed = time.perf_counter() - start
@@ -293,7 +280,7 @@ async def measure_loop(
         "ask_p99_ms": percentile(latencies, 99) * 1000,
         "stall_max_ms": max(stalls, default=0.0) * 1000,
         "stall_p99_ms": percentile(stalls, 99) * 1000,
-        "stalls_over_target": len(late),  # the same test as the ticker's
+        "stalls_listed": len(late),
         "steps": steps_of(marks),
         # The wall-clock time too, which the parent process matches with its CPU samples.
         "late": [
@@ -302,15 +289,9 @@ async def measure_loop(
     }
 
 
-# The steps of a reload, by the marks that end them: build (parse, validate, index: in the
-# builder process for a large set) until the builder's set starts arriving, receive it,
-# finish (compare with the old set, report) until the swap, then free the old set.
-STEPS = (
-    ("build", "receive start"),
-    ("receive", "receive end"),
-    ("finish", "swap"),
-    ("release", "end"),
-)
+# The steps of a reload, by the marks that end them: build (parse, validate, index, in a
+# worker thread) until the swap, then release (the old set freed as its last reader ends).
+STEPS = (("build", "swap"), ("release", "end"))
 
 
 def steps_of(marks: dict[str, float]) -> list[tuple[str, float]]:
@@ -326,8 +307,6 @@ def steps_of(marks: dict[str, float]) -> list[tuple[str, float]]:
 
 
 def _steps(marks: dict[str, float]) -> list[tuple[str, str]]:
-    if "receive start" not in marks:  # built in the thread: no builder process to wait for
-        return [("build", "swap"), ("release", "end")]
     return [(name, until) for name, until in STEPS if until in marks]
 
 
@@ -340,28 +319,15 @@ def step_at(marks: dict[str, float], t: float) -> str:
 def child_stall(
     size: str, workdir: Path, concurrency: int, workers: int, idle_seconds: float
 ) -> dict[str, Any]:
-    from geobot import reload as reload_module
-    from geobot.bot.runtime import IdleCollector, tune_collector
     from geobot.library import Library
-    from geobot.reload import LibraryHolder, receive
+    from geobot.reload import LibraryHolder
 
     folder = prepare(size, workdir, seed=1)
     questions = [
         json.loads(line)["question"]
         for line in (REPO / "tests/data/questions-dev.jsonl").read_text().splitlines()
     ]
-
     marks: dict[str, float] = {}
-
-    def receiving(file: Any) -> Any:
-        # Runs in the reload's thread: only timestamps, so the steps can be told apart.
-        marks["receive start"] = time.perf_counter()
-        try:
-            return receive(file)
-        finally:
-            marks["receive end"] = time.perf_counter()
-
-    reload_module.receive = receiving  # Builder.build looks it up in the module
 
     def swapped(old: Any, new: Any) -> None:
         marks["swap"] = time.perf_counter()
@@ -370,18 +336,9 @@ def child_stall(
         holder = LibraryHolder(
             Library.load(REPO / "data"), folder, on_swap=swapped, parse_workers=workers
         )
-        # The bot's runtime (geobot.bot.client.run), so stalls are the bot's: its collector
-        # settings, and full collections only between bursts of questions.
-        tune_collector()
-        collector = IdleCollector()
-        collecting = asyncio.create_task(collector.run())
-        idle = await measure_loop(
-            holder, questions, concurrency, False, idle_seconds, collector, marks
-        )
-        during = await measure_loop(holder, questions, concurrency, True, 0, collector, marks)
-        again = await measure_loop(holder, questions, concurrency, True, 0, collector, marks)
-        collecting.cancel()
-        holder.close()
+        idle = await measure_loop(holder, questions, concurrency, False, idle_seconds, marks)
+        during = await measure_loop(holder, questions, concurrency, True, 0, marks)
+        again = await measure_loop(holder, questions, concurrency, True, 0, marks)
         return {"size": size, "idle": idle, "reload": during, "reload 2": again}
 
     return asyncio.run(main())
@@ -567,12 +524,12 @@ def main() -> None:
             )
         print(
             f"\nThe event loop while LibraryHolder reloads {args.stall_size} new documents "
-            f"({args.concurrency} asks in flight via the core thread, 1 ms ticker, "
+            f"({args.concurrency} asks in flight via the core worker, 1 ms ticker, "
             f"parse_workers={workers})"
         )
         head = (
             f"{'phase':>8} {'seconds':>8} {'asks':>6} {'ask p50 ms':>10} {'ask p99 ms':>10} "
-            f"{'stall max ms':>12} {'stall p99 ms':>12} {'> 20 ms':>8} "
+            f"{'stall max ms':>12} {'stall p99 ms':>12} {'> 100 ms':>8} "
             f"{'other CPU s':>11} {'steal s':>7}"
         )
         print(head)
@@ -582,10 +539,11 @@ def main() -> None:
             print(
                 f"{phase:>8} {p['seconds']:>8.2f} {p['asks']:>6} {p['ask_p50_ms']:>10.1f} "
                 f"{p['ask_p99_ms']:>10.1f} {p['stall_max_ms']:>12.1f} {p['stall_p99_ms']:>12.2f} "
-                f"{p['stalls_over_target']:>8} {p['other_cpu_s']:>11.1f} {p['steal_s']:>7.1f}"
+                f"{p['stalls_listed']:>8} {p['other_cpu_s']:>11.1f} {p['steal_s']:>7.1f}"
             )
         print(
-            "\nWhere the time went, and each stall over the target: seconds into the phase, "
+            f"\nWhere the time went, and each stall over {LIST_STALL_MS:.0f} ms: seconds into "
+            "the phase, "
             "step, and the share of the machine's CPUs that other software and the host took "
             "in the second around it"
         )
@@ -599,11 +557,17 @@ def main() -> None:
             if len(p["late"]) > LIST_STALLS:
                 late += f", and {len(p['late']) - LIST_STALLS} more"
             print(f"{phase:>8}: {steps}; stalls: {late or 'none'}")
-        worst = max(r["reload"]["stall_max_ms"], r["reload 2"]["stall_max_ms"])
-        verdict = "met" if worst <= STALL_TARGET_MS else "MISSED"
+        reloads = (r["reload"], r["reload 2"])
+        ask_p99 = max(p["ask_p99_ms"] for p in reloads)
+        ack = max(p["stall_max_ms"] for p in reloads)
         print(
-            f"\ntarget: no event-loop stall over {STALL_TARGET_MS:.0f} ms during a reload: "
-            f"{verdict} (longest {worst:.1f} ms)"
+            f"\ntarget: /ask answer p99 during a reload <= {ASK_P99_TARGET_MS:.0f} ms: "
+            f"{'met' if ask_p99 <= ASK_P99_TARGET_MS else 'NOT met'} (worst {ask_p99:.1f} ms)"
+        )
+        print(
+            f"target: no acknowledgement past {ACK_TARGET_MS:.0f} ms (the longest the loop "
+            f"could not run): {'met' if ack <= ACK_TARGET_MS else 'NOT met'} "
+            f"(longest {ack:.1f} ms)"
         )
 
 

@@ -21,23 +21,9 @@ bench = importlib.util.module_from_spec(spec)
 sys.modules["bench_reload"] = bench  # dataclasses look their module up while being made
 spec.loader.exec_module(bench)
 
-BUILDER = {"start": 10.0, "receive start": 100.0, "receive end": 102.0, "swap": 102.5, "end": 107.0}
-
-
-def test_a_reload_through_the_builder_has_four_steps() -> None:
-    assert bench.steps_of(BUILDER) == [
-        ("build", 90.0),
-        ("receive", 2.0),
-        ("finish", 0.5),
-        ("release", 4.5),
-    ]
-    assert bench.step_at(BUILDER, 50.0) == "build"
-    assert bench.step_at(BUILDER, 101.0) == "receive"
-    assert bench.step_at(BUILDER, 102.2) == "finish"
-    assert bench.step_at(BUILDER, 103.0) == "release"
-
 
 def test_a_reload_in_the_thread_and_a_phase_without_one() -> None:
+    """Stalls are attributed to the build (before the swap) or the release (after)."""
     thread = {"start": 0.0, "swap": 12.0, "end": 12.5}
     assert bench.steps_of(thread) == [("build", 12.0), ("release", 0.5)]
     assert bench.step_at(thread, 11.9) == "build"
@@ -49,7 +35,7 @@ def test_a_reload_in_the_thread_and_a_phase_without_one() -> None:
 
 @pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads /proc (Linux)")
 def test_a_live_grandchild_s_cpu_counts_as_the_bench_s_own() -> None:
-    # The builder's parse workers are live grandchildren of the bench child while they
+    # The loader's parse workers are live grandchildren of the bench child while they
     # work: their CPU time must not be reported as "other software".
     burn = (
         "import time\nend = time.process_time() + 0.4\n"

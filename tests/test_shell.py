@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -131,8 +132,10 @@ def _env(token: str | None = None) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DISCORD_TOKEN", "GEOBOT_TOKEN", "GEOBOT_DATA")
+        if k not in ("DISCORD_TOKEN", "GEOBOT_TOKEN", "GEOBOT_DATA", "DATABASE_URL")
     }
+    # The shell opens the question log: a folder of its own, not the checkout's var/.
+    env["GEOBOT_STATE_DIR"] = tempfile.mkdtemp(prefix="geobot-shell-")
     if token is not None:
         env["DISCORD_TOKEN"] = token
     return env

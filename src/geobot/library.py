@@ -9,7 +9,7 @@ This is the core API the CLI, the shell and the Discord bot call; none of it kno
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,21 +79,19 @@ class Library:
     def __init__(
         self,
         documents: DocumentSet,
-        tick: Callable[[], None] | None = None,
         *,
         cache_dir: Path | None = None,
         semantic: bool = True,
         config: RankingConfig = DEFAULT,
     ) -> None:
-        """Index a document set. `tick`, if given, is called between steps of the work
-        (geobot.gil.Steps.tick, when a reload builds beside searches). Passage vectors
-        for the semantic signal are read from, or computed into, `cache_dir` (default:
-        the settings' state folder); `semantic=False` builds the lexical index only."""
+        """Index a document set. Passage vectors for the semantic signal are read from, or
+        computed into, `cache_dir` (default: the settings' state folder); `semantic=False`
+        builds the lexical index only."""
         self.documents = documents
         vectors = None
         if semantic:
             vectors = VectorCache(cache_dir or default_cache_dir())
-        self.search = PassageSearch(documents, tick, vectors, config)
+        self.search = PassageSearch(documents, vectors, config)
         docs = list(documents)
         self._titles: FuzzyIndex[str] = FuzzyIndex(
             [(d.title, d.id) for d in docs] + [(d.id, d.id) for d in docs]
@@ -115,9 +113,8 @@ class Library:
             for a in self.arguments
         }
         self.sources: tuple[Source, ...] = tuple(s for d in docs for s in d.sources)
-        # Counted once here, where the set is built (off the event loop): at 10,000
-        # documents the count takes 2-6 ms, which /status and the metrics would otherwise
-        # spend on the loop, the metrics right at the swap.
+        # Counted once here, where the set is built (off the event loop): the count grows
+        # with the set, and /status and the metrics would otherwise spend it on the loop.
         self._stats: dict[str, int] = {
             "documents": len(docs),
             "curated": sum(d.curated for d in docs),

@@ -127,13 +127,13 @@ def point_discord_py_at(rest_base: str, gateway_url: str) -> Callable[[], None]:
     Patches the two class attributes discord.py reads for every request and every
     gateway connection, process-wide. Returns a function restoring the old values.
     """
-    import yarl
     from discord.gateway import DiscordWebSocket
     from discord.http import Route
 
+    from geobot.bot.client import point_discord_at  # the bot's own, not a second copy
+
     old_base, old_gateway = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-    Route.BASE = rest_base.rstrip("/")
-    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+    point_discord_at(rest_base, gateway_url)
 
     def restore() -> None:
         Route.BASE = old_base

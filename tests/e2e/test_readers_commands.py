@@ -19,6 +19,7 @@ from readers_support import (
 
 from discord_double import DiscordDouble, World
 from geobot.bot.client import GeobotBot
+from geobot.commands import READERS
 from geobot.library import Library
 from geobot.questions.store import QuestionStore, Scope
 
@@ -256,9 +257,10 @@ async def test_arguments_of_a_document(
     )
     message = await visible_reply(handle)
     assert embed(message)["title"] == f"Key arguments · {document.title}"
-    claims = [a.claim for a in document.arguments]
-    assert field_names(message) == claims[:4]
-    assert footer(message) == f"Page 1/{-(-len(claims) // 4)}"
+    rendered = READERS["arguments"].run(bundled_library, {"document": ALLIANCE})
+    assert field_names(message) == [f.name for f in rendered[0].fields]
+    assert field_names(message)[0] == document.arguments[0].claim
+    assert footer(message) == f"Page 1/{len(rendered)}"
     # Every argument shows its evidence quoted from the article.
     first_evidence = document.arguments[0].evidence[0].text
     assert first_evidence[:60] in embed(message)["fields"][0]["value"]
@@ -274,7 +276,9 @@ async def test_arguments_about_a_topic(
     )
     message = await visible_reply(handle)
     assert embed(message)["title"] == "Key arguments · about “sanctions”"
-    assert field_names(message) == expected[:4]
+    first_page = READERS["arguments"].run(bundled_library, {"topic": "sanctions"})[0]
+    assert field_names(message) == [f.name for f in first_page.fields]
+    assert field_names(message) == expected[: len(first_page.fields)]
 
 
 async def test_arguments_about_nothing_known(
@@ -366,7 +370,7 @@ async def test_sources_of_all_and_of_one_document(
     )
     message = await visible_reply(handle)
     assert embed(message)["title"] == "Sources"
-    assert footer(message) == f"Page 1/{-(-len(every) // 4)}"
+    assert footer(message) == f"Page 1/{len(READERS['sources'].run(bundled_library, {}))}"
     first = every[0]
     assert field_names(message)[0].startswith(f"{first.label} ({first.kind})")
 

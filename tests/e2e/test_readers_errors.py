@@ -71,6 +71,36 @@ async def test_ask_cooldown_says_how_long_to_wait(
     assert (await handle.response(timeout=3)).type == 5
 
 
+async def test_the_ask_menu_and_ask_share_one_budget(
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    question_store: QuestionStore,
+) -> None:
+    """#18 defect 5: the "Ask geobot" menu is not a way around /ask's rate limit. With 3 per
+    30 s, five /ask and five menu asks, interleaved, are answered exactly three times."""
+    assert geobot.settings.ask_cooldown_rate == 3
+    posted = await discord_double.user_message(
+        discord_world.bob, discord_world.general, ANSWERED_QUESTION
+    )
+    types = []
+    for _ in range(5):
+        handle = await discord_double.slash(
+            "ask",
+            {"question": ANSWERED_QUESTION},
+            user=discord_world.alice,
+            guild=discord_world.guild,
+        )
+        types.append((await handle.response(timeout=3)).type)
+        handle = await discord_double.context_menu(
+            "Ask geobot", message=posted, user=discord_world.alice
+        )
+        types.append((await handle.response(timeout=3)).type)
+    assert types.count(5) == 3  # deferred: being answered
+    assert types.count(4) == 7  # the cooldown's private refusal
+    assert types[:3] == [5, 5, 5]
+
+
 async def test_a_command_that_breaks_after_deferring_answers_privately_and_logs_once(
     geobot: GeobotBot,
     discord_double: DiscordDouble,

@@ -14,8 +14,9 @@ from readers_support import (
 )
 
 from discord_double import DiscordDouble, InteractionHandle, StoredMessage, World
-from geobot.bot import views
+from geobot.bot import render, views
 from geobot.bot.client import GeobotBot
+from geobot.commands import READERS
 from geobot.library import Library
 
 
@@ -31,9 +32,15 @@ async def _turn(
 async def test_the_asker_pages_forward_and_back(
     geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World, bundled_library: Library
 ) -> None:
-    claims = [a.claim for a in bundled_library.find_arguments()]
-    pages = -(-len(claims) // 4)
+    rendered = READERS["arguments"].run(bundled_library, {})
+    per_page = [[f.name for f in page.fields] for page in rendered]
+    pages = len(rendered)
     assert pages >= 3
+    # Pages about as long as an /ask page (#17.7), and every argument on one of them.
+    assert all(len(page) <= render.PAGE_CHARS + render.FIELD_NAME_LIMIT for page in rendered)
+    assert [name for page in per_page for name in page] == [
+        render.clip(a.claim, render.FIELD_NAME_LIMIT) for a in bundled_library.find_arguments()
+    ]
     handle = await discord_double.slash(
         "arguments", user=discord_world.alice, guild=discord_world.guild
     )
@@ -44,17 +51,17 @@ async def test_the_asker_pages_forward_and_back(
 
     await _turn(discord_double, message, "More results", discord_world)
     assert footer(message) == f"Page 2/{pages}"
-    assert field_names(message) == claims[4:8]
+    assert field_names(message) == per_page[1]
     assert buttons(message)["Previous"]["disabled"] is False
 
     await _turn(discord_double, message, "Previous", discord_world)
     assert footer(message) == f"Page 1/{pages}"
-    assert field_names(message) == claims[:4]
+    assert field_names(message) == per_page[0]
 
     for page in range(2, pages + 1):
         await _turn(discord_double, message, "More results", discord_world)
         assert footer(message) == f"Page {page}/{pages}"
-    assert field_names(message) == claims[(pages - 1) * 4 :]
+    assert field_names(message) == per_page[-1]
     assert buttons(message)["More results"]["disabled"] is True
     with pytest.raises(PermissionError):  # Discord sends no click for a disabled button
         await discord_double.click(

@@ -556,21 +556,25 @@ def test_id_autocomplete(store: QuestionStore, db_url: str, spool_path: Path) ->
 
 
 def test_record_reload(store: QuestionStore) -> None:
+    """The one writer of the reloads table (geobot.fleet) and the store's reader agree."""
+    from geobot.documents.model import LoadIssue
+    from geobot.fleet import Fleet
+    from geobot.reload import ReloadReport
+
     started = datetime(2025, 1, 1, tzinfo=UTC)
-    rid = store.record_reload(
-        source="cli",
-        started_at=started,
-        finished_at=started + timedelta(seconds=2),
-        ok=False,
-        digest="sha256:def",
-        summary={"documents": 2, "passages": 431},
-        errors=["data/x.txt: line 3: unknown heading"],
-        requested_by=1234567890123456789,
-        process="bot-1",
+    report = ReloadReport(
+        False,
+        "cli",
+        started,
+        2.0,
+        "sha256:def",
+        "sha256:def",
+        errors=(LoadIssue("data/x.txt", "unknown heading", line=3),),
     )
+    rid = Fleet(store.engine, "bot-1").record_result(None, report, 1234567890123456789)
     [row] = store.list_reloads()
     assert row.id == rid
-    assert row.summary == {"documents": 2, "passages": 431}
-    assert row.errors == ["data/x.txt: line 3: unknown heading"]
+    assert row.process == "bot-1"
+    assert row.ok is False
+    assert row.errors == [str(report.errors[0])]
     assert row.requested_by == 1234567890123456789
-    assert row.finished_at == started + timedelta(seconds=2)

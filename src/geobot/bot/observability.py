@@ -3,8 +3,9 @@
 * Logging goes through discord.py's own setup (`discord.utils.setup_logging`), in text or
   as JSON lines (`JsonFormatter`), and the one root handler redacts the bot token and
   anything shaped like a Discord token (`RedactSecrets`, `RedactingStreamHandler`).
-* Every application command and every component click (button, modal) is logged once, by
-  `log_interaction`, with the same fields whatever happened:
+* Every application command and every component click (button, modal: see
+  geobot.bot.components) is logged once, by `log_interaction`, with the same fields
+  whatever happened:
   ``command=ask guild=123 user=456 latency_ms=12.3 outcome=ok``.
 * `Metrics` holds the optional Prometheus metrics (GEOBOT_METRICS_PORT); prometheus-client
   is imported only when they are switched on, because it is an optional extra.
@@ -13,15 +14,12 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
@@ -216,8 +214,7 @@ def outcome_of(error: BaseException) -> str:
     return "error"
 
 
-# A value that needs quoting in logfmt. (A regex, not a per-character test: this runs for
-# every interaction, and bench_bot's profile showed the per-character one among its costs.)
+# A value that needs quoting in logfmt (a regex: this runs for every interaction).
 _NEEDS_QUOTES = re.compile(r'[\s"=]')
 
 
@@ -246,9 +243,9 @@ def log_interaction(
 ) -> None:
     """Log how a command or click ended, once per interaction, and count it.
 
-    Success comes from the `app_command_completion` event (GeobotBot.dispatch), failure
-    from the tree's error handler; the guard keeps it to one line should both paths, or a
-    context menu's own handler and the tree's, ever see the same interaction.
+    Success comes from the `app_command_completion` event (GeobotBot) or a component's
+    callback, failure from the tree's or the component's error handler; the guard keeps it
+    to one line should two of those paths ever see the same interaction.
     """
     extras = interaction.extras
     if extras.get(_LOGGED):
@@ -279,193 +276,6 @@ def log_interaction(
     metrics: Metrics | None = getattr(interaction.client, "metrics", None)
     if metrics is not None:
         metrics.observe(fields["command"], outcome, seconds)
-
-
-# --- component clicks -----------------------------------------------------------------------
-#
-# discord.py has no completion event for buttons and modals, and their errors go to each
-# view's on_error (or, for dynamic items, straight to its own log). So the three places
-# where discord.py runs a click are wrapped once, process-wide: the wrapper times the click,
-# and the view's own hooks, shadowed on the instance, record a refusal or an error in the
-# click's context (a ContextVar: concurrent clicks on one view stay apart).
-
-
-@dataclass(slots=True)
-class _Click:
-    handled: bool = True
-    outcome: str = "ok"
-    reason: str | None = None
-    error: BaseException | None = None
-
-
-_CLICK: ContextVar[_Click | None] = ContextVar("geobot_click", default=None)
-
-
-def _mark(outcome: str, error: BaseException | None = None, reason: str | None = None) -> None:
-    click = _CLICK.get()
-    if click is not None and click.outcome == "ok":  # the first verdict is the cause
-        click.outcome = outcome
-        if outcome == "error":
-            click.error = error
-        else:
-            click.reason = reason or (str(error) if error is not None else None)
-
-
-def _mark_error(error: BaseException) -> None:
-    _mark(outcome_of(error), error)
-
-
-_DEFAULT_ERROR_HANDLERS = (discord.ui.View.on_error, discord.ui.Modal.on_error)
-
-
-def _watch(obj: Any, *, check: str | None, on_error: str | None, run: str | None) -> None:
-    """Shadow an object's hooks with versions that report to the current click."""
-    if getattr(obj, "_geobot_watched", False):
-        return
-    obj._geobot_watched = True
-    if check is not None:
-        checker = getattr(obj, check)
-
-        @functools.wraps(checker)
-        async def checked(interaction: discord.Interaction, /) -> bool:
-            allowed = bool(await checker(interaction))
-            if not allowed:
-                _mark("refused", reason="interaction check")
-            return allowed
-
-        setattr(obj, check, checked)
-    if on_error is not None:
-        handler = getattr(obj, on_error)
-        # discord.py's own handlers only log the traceback, which the click's line carries.
-        only_logs = getattr(handler, "__func__", None) in _DEFAULT_ERROR_HANDLERS
-
-        @functools.wraps(handler)
-        async def handled(interaction: discord.Interaction, error: Exception, *rest: Any) -> None:
-            _mark_error(error)
-            if not only_logs:
-                await handler(interaction, error, *rest)
-
-        setattr(obj, on_error, handled)
-    if run is not None:
-        callback = getattr(obj, run)
-
-        @functools.wraps(callback)
-        async def ran(interaction: discord.Interaction, /) -> Any:
-            try:
-                return await callback(interaction)
-            except Exception as exc:
-                # Not re-raised: discord.py would only log it again (dynamic items have no
-                # on_error), and the click's line carries the traceback.
-                _mark_error(exc)
-                return None
-
-        setattr(obj, run, ran)
-
-
-def _item_name(view: discord.ui.BaseView | None, item: discord.ui.Item[Any]) -> str:
-    # Stable, low-cardinality names (they label metrics): the view class and the decorated
-    # callback ("Pages.next"), never the custom_id, which can hold a question id.
-    if isinstance(item, discord.ui.DynamicItem):
-        return type(item).__name__
-    inner = getattr(getattr(item, "callback", None), "callback", None)  # _ViewCallback
-    label = getattr(inner, "__name__", None) or type(item).__name__
-    return f"{type(view).__name__}.{label}" if view is not None else label
-
-
-async def _observed(
-    interaction: discord.Interaction, name: Callable[[], str], run: Awaitable[None], click: _Click
-) -> None:
-    interaction.extras.setdefault(STARTED, time.perf_counter())
-    token = _CLICK.set(click)
-    try:
-        await run
-    finally:
-        _CLICK.reset(token)
-        if click.handled:
-            log_interaction(
-                interaction, click.outcome, name=name(), reason=click.reason, error=click.error
-            )
-
-
-class _WatchedFactory:
-    """Stands in for a DynamicItem class: the item it makes reports to the click."""
-
-    def __init__(self, factory: type[discord.ui.DynamicItem[Any]], click: _Click) -> None:
-        self.factory = factory
-        self.click = click
-        self.name = factory.__name__
-
-    def __repr__(self) -> str:
-        return repr(self.factory)
-
-    async def from_custom_id(
-        self, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> Any:
-        made = await self.factory.from_custom_id(interaction, item, match)
-        # Only now is this click ours: before, discord.py may still drop it (no message,
-        # no matching component) without running anything.
-        self.click.handled = True
-        _watch(made, check="interaction_check", on_error=None, run="callback")
-        return made
-
-
-def observe_components() -> None:
-    """Log and count every button click and modal submit (idempotent, process-wide)."""
-    from discord.ui.modal import Modal
-    from discord.ui.view import View, ViewStore
-
-    if getattr(ViewStore, "_geobot_observed", False):
-        return
-    view_task = View._scheduled_task
-    modal_task = Modal._scheduled_task
-    dynamic_call = ViewStore.schedule_dynamic_item_call
-
-    @functools.wraps(view_task)
-    async def view_scheduled(
-        self: View, item: discord.ui.Item[Any], interaction: discord.Interaction
-    ) -> None:
-        _watch(self, check="interaction_check", on_error="on_error", run=None)
-        await _observed(
-            interaction,
-            lambda: _item_name(self, item),
-            view_task(self, item, interaction),
-            _Click(),
-        )
-
-    @functools.wraps(modal_task)
-    async def modal_scheduled(self: Modal, interaction: discord.Interaction, *args: Any) -> None:
-        _watch(self, check="interaction_check", on_error="on_error", run=None)
-        await _observed(
-            interaction, lambda: type(self).__name__, modal_task(self, interaction, *args), _Click()
-        )
-
-    @functools.wraps(dynamic_call)
-    async def dynamic_scheduled(
-        self: ViewStore,
-        component_type: int,
-        factory: type[discord.ui.DynamicItem[Any]],
-        interaction: discord.Interaction,
-        *args: Any,
-    ) -> None:
-        click = _Click(handled=False)
-        watched = _WatchedFactory(factory, click)
-        await _observed(
-            interaction,
-            lambda: watched.name,
-            dynamic_call(
-                self,
-                component_type,
-                watched,  # type: ignore[arg-type]
-                interaction,
-                *args,
-            ),
-            click,
-        )
-
-    View._scheduled_task = view_scheduled  # type: ignore[method-assign]
-    Modal._scheduled_task = modal_scheduled  # type: ignore[method-assign]
-    ViewStore.schedule_dynamic_item_call = dynamic_scheduled  # type: ignore[method-assign]
-    ViewStore._geobot_observed = True  # type: ignore[attr-defined]
 
 
 # --- Prometheus -----------------------------------------------------------------------------

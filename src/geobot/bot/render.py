@@ -35,6 +35,9 @@ COLOUR_MISS = discord.Colour.from_rgb(150, 150, 150)
 COLOUR_FAQ = discord.Colour.from_rgb(67, 160, 71)
 HITS_PER_PAGE = 3
 ITEMS_PER_PAGE = 4
+# Characters of a listing page (arguments, quotes, sources): about an /ask page, a
+# screenful on a phone, rather than a wall of Discord's 6,000 allowed.
+PAGE_CHARS = 1500
 
 _SENTENCE_END = re.compile(r"[.!?…][”\"')\]]?\s")
 
@@ -253,20 +256,27 @@ def sources_heading(document: Document | None) -> str:
 def _field_pages(
     items: Sequence[T], heading: str, empty: str, field: Callable[[T], tuple[str, str]]
 ) -> list[discord.Embed]:
-    """Embeds of ITEMS_PER_PAGE fields each, numbered when there is more than one."""
+    """Pages of up to ITEMS_PER_PAGE fields and about PAGE_CHARS characters, numbered
+    when there is more than one; a field longer than that has a page of its own."""
+    title = clip(heading, TITLE_LIMIT)
+    chunks: list[list[tuple[str, str]]] = [[]]
+    size = len(title)
+    for item in items:
+        name, value = field(item)
+        name, value = clip(name, FIELD_NAME_LIMIT), clip(value, FIELD_VALUE_LIMIT)
+        cost = len(name) + len(value)
+        chunk = chunks[-1]
+        if chunk and (size + cost > PAGE_CHARS or len(chunk) >= ITEMS_PER_PAGE):
+            chunk = []
+            chunks.append(chunk)
+            size = len(title)
+        chunk.append((name, value))
+        size += cost
     pages = []
-    for start in range(0, max(1, len(items)), ITEMS_PER_PAGE):
-        embed = discord.Embed(title=clip(heading, TITLE_LIMIT), colour=COLOUR)
-        chunk = items[start : start + ITEMS_PER_PAGE]
-        if not chunk:
-            embed.description = empty
-        for item in chunk:
-            name, value = field(item)
-            embed.add_field(
-                name=clip(name, FIELD_NAME_LIMIT),
-                value=clip(value, FIELD_VALUE_LIMIT),
-                inline=False,
-            )
+    for chunk in chunks:
+        embed = discord.Embed(title=title, colour=COLOUR, description=None if chunk else empty)
+        for name, value in chunk:
+            embed.add_field(name=name, value=value, inline=False)
         pages.append(fit(embed))
     return _number(pages)
 

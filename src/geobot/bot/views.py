@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from geobot.bot.client import acknowledgements_first
+from geobot.bot.components import LoggedView, started
+from geobot.bot.observability import log_interaction, outcome_of
 from geobot.bot.replies import reply
 from geobot.questions.writer import QuestionLogError
 
@@ -28,7 +29,7 @@ log = logging.getLogger("geobot.bot")
 PAGE_TIMEOUT = 600.0
 
 
-class Pages(discord.ui.View):
+class Pages(LoggedView):
     """Previous / next over prepared embeds; only the person who asked may turn them."""
 
     def __init__(
@@ -61,7 +62,7 @@ class Pages(discord.ui.View):
     def current(self) -> discord.Embed:
         return self.pages[self.index]
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def allows(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
             await reply(
                 interaction,
@@ -131,6 +132,16 @@ class Feedback(
         return cls(int(match["question"]), match["vote"] == "1")
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        # A dynamic item has no view of ours around it: it logs its own click.
+        started(interaction)
+        try:
+            await self.vote(interaction)
+        except Exception as exc:  # `vote` has told the user; the log line has the details
+            log_interaction(interaction, outcome_of(exc), name="Feedback", error=exc)
+        else:
+            log_interaction(interaction, "ok", name="Feedback")
+
+    async def vote(self, interaction: discord.Interaction) -> None:
         bot: GeobotBot = interaction.client  # type: ignore[assignment]
         if bot.question_log is None:
             await reply(interaction, "Feedback is not being recorded right now.", ephemeral=True)
@@ -138,9 +149,6 @@ class Feedback(
         # The vote is a database write (queued behind other writes, or spooled while the
         # database is away): acknowledge first, privately, so the click never times out.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        # The writer thread competes with the event loop for the GIL: in a burst of clicks,
-        # let the others be acknowledged first.
-        await acknowledgements_first()
         try:
             result = await bot.question_log.record_feedback(
                 user_id=interaction.user.id, helpful=self.helpful, interaction_id=self.question

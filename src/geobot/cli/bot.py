@@ -97,6 +97,45 @@ def _serve(data: Path | None) -> None:
         store.close()
 
 
+def _shell(settings: Settings, folder: Path, role: str) -> None:
+    """The shell on the bot's own database (migrated first), so questions asked here reach
+    the moderators' commands, and a /reload here reaches running bot processes."""
+    from geobot.fleet import Fleet
+    from geobot.questions.db import upgrade
+    from geobot.questions.store import QuestionStore
+    from geobot.questions.writer import QuestionLog
+    from geobot.reload import LibraryHolder
+    from geobot.shell import Session, loop
+
+    library = open_library(folder)
+    try:
+        upgrade(settings.database_url)
+    except Exception as exc:
+        fail(
+            f"cannot prepare the database {_safe_url(settings.database_url)}: "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0]}",
+            EXIT_UNAVAILABLE,
+        )
+    store = QuestionStore(settings.database_url)
+    question_log = QuestionLog(
+        settings.database_url, spool_path=settings.state_dir / "question-spool.jsonl"
+    )
+    question_log.start()
+    session = Session(
+        lambda: library,
+        role=role,  # type: ignore[arg-type]
+        store=store,
+        question_log=question_log,
+        holder=LibraryHolder(library, folder),
+        fleet=Fleet(store.engine, "shell"),
+    )
+    try:
+        loop(session, interactive=sys.stdin.isatty())
+    finally:
+        question_log.close()
+        store.close()
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -132,12 +171,16 @@ def bot_commands(app: typer.Typer) -> None:
         _serve(data)
 
     @app.command()
-    def shell(data: DataOption = None) -> None:
-        """Try the bot's commands locally: /ask, /quote speaker:Unger, /help …"""
-        from geobot.shell import loop
-
-        library = open_library(data_folder(data))
-        loop(lambda: library, interactive=sys.stdin.isatty())
+    def shell(
+        data: DataOption = None,
+        role: Annotated[
+            str, typer.Option("--as", help="Act as a reader, moderator or admin.")
+        ] = "admin",
+    ) -> None:
+        """Every slash command, locally: /ask, /questions list, /reload, /help …"""
+        if role not in ("reader", "moderator", "admin"):
+            fail(f"--as {role}: choose reader, moderator or admin.")
+        _shell(_settings(data), data_folder(data), role)
 
     @app.command()
     def sync(

@@ -13,6 +13,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from geobot.commands import READERS
 from geobot.documents.loader import load_document_set
 from geobot.library import Library, LoadError, UnknownDocumentError
 from geobot.search.query import QueryError
@@ -93,7 +94,7 @@ def guarded(func: Any) -> Any:
     return wrapper
 
 
-@app.command()
+@app.command(help=READERS["ask"].description)
 @guarded
 def ask(
     question: Annotated[str, typer.Argument(help="A question about the documents.")],
@@ -113,7 +114,7 @@ def ask(
         typer.echo(answer_text(library, answer))
 
 
-@app.command()
+@app.command(help=READERS["summary"].description)
 @guarded
 def summary(
     document: Annotated[str | None, typer.Argument(help="Document id or title.")] = None,
@@ -131,7 +132,7 @@ def summary(
         typer.echo("\n\n".join(summary_text(d) for d in docs))
 
 
-@app.command()
+@app.command(help=READERS["arguments"].description)
 @guarded
 def arguments(
     document: Annotated[str | None, typer.Argument(help="Document id or title.")] = None,
@@ -154,7 +155,7 @@ def arguments(
         typer.echo(text)
 
 
-@app.command()
+@app.command(help=READERS["quote"].description)
 @guarded
 def quote(
     query: Annotated[str | None, typer.Argument(help="Words of the quote.")] = None,
@@ -177,7 +178,7 @@ def quote(
         )
 
 
-@app.command()
+@app.command(help=READERS["sources"].description)
 @guarded
 def sources(
     document: Annotated[str | None, typer.Argument(help="Document id or title.")] = None,
@@ -197,7 +198,7 @@ def sources(
         typer.echo(listing(found, limit, lambda s: source_text(s, library), empty, "sources")[1])
 
 
-@app.command()
+@app.command(help=READERS["documents"].description)
 def documents(data: DataOption = None, as_json: JsonOption = False) -> None:
     """The document set: titles, sizes, curated or not."""
     from geobot.cli.render import document_json
@@ -220,6 +221,14 @@ def documents(data: DataOption = None, as_json: JsonOption = False) -> None:
             f"{d.id}\n   {d.title}\n   {d.size:,} bytes, {len(d.passages)} passages, {status}"
         )
     typer.echo(f"semantic index: {'on' if library.semantic else 'off (lexical search only)'}")
+
+
+@app.command("help", help=READERS["help"].description)
+def help_command() -> None:
+    from geobot.bot.render import help_embed
+    from geobot.shell import pages_as_text
+
+    typer.echo(pages_as_text([help_embed()]))
 
 
 @index_app.command("check")

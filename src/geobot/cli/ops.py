@@ -228,104 +228,109 @@ def _metrics(port: int) -> Check:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def doctor(
-        data: DataOption = None,
-        database_url: Annotated[str | None, typer.Option(help="Check this database.")] = None,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
-    ) -> None:
-        """Check the configuration, the token's presence, the database and the documents."""
-        checks = run_checks(data, database_url)
-        if as_json:
-            emit(
-                {
-                    "ok": all(c.ok for c in checks),
-                    "checks": [
-                        {
-                            "name": c.name,
-                            "ok": c.ok,
-                            "note": c.note,
-                            "detail": c.detail,
-                            "fix": c.fix,
-                        }
-                        for c in checks
-                    ],
-                }
-            )
-        else:
-            for check in checks:
-                mark = "note" if check.note else "ok " if check.ok else "FAIL"
-                typer.echo(f"[{mark}] {check.name}: {check.detail}")
-                if check.fix:
-                    typer.echo(f"       fix: {check.fix}")
-        if not all(c.ok for c in checks):
-            raise typer.Exit(1)
+    app.command("doctor")(doctor)
+    app.command("reload")(reload)
 
-    @app.command()
-    def reload(
-        data: DataOption = None,
-        database_url: Annotated[str | None, typer.Option(help="The bot's database.")] = None,
-        wait: Annotated[
-            float, typer.Option(help="Seconds to wait for the bots.")
-        ] = RELOAD_WAIT_SECONDS,
-        as_json: Annotated[bool, typer.Option("--json")] = False,
-    ) -> None:
-        """Ask every running bot process to reload the document set, and show their answers."""
-        from geobot.documents.loader import load_document_set
-        from geobot.fleet import Fleet, process_label
 
-        folder = data_folder(data)
-        result = load_document_set(folder)
-        if not result.ok:
-            lines = [f"the document set in {folder} would be refused; nothing was sent:"]
-            lines += [f"  {e}" for e in result.errors]
-            fail("\n".join(lines), 1)
-        url = _database_url(database_url)
-        try:
-            fleet = Fleet(url, f"cli:{process_label()}")
-            live = [p.label for p in fleet.live()]
-            request = fleet.request_reload("cli") if live else None
-        except Exception as exc:
-            fail(f"cannot reach the database: {type(exc).__name__}", EXIT_UNAVAILABLE)
-        if request is None:
-            fail(
-                "no running bot process found (no heartbeat in the last 15 s); the set "
-                "validates, so a bot started now will serve it",
-                EXIT_UNAVAILABLE,
-            )
-        deadline = time.monotonic() + wait
-        results = fleet.results(request)
-        while (
-            len({r.process for r in results} & set(live)) < len(live)
-            and time.monotonic() < deadline
-        ):
-            time.sleep(0.25)
-            results = fleet.results(request)
-        fleet.close()
-        answered = {r.process: r for r in results}
-        rows = [
+def doctor(
+    data: DataOption = None,
+    database_url: Annotated[str | None, typer.Option(help="Check this database.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Check the configuration, the token's presence, the database and the documents."""
+    checks = run_checks(data, database_url)
+    if as_json:
+        emit(
             {
-                "process": label,
-                "ok": answered[label].ok if label in answered else None,
-                "digest": answered[label].digest if label in answered else None,
-                "errors": answered[label].errors if label in answered else [],
+                "ok": all(c.ok for c in checks),
+                "checks": [
+                    {"name": c.name, "ok": c.ok, "note": c.note, "detail": c.detail, "fix": c.fix}
+                    for c in checks
+                ],
             }
-            for label in live
-        ]
-        if as_json:
-            typer.echo(json.dumps({"request": request, "processes": rows}, indent=2))
+        )
+    else:
+        for check in checks:
+            mark = "note" if check.note else "ok " if check.ok else "FAIL"
+            typer.echo(f"[{mark}] {check.name}: {check.detail}")
+            if check.fix:
+                typer.echo(f"       fix: {check.fix}")
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+def reload(
+    data: DataOption = None,
+    database_url: Annotated[str | None, typer.Option(help="The bot's database.")] = None,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for the bots.")
+    ] = RELOAD_WAIT_SECONDS,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ask every running bot process to reload the document set, and show their answers."""
+    from geobot.documents.loader import load_document_set
+    from geobot.fleet import Fleet, process_label
+
+    folder = data_folder(data)
+    result = load_document_set(folder)
+    if not result.ok:
+        lines = [f"the document set in {folder} would be refused; nothing was sent:"]
+        lines += [f"  {e}" for e in result.errors]
+        fail("\n".join(lines), 1)
+    url = _database_url(database_url)
+    try:
+        fleet = Fleet(url, f"cli:{process_label()}")
+        live = [p.label for p in fleet.live()]
+        request = fleet.request_reload("cli") if live else None
+    except Exception as exc:
+        fail(f"cannot reach the database: {type(exc).__name__}", EXIT_UNAVAILABLE)
+    if request is None:
+        fail(
+            "no running bot process found (no heartbeat in the last 15 s); the set "
+            "validates, so a bot started now will serve it",
+            EXIT_UNAVAILABLE,
+        )
+    rows = _answers(fleet, request, live, wait)
+    if as_json:
+        typer.echo(json.dumps({"request": request, "processes": rows}, indent=2))
+    else:
+        _print_answers(rows, wait)
+    if any(r["ok"] is None for r in rows):
+        raise typer.Exit(EXIT_UNAVAILABLE)
+    if any(r["ok"] is False for r in rows):
+        raise typer.Exit(1)
+
+
+def _answers(fleet: Any, request: int, live: list[str], wait: float) -> list[dict[str, Any]]:
+    """Each live process's answer to the reload request, waiting up to `wait` seconds."""
+    deadline = time.monotonic() + wait
+    results = fleet.results(request)
+    while len({r.process for r in results} & set(live)) < len(live) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.25)
+        results = fleet.results(request)
+    fleet.close()
+    answered = {r.process: r for r in results}
+    return [
+        {
+            "process": label,
+            "ok": answered[label].ok if label in answered else None,
+            "digest": answered[label].digest if label in answered else None,
+            "errors": answered[label].errors if label in answered else [],
+        }
+        for label in live
+    ]
+
+
+def _print_answers(rows: list[dict[str, Any]], wait: float) -> None:
+    for row in rows:
+        if row["ok"] is None:
+            state = f"no answer within {wait:.0f} s"
+        elif row["ok"]:
+            state = f"took the new set {str(row['digest'])[:12]}"
         else:
-            for row in rows:
-                if row["ok"] is None:
-                    state = f"no answer within {wait:.0f} s"
-                elif row["ok"]:
-                    state = f"took the new set {str(row['digest'])[:12]}"
-                else:
-                    state = f"refused it ({len(row['errors'])} error(s)); kept the old set"
-                typer.echo(f"{row['process']}: {state}")
-                for error in row["errors"]:
-                    typer.echo(f"   {error}")
-        if any(r["ok"] is None for r in rows):
-            raise typer.Exit(EXIT_UNAVAILABLE)
-        if any(r["ok"] is False for r in rows):
-            raise typer.Exit(1)
+            state = f"refused it ({len(row['errors'])} error(s)); kept the old set"
+        typer.echo(f"{row['process']}: {state}")
+        for error in row["errors"]:
+            typer.echo(f"   {error}")

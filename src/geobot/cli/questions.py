@@ -562,6 +562,21 @@ def upgrade_command(
         raise
 
 
+@db_app.command("revision")
+@guarded
+def revision_command(
+    message: Annotated[str, typer.Option("-m", "--message", help="What the change is.")],
+) -> None:
+    """Write a migration for a change to the models (see README, "Changing the schema")."""
+    from geobot.questions.db import new_revision
+
+    path = new_revision(message)
+    if path is None:
+        typer.echo("The models match the last migration: nothing to write.")
+    else:
+        typer.echo(f"Wrote {path}. Read it, then run: geobot db upgrade")
+
+
 @db_app.command("current")
 @guarded
 def current_command(

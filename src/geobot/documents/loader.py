@@ -229,6 +229,38 @@ def _title_from_id(document_id: str) -> str:
     return " ".join(w.capitalize() for w in words if w) or document_id
 
 
+@dataclass(slots=True)
+class _Curating:
+    """One article checked against its curated file: what the step functions below share."""
+
+    document_id: str
+    curated: CuratedFile
+    locator: Locator
+    parsed: ParsedArticle
+    finder: _Finder
+    todo: _Unconfirmed
+    errors: list[LoadIssue]
+
+    def ids(self, ordinals: Iterable[int]) -> tuple[str, ...]:
+        return tuple(self.parsed.passages[i].id for i in ordinals)
+
+    def cited(self, ordinals: Iterable[int]) -> tuple[int, ...]:
+        return tuple(sorted({n for i in ordinals for n in self.parsed.passages[i].citations}))
+
+
+@dataclass(slots=True)
+class _Curated:
+    """What a curated file contributes to its document once checked."""
+
+    arguments: list[Argument] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    # Kinds and speakers confirmed for quotes the parser found, by bare text.
+    overrides: dict[str, tuple[QuoteKind, str | None]] = field(default_factory=dict)
+    # Quotes the parser missed, located: (text, passage ordinal, kind, speaker).
+    extra_quotes: list[tuple[str, int, QuoteKind, str | None]] = field(default_factory=list)
+    todo_quotes: set[str] = field(default_factory=set)  # reported as TODO markers already
+
+
 def _build_document(
     document_id: str,
     path: Path,
@@ -247,153 +279,22 @@ def _build_document(
     if not parsed.passages:
         errors.append(LoadIssue(display, "no article text found (only headings or boilerplate)"))
         return None
-    passages = parsed.passages
-    finder = _Finder(passages, parsed.notes)
     own_errors: list[LoadIssue] = []
-
-    def passages_of(ordinals: Iterable[int]) -> tuple[str, ...]:
-        return tuple(passages[i].id for i in ordinals)
-
-    def cited(ordinals: Iterable[int]) -> tuple[int, ...]:
-        return tuple(sorted({n for i in ordinals for n in passages[i].citations}))
-
-    arguments: list[Argument] = []
-    sources: list[Source] = []
-    quote_overrides: dict[str, tuple[QuoteKind, str | None]] = {}
-    extra_quotes: list[tuple[str, int, QuoteKind, str | None]] = []
     todo = _Unconfirmed([])
-    todo_quotes: set[str] = set()  # reported as TODO markers already
+    found = _Curated()
     if curated is not None and locator is not None:
         todo = _Unconfirmed(todo_markers(locator.raw))
-        for marker in todo.markers:
-            (errors if strict else warnings).append(
-                LoadIssue(
-                    locator.path,
-                    f"TODO marker left in ({marker.describe()}): served as automatic, "
-                    "not curated, until the marker is removed",
-                    marker.line,
-                    "error" if strict else "warning",
-                )
-            )
-        meta = curated.document
-        if meta.summary is not None and not todo.field("summary"):
-            count = len(sentence_spans(meta.summary.strip()))
-            if not 3 <= count <= 6:
-                own_errors.append(
-                    locator.issue(
-                        f"summary has {count} sentences; write 3 to 6",
-                        "document",
-                        value=meta.summary,
-                    )
-                )
-        for index, item in enumerate(curated.arguments):
-            evidence = []
-            for passage_text in item.evidence:
-                found = finder.find(passage_text)
-                if found is None:
-                    own_errors.append(
-                        locator.issue(
-                            f"argument {item.id!r}: evidence not found in the article: "
-                            f"{_shorten(passage_text)!r}",
-                            "arguments",
-                            index,
-                            passage_text,
-                        )
-                    )
-                    continue
-                evidence.append(
-                    Evidence(
-                        text=strip_footnotes(passage_text, parsed.notes).strip(),
-                        passage_ids=passages_of(found),
-                        section=passages[found[0]].section,
-                        citations=cited(found),
-                    )
-                )
-            arguments.append(
-                Argument(
-                    item.id,
-                    document_id,
-                    item.claim,
-                    tuple(evidence),
-                    tuple(item.topics),
-                    automatic=todo.entry("arguments", index),
-                )
-            )
-        for index, quote in enumerate(curated.quotes):
-            kind = QuoteKind(quote.kind)
-            key = _bare(quote.text)
-            matches = [q for q in parsed.quotes if _bare(q.text) == key]
-            unconfirmed = todo.entry("quotes", index)
-            if matches and unconfirmed:
-                todo_quotes.add(key)
-                continue  # served as found, not as curated
-            if matches:
-                quote_overrides[key] = (kind, quote.speaker)
-                continue
-            found = finder.find(quote.text)
-            if found is None:
-                own_errors.append(
-                    locator.issue(
-                        f"quote not found in the article: {_shorten(quote.text)!r}",
-                        "quotes",
-                        index,
-                        quote.text,
-                    )
-                )
-                continue
-            if not unconfirmed:
-                extra_quotes.append((quote.text.strip(), found[0], kind, quote.speaker))
-        for index, item in enumerate(curated.sources):
-            ordinals: set[int] = set()
-            if item.note is not None:
-                if item.note not in parsed.notes:
-                    own_errors.append(
-                        locator.issue(
-                            f"source {item.id!r}: the article has no footnote {item.note}",
-                            "sources",
-                            index,
-                        )
-                    )
-                ordinals |= {p.ordinal for p in passages if item.note in p.citations}
-            for claim in item.claims:
-                found = finder.find(claim)
-                if found is None:
-                    own_errors.append(
-                        locator.issue(
-                            f"source {item.id!r}: claim not found in the article: "
-                            f"{_shorten(claim)!r}",
-                            "sources",
-                            index,
-                            claim,
-                        )
-                    )
-                    continue
-                ordinals |= set(found)
-            if todo.entry("sources", index):
-                continue  # the article's own notes stand in for it below
-            sources.append(
-                Source(
-                    item.id,
-                    document_id,
-                    item.label,
-                    item.kind,
-                    item.note,
-                    item.description,
-                    passages_of(sorted(ordinals)),
-                )
-            )
-        for term, targets in curated.glossary.items():
-            if todo.field(term, "glossary"):
-                continue
-            for target in targets:
-                if finder.find(target) is None:
-                    own_errors.append(
-                        locator.issue(
-                            f"glossary {term!r}: {_shorten(target)!r} is not in the article",
-                            "glossary",
-                            value=term,
-                        )
-                    )
+        _report_todo(todo, locator, errors if strict else warnings, strict)
+        check = _Curating(
+            document_id,
+            curated,
+            locator,
+            parsed,
+            _Finder(parsed.passages, parsed.notes),
+            todo,
+            own_errors,
+        )
+        found = _check_curated(check)
         noted = {item.note for item in curated.sources if item.note is not None}
         for note in sorted(parsed.notes - noted):
             warnings.append(
@@ -407,30 +308,225 @@ def _build_document(
                 severity="warning",
             )
         )
-    if curated is None:
-        sources = _note_sources(document_id, parsed)
-    else:
-        # Notes the curated layer does not describe are still the article's own sources.
-        # Notes the curated layer does not describe are still the article's own sources,
-        # and so are those it describes with a TODO left in.
-        noted = {s.note for s in sources if s.note is not None}
-        unconfirmed_notes = {
-            item.note for i, item in enumerate(curated.sources) if todo.entry("sources", i)
-        }
-        sources += [
-            s
-            for s in _note_sources(document_id, parsed)
-            if s.note is not None
-            and s.note not in noted
-            and (s.origin == "notes" or s.note in unconfirmed_notes)
-        ]
+    sources = _with_note_sources(document_id, parsed, curated, todo, found.sources)
+    quotes = _document_quotes(document_id, parsed, curated is not None, found, display, warnings)
+    errors.extend(own_errors)
+    if own_errors:
+        return None
+    built = _Built(document_id, path, raw, sha256, parsed, curated, curated_sha256, todo)
+    return _document(built, quotes, found.arguments, sources)
 
+
+def _report_todo(
+    todo: _Unconfirmed, locator: Locator, issues: list[LoadIssue], strict: bool
+) -> None:
+    for marker in todo.markers:
+        issues.append(
+            LoadIssue(
+                locator.path,
+                f"TODO marker left in ({marker.describe()}): served as automatic, "
+                "not curated, until the marker is removed",
+                marker.line,
+                "error" if strict else "warning",
+            )
+        )
+
+
+def _check_curated(check: _Curating) -> _Curated:
+    _check_summary(check)
+    found = _Curated(arguments=_curated_arguments(check), sources=_curated_sources(check))
+    found.overrides, found.extra_quotes, found.todo_quotes = _curated_quotes(check)
+    _check_glossary(check)
+    return found
+
+
+def _check_summary(check: _Curating) -> None:
+    meta = check.curated.document
+    if meta.summary is not None and not check.todo.field("summary"):
+        count = len(sentence_spans(meta.summary.strip()))
+        if not 3 <= count <= 6:
+            check.errors.append(
+                check.locator.issue(
+                    f"summary has {count} sentences; write 3 to 6",
+                    "document",
+                    value=meta.summary,
+                )
+            )
+
+
+def _curated_arguments(check: _Curating) -> list[Argument]:
+    passages = check.parsed.passages
+    arguments: list[Argument] = []
+    for index, item in enumerate(check.curated.arguments):
+        evidence = []
+        for passage_text in item.evidence:
+            found = check.finder.find(passage_text)
+            if found is None:
+                check.errors.append(
+                    check.locator.issue(
+                        f"argument {item.id!r}: evidence not found in the article: "
+                        f"{_shorten(passage_text)!r}",
+                        "arguments",
+                        index,
+                        passage_text,
+                    )
+                )
+                continue
+            evidence.append(
+                Evidence(
+                    text=strip_footnotes(passage_text, check.parsed.notes).strip(),
+                    passage_ids=check.ids(found),
+                    section=passages[found[0]].section,
+                    citations=check.cited(found),
+                )
+            )
+        arguments.append(
+            Argument(
+                item.id,
+                check.document_id,
+                item.claim,
+                tuple(evidence),
+                tuple(item.topics),
+                automatic=check.todo.entry("arguments", index),
+            )
+        )
+    return arguments
+
+
+def _curated_quotes(
+    check: _Curating,
+) -> tuple[
+    dict[str, tuple[QuoteKind, str | None]], list[tuple[str, int, QuoteKind, str | None]], set[str]
+]:
+    """Kinds and speakers the curator confirmed for quotes the parser found (by bare
+    text), the quotes it missed, located in the article, and the quotes left with a TODO."""
+    overrides: dict[str, tuple[QuoteKind, str | None]] = {}
+    extra: list[tuple[str, int, QuoteKind, str | None]] = []
+    todo_quotes: set[str] = set()
+    for index, quote in enumerate(check.curated.quotes):
+        kind = QuoteKind(quote.kind)
+        key = _bare(quote.text)
+        matches = [q for q in check.parsed.quotes if _bare(q.text) == key]
+        unconfirmed = check.todo.entry("quotes", index)
+        if matches and unconfirmed:
+            todo_quotes.add(key)
+            continue  # served as found, not as curated
+        if matches:
+            overrides[key] = (kind, quote.speaker)
+            continue
+        found = check.finder.find(quote.text)
+        if found is None:
+            check.errors.append(
+                check.locator.issue(
+                    f"quote not found in the article: {_shorten(quote.text)!r}",
+                    "quotes",
+                    index,
+                    quote.text,
+                )
+            )
+            continue
+        if not unconfirmed:
+            extra.append((quote.text.strip(), found[0], kind, quote.speaker))
+    return overrides, extra, todo_quotes
+
+
+def _curated_sources(check: _Curating) -> list[Source]:
+    passages = check.parsed.passages
+    sources: list[Source] = []
+    for index, item in enumerate(check.curated.sources):
+        ordinals: set[int] = set()
+        if item.note is not None:
+            if item.note not in check.parsed.notes:
+                check.errors.append(
+                    check.locator.issue(
+                        f"source {item.id!r}: the article has no footnote {item.note}",
+                        "sources",
+                        index,
+                    )
+                )
+            ordinals |= {p.ordinal for p in passages if item.note in p.citations}
+        for claim in item.claims:
+            found = check.finder.find(claim)
+            if found is None:
+                check.errors.append(
+                    check.locator.issue(
+                        f"source {item.id!r}: claim not found in the article: {_shorten(claim)!r}",
+                        "sources",
+                        index,
+                        claim,
+                    )
+                )
+                continue
+            ordinals |= set(found)
+        if check.todo.entry("sources", index):
+            continue  # the article's own notes stand in for it (_with_note_sources)
+        sources.append(
+            Source(
+                item.id,
+                check.document_id,
+                item.label,
+                item.kind,
+                item.note,
+                item.description,
+                check.ids(sorted(ordinals)),
+            )
+        )
+    return sources
+
+
+def _check_glossary(check: _Curating) -> None:
+    for term, targets in check.curated.glossary.items():
+        if check.todo.field(term, "glossary"):
+            continue
+        for target in targets:
+            if check.finder.find(target) is None:
+                check.errors.append(
+                    check.locator.issue(
+                        f"glossary {term!r}: {_shorten(target)!r} is not in the article",
+                        "glossary",
+                        value=term,
+                    )
+                )
+
+
+def _with_note_sources(
+    document_id: str,
+    parsed: ParsedArticle,
+    curated: CuratedFile | None,
+    todo: _Unconfirmed,
+    sources: list[Source],
+) -> list[Source]:
+    if curated is None:
+        return _note_sources(document_id, parsed)
+    # Notes the curated layer does not describe are still the article's own sources,
+    # and so are those it describes with a TODO left in.
+    noted = {s.note for s in sources if s.note is not None}
+    unconfirmed = {item.note for i, item in enumerate(curated.sources) if todo.entry("sources", i)}
+    return sources + [
+        s
+        for s in _note_sources(document_id, parsed)
+        if s.note is not None
+        and s.note not in noted
+        and (s.origin == "notes" or s.note in unconfirmed)
+    ]
+
+
+def _document_quotes(
+    document_id: str,
+    parsed: ParsedArticle,
+    is_curated: bool,
+    found: _Curated,
+    display: str,
+    warnings: list[LoadIssue],
+) -> list[Quote]:
+    passages = parsed.passages
     quotes: list[Quote] = []
     unconfirmed: set[str] = set()
     for found_quote in parsed.quotes:
-        override = quote_overrides.get(_bare(found_quote.text))
+        key = _bare(found_quote.text)
+        override = found.overrides.get(key)
         kind, speaker = override if override else (found_quote.kind, found_quote.speaker)
-        if override is None and curated is not None and _bare(found_quote.text) not in todo_quotes:
+        if override is None and is_curated and key not in found.todo_quotes:
             unconfirmed.add(found_quote.text)
         passage = passages[found_quote.passage]
         quotes.append(
@@ -444,7 +540,7 @@ def _build_document(
                 override is not None,
             )
         )
-    for text_, ordinal, kind, speaker in extra_quotes:
+    for text_, ordinal, kind, speaker in found.extra_quotes:
         quotes.append(
             _quote(document_id, len(quotes), text_, kind, speaker, passages[ordinal], True)
         )
@@ -457,10 +553,27 @@ def _build_document(
                 severity="warning",
             )
         )
+    return quotes
 
-    errors.extend(own_errors)
-    if own_errors:
-        return None
+
+@dataclass(slots=True)
+class _Built:
+    """An article read, parsed and checked: what its Document is made of, besides lists."""
+
+    document_id: str
+    path: Path
+    raw: bytes
+    sha256: str
+    parsed: ParsedArticle
+    curated: CuratedFile | None
+    curated_sha256: str | None
+    todo: _Unconfirmed
+
+
+def _document(
+    built: _Built, quotes: list[Quote], arguments: list[Argument], sources: list[Source]
+) -> Document:
+    parsed, curated, todo = built.parsed, built.curated, built.todo
     meta = curated.document if curated is not None else None
 
     def confirmed(key: str) -> bool:
@@ -469,20 +582,22 @@ def _build_document(
     summary = meta.summary.strip() if confirmed("summary") and meta and meta.summary else None
     # Ranked only when something automatic is served: a fully curated set costs nothing.
     needs_ranking = summary is None or all(a.automatic for a in arguments)
-    automatic = _digest_cached(document_id, sha256, parsed) if needs_ranking else Digest((), ())
+    automatic = (
+        _digest_cached(built.document_id, built.sha256, parsed) if needs_ranking else Digest((), ())
+    )
     if all(a.automatic for a in arguments):
         arguments = [a for a in arguments if a.automatic] or _automatic_arguments(
-            document_id, parsed, automatic
+            built.document_id, parsed, automatic
         )
-    auto_title = parsed.title_guess or _title_from_id(document_id)
+    auto_title = parsed.title_guess or _title_from_id(built.document_id)
     return Document(
-        id=document_id,
+        id=built.document_id,
         title=meta.title if meta and confirmed("title") else auto_title,
-        path=path,
-        sha256=sha256,
-        size=len(raw),
+        path=built.path,
+        sha256=built.sha256,
+        size=len(built.raw),
         curated=curated is not None,
-        passages=tuple(passages),
+        passages=tuple(parsed.passages),
         sections=tuple(parsed.sections),
         quotes=tuple(quotes),
         arguments=tuple(arguments),
@@ -500,7 +615,7 @@ def _build_document(
         glossary={k: tuple(v) for k, v in curated.glossary.items() if not todo.field(k, "glossary")}
         if curated
         else {},
-        curated_sha256=curated_sha256,
+        curated_sha256=built.curated_sha256,
         headings=tuple(parsed.headings),
         footnotes=dict(parsed.note_texts),
         dateline=parsed.dateline,

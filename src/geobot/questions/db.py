@@ -229,6 +229,49 @@ def _alembic_config(connection: sa.Connection) -> Config:
     return config
 
 
+def new_revision(message: str, versions: Path | None = None) -> Path | None:
+    """Write a migration for what the models changed (Alembic autogenerate); its path, or
+    None when the models match the last migration.
+
+    The models are compared with a scratch SQLite database migrated to head, so no real
+    database is needed or touched. Numbered like the others (0003_…), into ``versions``
+    (default: the package's own migrations).
+    """
+    import tempfile
+
+    if not message.strip():
+        raise ValueError('describe the change: geobot db revision -m "add a column …"')
+    folder = versions or MIGRATIONS_DIR / "versions"
+    number = 1 + max((int(p.name[:4]) for p in folder.glob("[0-9][0-9][0-9][0-9]_*.py")), default=0)
+    written: list[Path] = []
+
+    def skip_empty(context: Any, revision: Any, directives: list[Any]) -> None:
+        if directives[0].upgrade_ops.is_empty():
+            directives[:] = []  # nothing changed: no empty migration
+
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = make_engine(f"sqlite:///{Path(scratch) / 'head.db'}")
+        try:
+            upgrade(engine)
+            with _UPGRADE_LOCK, write_connection(engine) as conn:
+                config = _alembic_config(conn)
+                config.set_main_option("path_separator", "os")
+                config.set_main_option("version_locations", str(folder))
+                script = command.revision(
+                    config,
+                    message=message.strip(),
+                    autogenerate=True,
+                    rev_id=f"{number:04d}",
+                    version_path=str(folder),
+                    process_revision_directives=skip_empty,
+                )
+                scripts = script if isinstance(script, list) else [script]
+                written.extend(Path(s.path) for s in scripts if s is not None)
+        finally:
+            engine.dispose()
+    return written[0] if written else None
+
+
 def head_revision() -> str:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

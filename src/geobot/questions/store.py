@@ -885,38 +885,7 @@ class QuestionStore:
             ).all()
         return [(row_id, _label(row_id, status, text)) for row_id, status, text in rows]
 
-    # reloads (used by the document reload feature)
-
-    def record_reload(
-        self,
-        *,
-        source: str,
-        started_at: datetime,
-        finished_at: datetime | None = None,
-        ok: bool | None = None,
-        digest: str | None = None,
-        summary: dict[str, Any] | None = None,
-        errors: list[Any] | None = None,
-        requested_by: int | None = None,
-        process: str | None = None,
-    ) -> int:
-        """Log one reload of the document set; returns its id."""
-        with self._write() as session:
-            row = Reload(
-                source=source,
-                started_at=started_at,
-                finished_at=finished_at,
-                ok=ok,
-                digest=digest,
-                summary=summary,
-                errors=errors,
-                requested_by=requested_by,
-                process=process,
-            )
-            session.add(row)
-            session.flush()
-            assert row.id is not None
-            return row.id
+    # reloads: written by geobot.fleet (each process's answer to a reload request)
 
     def list_reloads(self, limit: int = 20) -> list[Reload]:
         with self._read() as session:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -201,14 +201,12 @@ class PassageSearch:
     def __init__(
         self,
         documents: DocumentSet,
-        tick: Callable[[], None] | None = None,
         vectors: VectorCache | None = None,
         config: RankingConfig = DEFAULT,
     ) -> None:
-        """`tick`, if given, is called after each document is indexed: a build in a thread
-        beside the event loop uses it to take turns with searches (geobot.gil). `vectors`,
-        if given, embeds every passage (from its cache where it can) for the semantic
-        signal; without it, or past `config.semantic_max_passages`, search is lexical."""
+        """`vectors`, if given, embeds every passage (from its cache where it can) for the
+        semantic signal; without it, or past `config.semantic_max_passages`, search is
+        lexical."""
         self.config = config
         self.passages: list[Passage] = []
         self._documents: dict[str, Document] = documents.documents
@@ -220,8 +218,6 @@ class PassageSearch:
         def rows() -> Iterator[tuple[dict[str, float], float]]:
             # A generator, so that per-passage term dicts never all exist at once.
             for document in documents:
-                if tick is not None:
-                    tick()
                 offsets[document.id] = len(self.passages)
                 glossary.extend(document.glossary.items())
                 names.update(_names_in(document))
@@ -241,7 +237,7 @@ class PassageSearch:
         if vectors is not None and len(self.passages) <= config.semantic_max_passages:
             self.encoder = vectors.encoder
             self.matrix, self.windows = self._embed(
-                documents, vectors, tick, len(self.passages) <= config.window_max_passages
+                documents, vectors, len(self.passages) <= config.window_max_passages
             )
             self.vector_stats = vectors.stats
             self._capitalised_terms  # noqa: B018 (computed here, off the event loop)
@@ -250,7 +246,6 @@ class PassageSearch:
         self,
         documents: DocumentSet,
         vectors: VectorCache,
-        tick: Callable[[], None] | None,
         with_windows: bool,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Vectors of every sentence and of every two adjacent sentences of a paragraph: a
@@ -260,8 +255,6 @@ class PassageSearch:
         sentences = np.zeros((len(self.passages), DIMENSIONS), dtype=np.float32)
         windows = np.zeros_like(sentences)
         for document in documents:
-            if tick is not None:
-                tick()
             start = self._offsets[document.id]
             passages = document.passages
             pairs = [

@@ -310,10 +310,6 @@ _PHRASAL_STEMS = {(stem(verb), particle): word for (verb, particle), word in PHR
 _PARTICLES = frozenset(particle for _, particle in PHRASAL_VERBS)
 
 
-def is_stop_word(word: str) -> bool:
-    return word in STOP_WORDS
-
-
 def terms(text: str) -> list[str]:
     """Search terms of a text: canonical words, stop words removed, stemmed."""
     return terms_of_words(words(text))

@@ -21,7 +21,7 @@ from discord.ext import commands, tasks
 
 import geobot
 from geobot.bot import render
-from geobot.bot.client import to_thread
+from geobot.bot.executors import to_thread
 from geobot.bot.replies import reply
 from geobot.bot.tree import NotPermitted
 from geobot.bot.views import Pages

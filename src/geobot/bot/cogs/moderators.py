@@ -43,9 +43,9 @@ from geobot.bot.cogs.privacy import (
     Confirm,
     LogUnavailable,
     log_call,
-    report_view_error,
     require_store,
 )
+from geobot.bot.components import LoggedModal
 from geobot.bot.tree import NotPermitted, UserFacingError
 from geobot.bot.views import Pages
 from geobot.questions.charts import png_available, questions_per_day_png, questions_per_day_text
@@ -1178,7 +1178,7 @@ class Moderators(commands.Cog):
             log.info("retention guild=%s deleted=%d", guild_id, count)
 
 
-class AnswerForm(discord.ui.Modal):
+class AnswerForm(LoggedModal):
     """The long form of /questions answer. Submitting checks permission and scope again."""
 
     def __init__(self, cog: Moderators, question: Question, add_to_faq: bool) -> None:
@@ -1196,15 +1196,12 @@ class AnswerForm(discord.ui.Modal):
         )
         self.add_item(self.text)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
+    async def submitted(self, interaction: discord.Interaction) -> None:
         scope = await self.cog.require_moderator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.cog.record_answer(
             interaction, scope, self.question_id, self.text.value, self.add_to_faq
         )
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_view_error(interaction, error)
 
 
 async def setup(bot: GeobotBot) -> None:

@@ -25,7 +25,8 @@ from discord.ext import commands
 from sqlalchemy import exc as sa_exc
 
 from geobot.bot import render
-from geobot.bot.client import to_thread
+from geobot.bot.components import LoggedView
+from geobot.bot.executors import to_thread
 from geobot.bot.replies import reply
 from geobot.bot.tree import UserFacingError
 from geobot.bot.views import Pages
@@ -40,9 +41,6 @@ log = logging.getLogger("geobot.privacy")
 QUESTIONS_PER_PAGE = 5
 CONFIRM_TIMEOUT = 120.0
 MYDATA_FILENAME = "geobot-my-data.json"
-GENERIC_ERROR = (
-    "Sorry, something went wrong on my side. The moderators can find the details in the bot's log."
-)
 
 
 LOG_UNAVAILABLE = "The question log isn't available right now. Try again later."
@@ -75,18 +73,7 @@ async def log_call(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         raise LogUnavailable(LOG_UNAVAILABLE) from None
 
 
-async def report_view_error(interaction: discord.Interaction, error: Exception) -> None:
-    """Views and modals bypass the command tree's error handler: answer politely here too.
-
-    The click's one log line (outcome, error and traceback) comes from observability."""
-    message = str(error) if isinstance(error, UserFacingError) else GENERIC_ERROR
-    try:
-        await reply(interaction, message, ephemeral=True)
-    except discord.HTTPException as exc:
-        log.warning("could not report a component error: %s", exc)
-
-
-class Confirm(discord.ui.View):
+class Confirm(LoggedView):
     """ "Are you sure?" for one person: runs ``action`` on confirm and shows what it returns.
 
     The action re-runs any permission check itself: minutes may pass between the command
@@ -108,7 +95,7 @@ class Confirm(discord.ui.View):
         # The interaction that showed this view: its token edits the (ephemeral) message.
         self.origin: discord.Interaction | None = None
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def allows(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
             await reply(interaction, "This confirmation is not yours.", ephemeral=True)
             return False
@@ -142,11 +129,6 @@ class Confirm(discord.ui.View):
                 await self.origin.edit_original_response(
                     content="Timed out: nothing was deleted.", view=None
                 )
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await report_view_error(interaction, error)
 
 
 class DeleteMyData(discord.ui.Button[Pages]):

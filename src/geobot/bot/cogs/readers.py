@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from geobot.bot import render
-from geobot.bot.client import compute
+from geobot.bot.executors import compute
 from geobot.bot.replies import reply, show
 from geobot.bot.views import Pages, feedback_buttons
+from geobot.commands import MAX_QUESTION, READERS
 from geobot.library import Choice, Library
 from geobot.questions.writer import NewQuestion, QuestionLogError
 from geobot.search.passages import Answer
@@ -27,20 +28,41 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("geobot.readers")
 
-MAX_QUESTION = 500  # Discord enforces it in the client: no reader sees a server-side error
-MAX_RESULTS = 15
 LOGGED_RESULTS = 5
 
 
-def _ask_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+class AskBudget:
+    """One rate limit per reader for /ask and the "Ask geobot" menu together.
+
+    Two `dynamic_cooldown` decorators would keep a bucket each, and the menu would double
+    the rate /ask allows; both commands check this one. Bot admins are not limited.
+    """
+
+    # Buckets whose window has passed are dropped once this many are kept, so memory
+    # follows the readers active in the last window, not every reader ever seen.
+    PRUNE_AT = 1000
+
+    def __init__(self, rate: int, per: float) -> None:
+        self.rate = rate
+        self.per = per
+        self.buckets: dict[int, app_commands.Cooldown] = {}
+
+    def spend(self, user_id: int) -> None:
+        """Take one ask from the reader's budget; raises CommandOnCooldown when empty."""
+        if len(self.buckets) >= self.PRUNE_AT:
+            self.buckets = {k: v for k, v in self.buckets.items() if v.get_tokens() < v.rate}
+        bucket = self.buckets.setdefault(user_id, app_commands.Cooldown(self.rate, self.per))
+        retry_after = bucket.update_rate_limit()
+        if retry_after:
+            raise app_commands.CommandOnCooldown(bucket, retry_after)
+
+
+def _within_ask_budget(interaction: discord.Interaction) -> bool:
     bot: GeobotBot = interaction.client  # type: ignore[assignment]
-    if bot.is_bot_admin(interaction.user):
-        return None
-    return app_commands.Cooldown(bot.settings.ask_cooldown_rate, bot.settings.ask_cooldown_seconds)
-
-
-def _cooldown_key(interaction: discord.Interaction) -> int:
-    return interaction.user.id
+    readers = bot.get_cog("Readers")
+    if isinstance(readers, Readers) and not bot.is_bot_admin(interaction.user):
+        readers.ask_budget.spend(interaction.user.id)
+    return True
 
 
 def _choices(found: Iterable[Choice]) -> list[app_commands.Choice[str]]:
@@ -52,6 +74,9 @@ class Readers(commands.Cog):
 
     def __init__(self, bot: GeobotBot) -> None:
         self.bot = bot
+        self.ask_budget = AskBudget(
+            bot.settings.ask_cooldown_rate, bot.settings.ask_cooldown_seconds
+        )
         self.ask_menu = app_commands.ContextMenu(name="Ask geobot", callback=self.ask_message)
         self.ask_menu.allowed_contexts = app_commands.AppCommandContext(
             guild=True, dm_channel=True, private_channel=True
@@ -80,12 +105,10 @@ class Readers(commands.Cog):
 
     # -- asking ---------------------------------------------------------------------------
 
-    @app_commands.command(name="ask", description="Ask a question about the documents.")
-    @app_commands.describe(
-        question="Your question, in your own words", document="Only search this document"
-    )
+    @app_commands.command(name="ask", description=READERS["ask"].description)
+    @app_commands.describe(**READERS["ask"].describe())
     @app_commands.autocomplete(document=document_autocomplete)
-    @app_commands.checks.dynamic_cooldown(_ask_cooldown, key=_cooldown_key)
+    @app_commands.check(_within_ask_budget)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def ask(
         self,
@@ -95,8 +118,8 @@ class Readers(commands.Cog):
     ) -> None:
         await self.answer(interaction, question, "ask", document)
 
-    # The menu shares /ask's limit (a bucket of its own): it must not be a way around it.
-    @app_commands.checks.dynamic_cooldown(_ask_cooldown, key=_cooldown_key)
+    # The menu spends /ask's budget: it must not be a way around it.
+    @app_commands.check(_within_ask_budget)
     async def ask_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         text = message.content.strip()
         if not text:
@@ -107,16 +130,15 @@ class Readers(commands.Cog):
     async def answer(
         self, interaction: discord.Interaction, question: str, command: str, document: str | None
     ) -> None:
-        # Searching costs milliseconds on the bundled set and more on a large one, and fifty
-        # readers may ask at once: the interaction is acknowledged before any of it, and the
-        # search runs on the core thread (client.compute), so acks never queue behind it.
+        # Searching costs more as the document set grows, and many readers may ask at once:
+        # acknowledge first, then search on the core worker (executors.compute).
         library = self.bot.library
         # A document name resolves in microseconds, and resolving it before the defer means
         # a bad one is refused privately, with no "thinking…" shown to the channel first.
-        doc = library.resolve(document)
+        library.resolve(document)
         await interaction.response.defer(thinking=True)
         answer, pages = await compute(
-            self._answer_pages, library, question, doc.id if doc else None, interaction.guild_id
+            self._answer_pages, library, question, document, interaction.guild_id
         )
         await self._log(interaction, question, command, answer, library)
         view = Pages(
@@ -127,10 +149,9 @@ class Readers(commands.Cog):
     def _answer_pages(
         self, library: Library, question: str, document: str | None, guild_id: int | None
     ) -> tuple[Answer, list[discord.Embed]]:
-        """Search, FAQ match and rendering, in one call on the core thread: a millisecond of
-        rendering per answer, fifty answers at once, is time the event loop would otherwise
-        spend away from other readers' acknowledgements (the matcher is thread-safe)."""
-        answer = library.ask(question, limit=MAX_RESULTS, document=document)
+        """Search, FAQ match and rendering, in one call on the core worker, off the event
+        loop (the matcher is thread-safe)."""
+        answer = READERS["ask"].call(library, {"question": question, "document": document})  # type: ignore[misc]
         faq = self._faq(guild_id, answer.question)
         return answer, render.answer_pages(library, answer, faq)
 
@@ -175,22 +196,15 @@ class Readers(commands.Cog):
 
     # -- exploring ------------------------------------------------------------------------
 
-    @app_commands.command(name="summary", description="What a document argues, in brief.")
-    @app_commands.describe(document="A document (leave empty for all of them)")
+    @app_commands.command(name="summary", description=READERS["summary"].description)
+    @app_commands.describe(**READERS["summary"].describe())
     @app_commands.autocomplete(document=document_autocomplete)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def summary(self, interaction: discord.Interaction, document: str | None = None) -> None:
-        library = self.bot.library
-        doc = library.resolve(document)
-        embed = (
-            render.summary_embed(library, doc)
-            if doc is not None
-            else render.overview_embed(library)
-        )
-        await show(interaction, embed=embed)
+        await self._run(interaction, "summary", document=document)
 
-    @app_commands.command(name="arguments", description="The key arguments and their evidence.")
-    @app_commands.describe(document="Only this document", topic="Only arguments about this")
+    @app_commands.command(name="arguments", description=READERS["arguments"].description)
+    @app_commands.describe(**READERS["arguments"].describe())
     @app_commands.autocomplete(document=document_autocomplete)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def arguments(
@@ -199,25 +213,11 @@ class Readers(commands.Cog):
         document: str | None = None,
         topic: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        library = self.bot.library
-        doc = library.resolve(document)
-        heading = render.arguments_heading(doc, topic)
+        # Matching a topic reads every argument's evidence: its cost grows with the set.
+        await self._run(interaction, "arguments", slow=bool(topic), document=document, topic=topic)
 
-        def pages() -> list[discord.Embed]:
-            found = library.find_arguments(doc.id if doc else None, topic)
-            return render.argument_pages(library, found, heading)
-
-        if topic:
-            # Matching a topic reads every argument's evidence: its cost grows with the
-            # document set, so acknowledge first (see `answer`) and match off the loop.
-            # Its pages are rendered there too (see `_answer_pages`).
-            await interaction.response.defer(thinking=True)
-            await self._paged(interaction, await compute(pages))
-        else:
-            await self._paged(interaction, pages())  # a filter: microseconds
-
-    @app_commands.command(name="quote", description="Who said what, in the documents.")
-    @app_commands.describe(text="Words of the quote", speaker="Who said it")
+    @app_commands.command(name="quote", description=READERS["quote"].description)
+    @app_commands.describe(**READERS["quote"].describe())
     @app_commands.autocomplete(text=quote_autocomplete, speaker=speaker_autocomplete)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def quote(
@@ -226,39 +226,42 @@ class Readers(commands.Cog):
         text: app_commands.Range[str, 1, 200] | None = None,
         speaker: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        library = self.bot.library
-        heading = render.quotes_heading(text, speaker)
+        # Fuzzy matching over every quote and its sentence; speakers alone: a short list.
+        await self._run(interaction, "quote", slow=bool(text), text=text, speaker=speaker)
 
-        def pages() -> list[discord.Embed]:
-            return render.quote_pages(library, library.find_quotes(text, speaker=speaker), heading)
-
-        if text:
-            # Fuzzy matching over every quote and its sentence: as for topics above.
-            await interaction.response.defer(thinking=True)
-            await self._paged(interaction, await compute(pages))
-        else:
-            await self._paged(interaction, pages())  # speakers: a short list
-
-    @app_commands.command(name="sources", description="What the documents cite, and for what.")
-    @app_commands.describe(document="Only this document")
+    @app_commands.command(name="sources", description=READERS["sources"].description)
+    @app_commands.describe(**READERS["sources"].describe())
     @app_commands.autocomplete(document=document_autocomplete)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def sources(self, interaction: discord.Interaction, document: str | None = None) -> None:
-        library = self.bot.library
-        doc = library.resolve(document)
-        found = library.find_sources(doc.id if doc else None)
-        heading = render.sources_heading(doc)
-        await self._paged(interaction, render.source_pages(library, found, heading))
+        await self._run(interaction, "sources", document=document)
 
-    @app_commands.command(name="documents", description="The documents I know.")
+    @app_commands.command(name="documents", description=READERS["documents"].description)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def documents(self, interaction: discord.Interaction) -> None:
-        await show(interaction, embed=render.documents_embed(self.bot.library))
+        await self._run(interaction, "documents")
 
-    @app_commands.command(name="help", description="What I cover and how to ask.")
+    @app_commands.command(name="help", description=READERS["help"].description)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     async def help(self, interaction: discord.Interaction) -> None:
-        await show(interaction, embed=render.help_embed(), ephemeral=True)
+        await show(interaction, embed=READERS["help"].run(self.bot.library, {})[0], ephemeral=True)
+
+    async def _run(
+        self, interaction: discord.Interaction, name: str, *, slow: bool = False, **options: Any
+    ) -> None:
+        """A reader command from the table (geobot.commands): its core call and renderer.
+
+        A document name resolves in microseconds and is checked first, so a bad one is
+        refused privately; slow calls are acknowledged first and run on the core worker."""
+        library = self.bot.library  # one snapshot for the whole command (reloads swap it)
+        library.resolve(options.get("document"))
+        command = READERS[name]
+        if slow:
+            await interaction.response.defer(thinking=True)
+            pages = await compute(command.run, library, options)
+        else:
+            pages = command.run(library, options)
+        await self._paged(interaction, pages)
 
     async def _paged(self, interaction: discord.Interaction, pages: list[discord.Embed]) -> None:
         if len(pages) == 1:
