@@ -67,8 +67,8 @@ class GeobotBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             shard_count=settings.shard_count,
-            shard_ids=settings.shard_ids,
-            **options,
+            # Only the auto-sharded client reads it; a plain one ignores it.
+            **{"shard_ids": settings.shard_ids, **options},
         )
         self.settings = settings
         # None unless GEOBOT_METRICS_PORT is set; served from setup_hook.
@@ -180,7 +180,7 @@ def make_bot(
 def _sharded(
     settings: Settings, library: Library, question_log: QuestionLog | None, **options: Any
 ) -> GeobotBot:
-    class ShardedGeobot(GeobotBot, commands.AutoShardedBot):  # type: ignore[misc]
+    class ShardedGeobot(GeobotBot, commands.AutoShardedBot):
         pass
 
     return ShardedGeobot(settings, library, question_log, **options)

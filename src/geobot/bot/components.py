@@ -79,7 +79,10 @@ class LoggedView(discord.ui.View):
 
     def _log_item(self, item: discord.ui.Item[Any], label: str) -> None:
         if hasattr(item, "callback"):
-            item.callback = logged(f"{type(self).__name__}.{label}", item.callback)  # type: ignore[attr-defined]
+            # discord.py documents assigning an item's callback; its stubs type it as a method.
+            item.callback = logged(  # type: ignore[method-assign,assignment]
+                f"{type(self).__name__}.{label}", item.callback
+            )
 
     def click_name(self, item: discord.ui.Item[Any] | None) -> str:
         for attribute, value in vars(self).items():
@@ -111,7 +114,8 @@ class LoggedView(discord.ui.View):
 
 
 def _clicked(view: discord.ui.View, interaction: discord.Interaction) -> discord.ui.Item[Any]:
-    custom_id = (interaction.data or {}).get("custom_id")
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = data.get("custom_id")
     for item in view.children:
         if getattr(item, "custom_id", None) == custom_id:
             return item
@@ -132,6 +136,9 @@ class LoggedModal(discord.ui.Modal):
         await self.submitted(interaction)
         log_interaction(interaction, "ok", name=type(self).__name__)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+    # Modal.on_error takes no item, unlike View's: discord.py's own Modal narrows it the same way.
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception
+    ) -> None:
         log_interaction(interaction, outcome_of(error), name=type(self).__name__, error=error)
         await tell_error(interaction, error)

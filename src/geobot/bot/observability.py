@@ -102,7 +102,7 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-class RedactingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class RedactingStreamHandler(logging.StreamHandler):
     """A stream handler whose formatted lines pass through `redact` a last time.
 
     discord.py's coloured formatter formats the traceback anew (in red), past anything a

@@ -26,12 +26,12 @@ async def reply(
     **kwargs: Any,
 ) -> None:
     if content is not None:
-        content = clip(content, CONTENT_LIMIT)
+        kwargs["content"] = clip(content, CONTENT_LIMIT)
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=ephemeral, **kwargs)
+        await interaction.followup.send(ephemeral=ephemeral, **kwargs)
     else:
-        await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
+        await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
 
 
 async def refuse(interaction: discord.Interaction, content: str) -> None:

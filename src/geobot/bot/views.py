@@ -49,12 +49,12 @@ class Pages(LoggedView):
         self.message: discord.InteractionMessage | discord.Message | None = None
         for item in extra:
             self.add_item(item)
-        self._refresh()
+        self._update_buttons()
         if len(self.pages) <= 1:
             self.remove_item(self.previous)
             self.remove_item(self.next)
 
-    def _refresh(self) -> None:
+    def _update_buttons(self) -> None:
         self.previous.disabled = self.index == 0
         self.next.disabled = self.index >= len(self.pages) - 1
 
@@ -78,7 +78,7 @@ class Pages(LoggedView):
         self, interaction: discord.Interaction, button: discord.ui.Button[Pages]
     ) -> None:
         self.index = max(0, self.index - 1)
-        self._refresh()
+        self._update_buttons()
         await interaction.response.edit_message(embed=self.current, view=self)
 
     @discord.ui.button(label="More results", style=discord.ButtonStyle.primary, row=0)
@@ -86,7 +86,7 @@ class Pages(LoggedView):
         self, interaction: discord.Interaction, button: discord.ui.Button[Pages]
     ) -> None:
         self.index = min(len(self.pages) - 1, self.index + 1)
-        self._refresh()
+        self._update_buttons()
         await interaction.response.edit_message(embed=self.current, view=self)
 
     async def on_timeout(self) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("geobot")
 
 
-def _settings(data: Path | None):  # type: ignore[no-untyped-def]
+def _settings(data: Path | None) -> Settings:
     from geobot.settings import get_settings
 
     settings = get_settings()

@@ -6,6 +6,7 @@ we expect ends in one line on stderr and a non-zero exit; a traceback means a bu
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -330,7 +331,7 @@ def evaluate_command(
         library = libraries[item.articles]
         try:
             report = evaluate(
-                lambda q, lib=library: lib.ask(q, limit=5),
+                functools.partial(library.ask, limit=5),
                 read_jsonl(item.questions),
                 read_jsonl(item.offtopic),
             )

@@ -406,7 +406,7 @@ def export_command(
     filters = _filters(status, flagged, user, since, until, text)
     store = _open_store(database_url)
     try:
-        data = store.export(scope, filters, fmt)  # type: ignore[arg-type]
+        data = store.export(scope, filters, fmt)
     finally:
         store.close()
     if output is None:

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from geobot.search.passages import Answer
 from geobot.text.normalize import fold
@@ -27,21 +28,21 @@ class EvalReport:
     misses: list[dict[str, object]] = field(default_factory=list)
 
 
-def read_jsonl(path: Path) -> list[dict[str, object]]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
 
 def evaluate(
     ask: Callable[[str], Answer],
-    questions: list[dict[str, object]],
-    offtopic: list[dict[str, object]],
+    questions: list[dict[str, Any]],
+    offtopic: list[dict[str, Any]],
 ) -> EvalReport:
     report = EvalReport(questions=len(questions), offtopic=len(offtopic))
     r1 = r3 = rr = answered = 0.0
     for item in questions:
         answer = ask(str(item["question"]))
-        expected = [fold(str(e)) for e in item["expect_any"]]  # type: ignore[union-attr]
+        expected = [fold(str(e)) for e in item["expect_any"]]
         rank = next(
             (
                 i

@@ -138,9 +138,9 @@ class Vocabulary:
                 word, candidates, scorer=Levenshtein.distance, score_cutoff=limit, limit=20
             ):
                 # Hurried typing keeps the first letter far more often than not.
-                first = 0 if candidate[0] == word[0] else 1
+                other_start = 0 if candidate[0] == word[0] else 1
                 stop = 0 if candidate in STOP_WORDS else 1
-                key = (int(distance) + first, stop, -self.counts.get(candidate, 0), candidate)
+                key = (int(distance) + other_start, stop, -self.counts.get(candidate, 0), candidate)
                 if best is None or key < best:
                     best = key
         if best is None:
@@ -170,7 +170,7 @@ class Glossary:
 
     def expand(self, question_words: list[str]) -> list[tuple[str, str]]:
         """(key, term) pairs for every glossary key that occurs in the question."""
-        found = []
+        found: list[tuple[str, str]] = []
         n = len(question_words)
         for key, targets in self._entries:
             k = len(key)

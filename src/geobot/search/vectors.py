@@ -90,13 +90,16 @@ class VectorCache:
             raw[: len(MAGIC)] != MAGIC
             or hashlib.sha256(payload).digest() != raw[len(MAGIC) : header]
         ):
-            return self._corrupt(path)
+            self._corrupt(path)
+            return None
         try:
             vectors = np.load(io.BytesIO(payload), allow_pickle=False)
         except ValueError:
-            return self._corrupt(path)
+            self._corrupt(path)
+            return None
         if vectors.shape != (rows, DIMENSIONS) or vectors.dtype != np.float32:
-            return self._corrupt(path)
+            self._corrupt(path)
+            return None
         return vectors
 
     def _corrupt(self, path: Path) -> None:

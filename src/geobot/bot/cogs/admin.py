@@ -182,10 +182,11 @@ class Admin(commands.Cog):
                 f"• {label}: no answer within {PEER_WAIT_SECONDS:.0f} s" for label in silent
             )
         pages = _pages("Reload", lines, ok=report.ok)
-        view = Pages(pages, interaction.user.id) if len(pages) > 1 else None
-        await interaction.followup.send(
-            embed=pages[0], ephemeral=True, **({"view": view} if view else {})
-        )
+        if len(pages) > 1:
+            view = Pages(pages, interaction.user.id)
+            await interaction.followup.send(embed=pages[0], ephemeral=True, view=view)
+        else:
+            await interaction.followup.send(embed=pages[0], ephemeral=True)
 
     @app_commands.command(name="status", description="How the bot is doing (bot admins).")
     @app_commands.default_permissions(administrator=True)

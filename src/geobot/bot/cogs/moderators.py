@@ -51,7 +51,7 @@ from geobot.bot.views import Pages
 from geobot.questions.charts import png_available, questions_per_day_png, questions_per_day_text
 from geobot.questions.export import export_filename, export_questions
 from geobot.questions.faq import FaqEntry
-from geobot.questions.models import Question, QuestionStatus, utcnow
+from geobot.questions.models import GuildSettings, Question, QuestionStatus, utcnow
 from geobot.questions.store import (
     FaqNotFound,
     InvalidTransition,
@@ -944,6 +944,7 @@ class Moderators(commands.Cog):
             changes[key] = None
         await self._defer(interaction)
         store = self.store
+        current: GuildSettings | None
         if changes:
             current = await log_call(lambda: store.set_guild_settings(scope, **changes))
         else:
