@@ -126,3 +126,36 @@ def test_the_checks_catch_what_they_are_for(tmp_path: Path) -> None:
     assert library_patches(tmp_path) == [
         "patch.py:9: discord.gateway.DiscordWebSocket.poll_event = …"
     ]
+
+
+def private_overrides(package: str = "geobot") -> list[str]:
+    """Private names that a class of ours defines and a discord.py/aiohttp base class
+    already has: defining them replaces the library's internals just as a patch does."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    root = importlib.import_module(package)
+    modules = [root] + [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(root.__path__, f"{package}.")
+        if not info.name.endswith("__main__")  # runs the CLI when imported
+    ]
+    found = set()
+    for module in modules:
+        for cls in vars(module).values():
+            if not inspect.isclass(cls) or not cls.__module__.startswith(package):
+                continue
+            library_bases = [
+                base for base in cls.__mro__[1:] if base.__module__.split(".")[0] in LIBRARIES
+            ]
+            for name in vars(cls):
+                if _private(name) and any(name in vars(base) for base in library_bases):
+                    found.add(f"{cls.__module__}.{cls.__qualname__}.{name}")
+    return sorted(found)
+
+
+def test_no_class_overrides_a_library_private_name() -> None:
+    """A method `_refresh` on our paginator replaced discord.py's private View._refresh
+    (called with a list of components when a message is edited): any such name fails."""
+    assert private_overrides() == []
