@@ -55,20 +55,15 @@ class BM25Index:
                 doc_tfs.append(tf)
             doc_indptr.append(len(doc_terms))
             lengths.append(length)
-        self.vocabulary = vocabulary
-        self.size = len(lengths)
-        self.doc_indptr = np.frombuffer(doc_indptr, dtype=np.int64)
-        self.doc_terms = np.frombuffer(doc_terms, dtype=np.int32)
-        self.doc_tfs = np.frombuffer(doc_tfs, dtype=np.float32)
-        self.lengths = np.frombuffer(lengths, dtype=np.float32)
-        self.avgdl = float(self.lengths.mean()) if self.size else 1.0
+        self._adopt(
+            vocabulary,
+            np.frombuffer(doc_indptr, dtype=np.int64),
+            np.frombuffer(doc_terms, dtype=np.int32),
+            np.frombuffer(doc_tfs, dtype=np.float32),
+            np.frombuffer(lengths, dtype=np.float32),
+        )
         n_terms = len(vocabulary)
-        own = self.doc_terms[self.doc_tfs >= 1.0]
-        df = np.bincount(own, minlength=n_terms) if n_terms else np.zeros(0, np.int64)
-        self.df = df
-        # The BM25+ style idf floor keeps very common terms from going negative.
-        self.idf = np.log1p((self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
-        self.max_idf = float(math.log1p((self.size + 0.5) / 0.5))
+        df = self.df
         # Term-major postings with the BM25 weight precomputed per posting.
         order = np.argsort(self.doc_terms, kind="stable")
         doc_of_entry = np.repeat(np.arange(self.size, dtype=np.int32), np.diff(self.doc_indptr))
@@ -78,6 +73,38 @@ class BM25Index:
         postings = np.bincount(self.doc_terms, minlength=n_terms) if n_terms else df
         self.post_indptr = np.concatenate(([0], np.cumsum(postings))).astype(np.int64)
         del order, doc_of_entry, entry_weights
+
+    def _adopt(
+        self,
+        vocabulary: dict[str, int],
+        doc_indptr: np.ndarray,
+        doc_terms: np.ndarray,
+        doc_tfs: np.ndarray,
+        lengths: np.ndarray,
+    ) -> None:
+        """Take the per-passage arrays and derive the term statistics from them. A term no
+        passage holds any more (its article changed) stays in the arrays' numbering but
+        leaves the vocabulary, so that it reads as unknown, as in a fresh build."""
+        self.k1 = getattr(self, "k1", K1)
+        self.b = getattr(self, "b", B)
+        self.size = len(lengths)
+        self.doc_indptr = doc_indptr
+        self.doc_terms = doc_terms
+        self.doc_tfs = doc_tfs
+        self.lengths = lengths
+        self.avgdl = float(self.lengths.mean()) if self.size else 1.0
+        n_terms = len(vocabulary)
+        own = self.doc_terms[self.doc_tfs >= 1.0]
+        df = np.bincount(own, minlength=n_terms) if n_terms else np.zeros(0, np.int64)
+        self.df = df
+        # The BM25+ style idf floor keeps very common terms from going negative.
+        self.idf = np.log1p((self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self.max_idf = float(math.log1p((self.size + 0.5) / 0.5))
+        held = np.bincount(self.doc_terms, minlength=n_terms) if n_terms else df
+        if n_terms and not held.all():
+            present = held > 0
+            vocabulary = {t: i for t, i in vocabulary.items() if present[i]}
+        self.vocabulary = vocabulary
 
     def _weights(self, tf: np.ndarray, length: np.ndarray, term_ids: np.ndarray) -> np.ndarray:
         norm = self.k1 * (1.0 - self.b + self.b * length / self.avgdl)

@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -25,6 +27,7 @@ from geobot.documents.model import Document, DocumentSet, Passage
 from geobot.search.answer_types import AnswerType, answer_type, has_answer_type
 from geobot.search.bm25 import BM25Index, QueryGroup
 from geobot.search.encoder import DIMENSIONS, Encoder
+from geobot.search.index import IndexStore
 from geobot.search.query import Glossary, QueryTerm, Vocabulary, analyse, clean_question
 from geobot.search.ranking import DEFAULT, Evidence, RankingConfig, perspective
 from geobot.search.spans import SpanBuilder
@@ -162,6 +165,12 @@ def _name_terms(candidates: set[str]) -> frozenset[str]:
     )
 
 
+def _config_key(config: RankingConfig) -> str:
+    """What of the configuration the stored term weights depend on."""
+    weights = (config.w_section, config.w_title, config.w_claim, config.w_speaker)
+    return ",".join(map(str, (*weights, config.w_source)))
+
+
 def _add(tfs: dict[str, float], text: str | None, weight: float) -> None:
     if not text:
         return
@@ -196,8 +205,10 @@ class PassageSearch:
         tick: Callable[[], None] | None = None,
         vectors: VectorCache | None = None,
         config: RankingConfig = DEFAULT,
+        index_dir: Path | None | Literal[False] = None,
     ) -> None:
-        """`tick`, if given, is called after each document is indexed: a build in a thread
+        """`index_dir` is where the lexical index is kept between starts (None: built in
+        memory; False: the old in-memory postings instead of the engine). `tick`, if given, is called after each document is indexed: a build in a thread
         beside the event loop uses it to take turns with searches (geobot.gil). `vectors`,
         if given, embeds every passage (from its cache where it can) for the semantic
         signal; without it, or past `config.semantic_max_passages`, search is lexical."""
@@ -209,18 +220,27 @@ class PassageSearch:
         offsets: dict[str, int] = {}
         names: set[str] = set()
 
-        def rows() -> Iterator[tuple[dict[str, float], float]]:
-            # A generator, so that per-passage term dicts never all exist at once.
-            for document in documents:
-                if tick is not None:
-                    tick()
-                offsets[document.id] = len(self.passages)
-                glossary.extend(document.glossary.items())
-                names.update(_names_in(document))
-                self.passages.extend(document.passages)
-                yield from self._rows(document, counts, config)
+        if index_dir is False:
+            # The hand-written postings, in memory: kept selectable while the engine is
+            # measured against them (bench/bench_search.py).
+            def rows() -> Iterator[tuple[dict[str, float], float]]:
+                # A generator, so that per-passage term dicts never all exist at once.
+                for document in documents:
+                    if tick is not None:
+                        tick()
+                    self._take(document, offsets, glossary, names)
+                    yield from self._rows(document, counts, config)
 
-        self.index = BM25Index(rows())
+            self.index: BM25Index = BM25Index(rows())
+        else:
+            for document in documents:
+                self._take(document, offsets, glossary, names)
+            self.store = IndexStore(
+                index_dir or None, lambda d: self._analyse(d, config), _config_key(config)
+            )
+            lexical = self.store.open(documents)
+            counts = lexical.word_counts()
+            self.index = lexical
         self._offsets = offsets
         self._sorted_terms = sorted(self.index.vocabulary)
         self.vocabulary = Vocabulary(counts)
@@ -237,6 +257,25 @@ class PassageSearch:
             )
             self.vector_stats = vectors.stats
             self._capitalised_terms  # noqa: B018 (computed here, off the event loop)
+
+    def _take(
+        self,
+        document: Document,
+        offsets: dict[str, int],
+        glossary: list[tuple[str, tuple[str, ...]]],
+        names: set[str],
+    ) -> None:
+        offsets[document.id] = len(self.passages)
+        glossary.extend(document.glossary.items())
+        names.update(_names_in(document))
+        self.passages.extend(document.passages)
+
+    @classmethod
+    def _analyse(
+        cls, document: Document, config: RankingConfig
+    ) -> tuple[list[tuple[dict[str, float], float]], Counter[str]]:
+        counts: Counter[str] = Counter()
+        return list(cls._rows(document, counts, config)), counts
 
     def _embed(
         self,
