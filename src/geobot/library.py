@@ -8,6 +8,7 @@ This is the core API the CLI, the shell and the Discord bot call; none of it kno
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -75,6 +76,15 @@ def default_cache_dir() -> Path:
     return get_settings().state_dir / "embeddings"
 
 
+def default_index_dir(documents: DocumentSet) -> Path:
+    """Where a set's lexical index is kept between starts: one folder per set location, so
+    that the bundled set and a test corpus do not rebuild each other's."""
+    from geobot.settings import get_settings
+
+    where = hashlib.sha256(str(documents.path.resolve()).encode()).hexdigest()[:16]
+    return get_settings().state_dir / "search-index" / where
+
+
 class Library:
     def __init__(
         self,
@@ -84,8 +94,10 @@ class Library:
         cache_dir: Path | None = None,
         semantic: bool = True,
         config: RankingConfig = DEFAULT,
+        index_dir: Path | None = None,
     ) -> None:
-        """Index a document set. `tick`, if given, is called between steps of the work
+        """Index a document set. The lexical index is kept in `index_dir` (default: the
+        settings' state folder) and only changed articles are re-indexed. `tick`, if given, is called between steps of the work
         (geobot.gil.Steps.tick, when a reload builds beside searches). Passage vectors
         for the semantic signal are read from, or computed into, `cache_dir` (default:
         the settings' state folder); `semantic=False` builds the lexical index only."""
@@ -93,7 +105,9 @@ class Library:
         vectors = None
         if semantic:
             vectors = VectorCache(cache_dir or default_cache_dir())
-        self.search = PassageSearch(documents, tick, vectors, config)
+        self.search = PassageSearch(
+            documents, tick, vectors, config, index_dir or default_index_dir(documents)
+        )
         docs = list(documents)
         self._titles: FuzzyIndex[str] = FuzzyIndex(
             [(d.title, d.id) for d in docs] + [(d.id, d.id) for d in docs]

@@ -1,0 +1,170 @@
+"""The lexical index kept on disk (geobot.search.index): a start with an unchanged set loads
+it, a changed article is re-indexed alone, and a stale or damaged index is rebuilt, never
+served. Real article files, real index folders in tmp dirs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from synthetic_articles import write_articles
+
+from geobot.documents.loader import load_document_set
+from geobot.documents.model import DocumentSet
+from geobot.search.index import IndexStore
+from geobot.search.passages import PassageSearch
+from geobot.search.ranking import RankingConfig
+
+QUESTIONS = [
+    "What did the ministers say about energy security?",
+    "When did the sanctions start?",
+    "How many troops were moved to the border?",
+    "Why does the alliance worry about the Arctic?",
+]
+
+
+def _load(folder: Path) -> DocumentSet:
+    result = load_document_set(folder)
+    assert result.ok and result.documents is not None
+    return result.documents
+
+
+def _answers(search: PassageSearch) -> list[tuple[list[str], bool, float]]:
+    found = []
+    for question in QUESTIONS:
+        answer = search.ask(question, limit=10)
+        found.append(([h.id for h in answer.hits], answer.answered, answer.coverage))
+    return found
+
+
+@pytest.fixture
+def articles(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    write_articles(folder, 12)
+    return folder
+
+
+def _store(search: PassageSearch) -> IndexStore:
+    return search.store
+
+
+def test_unchanged_set_loads_the_stored_index(articles: Path, tmp_path: Path) -> None:
+    """Rule: a start with an unchanged set loads the index instead of rebuilding it, and
+    answers exactly as the index built from nothing does."""
+    index_dir = tmp_path / "index"
+    first = PassageSearch(_load(articles), index_dir=index_dir)
+    assert _store(first).rebuilt
+    again = PassageSearch(_load(articles), index_dir=index_dir)
+    assert not _store(again).rebuilt
+    assert _store(again).reindexed == 0
+    in_memory = PassageSearch(_load(articles))
+    assert _answers(again) == _answers(in_memory) == _answers(first)
+    assert any(hits for hits, _, _ in _answers(again))
+
+
+def test_engine_matches_the_old_postings(articles: Path) -> None:
+    """Rule: the engine changes how candidates are found, not which: every answer is the
+    one the hand-written postings gave."""
+    documents = _load(articles)
+    assert _answers(PassageSearch(documents)) == _answers(
+        PassageSearch(documents, index_dir=False)
+    )
+
+
+def test_one_changed_article_is_reindexed_alone(articles: Path, tmp_path: Path) -> None:
+    """Rule: a reload that changes one article re-indexes that article only; its new
+    words are found, its removed words are not, and the result equals a fresh build."""
+    index_dir = tmp_path / "index"
+    PassageSearch(_load(articles), index_dir=index_dir)
+    edited = sorted(articles.glob("*.txt"))[3]
+    edited.write_text(
+        edited.read_text(encoding="utf-8")
+        + "\nThe zeppelin treaty was signed by the quartermasters in 1911.\n",
+        encoding="utf-8",
+    )
+    removed = sorted(articles.glob("*.txt"))[5]
+    removed_id = removed.stem
+    removed.unlink()
+    updated = PassageSearch(_load(articles), index_dir=index_dir)
+    assert not _store(updated).rebuilt
+    assert _store(updated).reindexed == 1
+    answer = updated.ask("Who signed the zeppelin treaty?")
+    assert answer.hits and "zeppelin" in answer.hits[0].text
+    assert all(
+        hit.document_id != removed_id
+        for question in QUESTIONS
+        for hit in updated.ask(question, limit=25).hits
+    )
+    assert _answers(updated) == _answers(PassageSearch(_load(articles)))
+    assert "zeppelin" in updated.vocabulary
+
+
+def test_damaged_arrays_are_detected_and_rebuilt(articles: Path, tmp_path: Path) -> None:
+    """Rule: a corrupt index is detected (checksums) and rebuilt, never served."""
+    index_dir = tmp_path / "index"
+    PassageSearch(_load(articles), index_dir=index_dir)
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    target = generation / "doc_tfs.npy"
+    data = bytearray(target.read_bytes())
+    data[-8:] = b"\xff" * 8
+    target.write_bytes(bytes(data))
+    reopened = PassageSearch(_load(articles), index_dir=index_dir)
+    assert _store(reopened).rebuilt
+    assert _answers(reopened) == _answers(PassageSearch(_load(articles)))
+
+
+def test_truncated_manifest_is_rebuilt(articles: Path, tmp_path: Path) -> None:
+    """Rule: a half-written manifest (a crash while writing) reads as corrupt, not as an
+    empty index."""
+    index_dir = tmp_path / "index"
+    PassageSearch(_load(articles), index_dir=index_dir)
+    manifest = index_dir / (index_dir / "CURRENT").read_text().strip() / "manifest.json"
+    manifest.write_text(manifest.read_text()[:100])
+    reopened = PassageSearch(_load(articles), index_dir=index_dir)
+    assert _store(reopened).rebuilt
+    assert _answers(reopened) == _answers(PassageSearch(_load(articles)))
+
+
+def test_engine_commit_without_its_generation_is_stale(articles: Path, tmp_path: Path) -> None:
+    """Rule: a crash after the engine committed but before the arrays were switched leaves
+    the two out of step; that is detected and rebuilt."""
+    index_dir = tmp_path / "index"
+    PassageSearch(_load(articles), index_dir=index_dir)
+    meta_path = index_dir / "tantivy" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["opstamp"] += 7
+    meta_path.write_text(json.dumps(meta))
+    reopened = PassageSearch(_load(articles), index_dir=index_dir)
+    assert _store(reopened).rebuilt
+
+
+def test_other_term_weights_rebuild(articles: Path, tmp_path: Path) -> None:
+    """Rule: an index stored under other field weights is stale, since its term
+    frequencies were weighted by them."""
+    index_dir = tmp_path / "index"
+    PassageSearch(_load(articles), index_dir=index_dir)
+    reopened = PassageSearch(
+        _load(articles), index_dir=index_dir, config=RankingConfig(w_section=0.5)
+    )
+    assert _store(reopened).rebuilt
+
+
+def test_stored_arrays_equal_a_fresh_build(articles: Path, tmp_path: Path) -> None:
+    """Rule: after an update the per-passage terms the ranking reads are those a build
+    from nothing gives, passage by passage."""
+    index_dir = tmp_path / "index"
+    PassageSearch(_load(articles), index_dir=index_dir)
+    edited = sorted(articles.glob("*.txt"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA closing line.\n", "utf-8")
+    updated = PassageSearch(_load(articles), index_dir=index_dir).index
+    fresh = PassageSearch(_load(articles)).index
+    names = {i: t for t, i in fresh.vocabulary.items()}
+    updated_names = {i: t for t, i in updated.vocabulary.items()}
+    assert updated.size == fresh.size
+    for passage in range(0, fresh.size, 7):
+        assert {names[t]: tf for t, tf in fresh.passage_terms(passage).items()} == {
+            updated_names[t]: tf for t, tf in updated.passage_terms(passage).items()
+        }
+    assert np.allclose(updated.lengths, fresh.lengths)
