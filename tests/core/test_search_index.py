@@ -68,9 +68,7 @@ def test_engine_matches_the_old_postings(articles: Path) -> None:
     """Rule: the engine changes how candidates are found, not which: every answer is the
     one the hand-written postings gave."""
     documents = _load(articles)
-    assert _answers(PassageSearch(documents)) == _answers(
-        PassageSearch(documents, index_dir=False)
-    )
+    assert _answers(PassageSearch(documents)) == _answers(PassageSearch(documents, index_dir=False))
 
 
 def test_one_changed_article_is_reindexed_alone(articles: Path, tmp_path: Path) -> None:
