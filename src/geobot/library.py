@@ -97,8 +97,9 @@ class Library:
         index_dir: Path | None = None,
     ) -> None:
         """Index a document set. The lexical index is kept in `index_dir` (default: the
-        settings' state folder) and only changed articles are re-indexed. `tick`, if given, is called between steps of the work
-        (geobot.gil.Steps.tick, when a reload builds beside searches). Passage vectors
+        settings' state folder) and only changed articles are re-indexed. `tick`, if
+        given, is called between steps of the work (geobot.gil.Steps.tick, when a reload
+        builds beside searches). Passage vectors
         for the semantic signal are read from, or computed into, `cache_dir` (default:
         the settings' state folder); `semantic=False` builds the lexical index only."""
         self.documents = documents

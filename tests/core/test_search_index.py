@@ -27,7 +27,8 @@ QUESTIONS = [
 
 def _load(folder: Path) -> DocumentSet:
     result = load_document_set(folder)
-    assert result.ok and result.documents is not None
+    assert result.ok
+    assert result.documents is not None
     return result.documents
 
 
@@ -89,7 +90,8 @@ def test_one_changed_article_is_reindexed_alone(articles: Path, tmp_path: Path) 
     assert not _store(updated).rebuilt
     assert _store(updated).reindexed == 1
     answer = updated.ask("Who signed the zeppelin treaty?")
-    assert answer.hits and "zeppelin" in answer.hits[0].text
+    assert answer.hits
+    assert "zeppelin" in answer.hits[0].text
     assert all(
         hit.document_id != removed_id
         for question in QUESTIONS

@@ -152,7 +152,9 @@ class LexicalIndex(BM25Index):
         totals = np.bincount(
             self.arrays.word_ids, weights=self.arrays.word_counts, minlength=len(self.words_list)
         )
-        return Counter({w: int(c) for w, c in zip(self.words_list, totals.tolist()) if c})
+        return Counter(
+            {w: int(c) for w, c in zip(self.words_list, totals.tolist(), strict=True) if c}
+        )
 
     def top(
         self, query: Mapping[int, float], k: int, within: tuple[int, int] | None = None

@@ -205,11 +205,12 @@ class PassageSearch:
         tick: Callable[[], None] | None = None,
         vectors: VectorCache | None = None,
         config: RankingConfig = DEFAULT,
-        index_dir: Path | None | Literal[False] = None,
+        index_dir: Path | Literal[False] | None = None,
     ) -> None:
         """`index_dir` is where the lexical index is kept between starts (None: built in
-        memory; False: the old in-memory postings instead of the engine). `tick`, if given, is called after each document is indexed: a build in a thread
-        beside the event loop uses it to take turns with searches (geobot.gil). `vectors`,
+        memory; False: the old in-memory postings instead of the engine). `tick`, if
+        given, is called after each document is indexed: a build in a thread beside the
+        event loop uses it to take turns with searches (geobot.gil). `vectors`,
         if given, embeds every passage (from its cache where it can) for the semantic
         signal; without it, or past `config.semantic_max_passages`, search is lexical."""
         self.config = config
@@ -234,6 +235,8 @@ class PassageSearch:
             self.index: BM25Index = BM25Index(rows())
         else:
             for document in documents:
+                if tick is not None:
+                    tick()
                 self._take(document, offsets, glossary, names)
             self.store = IndexStore(
                 index_dir or None, lambda d: self._analyse(d, config), _config_key(config)
