@@ -307,6 +307,8 @@ class IndexStore:
         meta = json.loads((engine_folder / "meta.json").read_text())
         if meta.get("opstamp") != manifest["opstamp"]:
             raise IndexCorruptError("the engine and the arrays are of different commits")
+        if _engine_checksums(engine_folder) != manifest["engine_checksums"]:
+            raise IndexCorruptError("the engine's files do not match their checksums")
         engine = tantivy.Index.open(str(engine_folder))
         if engine.searcher().num_docs != len(arrays.lengths):
             raise IndexCorruptError("the engine holds another number of passages")
@@ -434,6 +436,9 @@ class IndexStore:
         )
         opstamp = writer.commit() if writer is not None else manifest.get("opstamp", 0)
         if writer is not None:
+            # Merges run after a commit and rewrite meta.json; the checksums are taken of
+            # the segments they leave.
+            writer.wait_merging_threads()
             engine.reload()
         index = LexicalIndex(vocab, words, entries, arrays, engine)
         if folder is not None:
@@ -498,6 +503,7 @@ class IndexStore:
             "opstamp": opstamp,
             "next_slot": next_slot,
             "checksums": checksums,
+            "engine_checksums": _engine_checksums(folder / "tantivy"),
             "vocab": vocab,
             "words": words,
             "documents": [
@@ -515,6 +521,22 @@ class IndexStore:
         for child in folder.iterdir():
             if child.name.startswith("gen-") and child.name != name:
                 shutil.rmtree(child, ignore_errors=True)
+
+
+def _engine_checksums(folder: Path) -> dict[str, int]:
+    """A checksum of every file of the engine's live segments: tantivy checks a file's
+    footer when it opens it, not the bytes a search later reads."""
+    meta = json.loads((folder / "meta.json").read_text())
+    segments = {s["segment_id"].replace("-", "") for s in meta.get("segments", [])}
+    found = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.split(".", 1)[0] in segments:
+            checksum = 0
+            with open(path, "rb") as handle:
+                while chunk := handle.read(1 << 22):
+                    checksum = zlib.crc32(chunk, checksum)
+            found[path.name] = checksum
+    return found
 
 
 def _join(parts: Iterable[np.ndarray], dtype: type) -> np.ndarray:
