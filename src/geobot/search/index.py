@@ -127,6 +127,7 @@ class LexicalIndex(BM25Index):
         entries: list[_Entry],
         arrays: _Arrays,
         engine: tantivy.Index,
+        engine_path: Path | None = None,
     ) -> None:
         self._adopt(
             {t: i for i, t in enumerate(vocab)},
@@ -139,14 +140,45 @@ class LexicalIndex(BM25Index):
         self.words_list = words
         self.entries = entries
         self.arrays = arrays
-        self.engine = engine
-        # A snapshot: a later commit (a reload building the next set) never shows here.
-        self.searcher = engine.searcher()
+        self.engine_path = engine_path
         slots = max((e.slot for e in entries), default=-1) + 1
         self._slot_start = np.zeros(slots, dtype=np.int64)
         for entry in entries:
             self._slot_start[entry.slot] = entry.start
         self._by_start = {e.start: e.id for e in entries}
+        self._open(engine)
+
+    def _open(self, engine: tantivy.Index) -> None:
+        self.engine = engine
+        # A snapshot: a later commit (a reload building the next set) never shows here.
+        self.searcher = engine.searcher()
+        if self.searcher.num_docs != self.size:
+            raise IndexCorruptError("the engine holds another number of passages")
+
+    # A library built in the builder process (geobot.reload) is pickled to the bot: the
+    # engine is not, it is reopened from its folder, or, built in memory, re-made from the
+    # arrays.
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["engine"], state["searcher"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self.engine_path is not None:
+            self._open(tantivy.Index.open(str(self.engine_path)))
+            return
+        engine = tantivy.Index(SCHEMA)
+        writer = engine.writer(heap_size=WRITER_HEAP)
+        for entry in self.entries:
+            for position in range(entry.count):
+                passage = entry.start + position
+                tfs = {self.terms_list[t]: tf for t, tf in self.passage_terms(passage).items()}
+                writer.add_document(_engine_document(entry.slot, entry.id, position, tfs))
+        writer.commit()
+        writer.wait_merging_threads()
+        engine.reload()
+        self._open(engine)
 
     def word_counts(self) -> Counter[str]:
         totals = np.bincount(
@@ -310,8 +342,6 @@ class IndexStore:
         if _engine_checksums(engine_folder) != manifest["engine_checksums"]:
             raise IndexCorruptError("the engine's files do not match their checksums")
         engine = tantivy.Index.open(str(engine_folder))
-        if engine.searcher().num_docs != len(arrays.lengths):
-            raise IndexCorruptError("the engine holds another number of passages")
         return manifest, arrays, engine
 
     # -- writing ------------------------------------------------------------------------
@@ -371,7 +401,7 @@ class IndexStore:
         if not stale and not added and not fresh:
             ordered = [stored[d.id] for d in documents]
             if [e.start for e in ordered] == sorted(e.start for e in ordered):
-                return LexicalIndex(vocab, words, ordered, old, engine)
+                return LexicalIndex(vocab, words, ordered, old, engine, self._engine_path(folder))
         writer = engine.writer(heap_size=WRITER_HEAP) if (stale or added or fresh) else None
         for document_id in stale:
             assert writer is not None
@@ -440,10 +470,14 @@ class IndexStore:
             # the segments they leave.
             writer.wait_merging_threads()
             engine.reload()
-        index = LexicalIndex(vocab, words, entries, arrays, engine)
+        index = LexicalIndex(vocab, words, entries, arrays, engine, self._engine_path(folder))
         if folder is not None:
             self._save(folder, vocab, words, entries, next_slot, arrays, opstamp)
         return index
+
+    @staticmethod
+    def _engine_path(folder: Path | None) -> Path | None:
+        return None if folder is None else folder / "tantivy"
 
     @staticmethod
     def _add_rows(

@@ -17,7 +17,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 from typing import Literal
 
@@ -239,7 +239,9 @@ class PassageSearch:
                     tick()
                 self._take(document, offsets, glossary, names)
             self.store = IndexStore(
-                index_dir or None, lambda d: self._analyse(d, config), _config_key(config)
+                index_dir or None,
+                partial(PassageSearch._analyse, config=config),
+                _config_key(config),
             )
             lexical = self.store.open(documents)
             counts = lexical.word_counts()
