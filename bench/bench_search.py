@@ -250,13 +250,13 @@ def latencies(ask, questions: list[str]) -> dict[str, float]:  # type: ignore[no
 
 def bench_engine(kind: str, count: int) -> dict[str, float]:
     """One engine on the English-like corpus, in its own process so its memory is its own:
-    "geobot" (the engine under PassageSearch, persisted), "geobot-old" (the hand-written
-    postings), "tantivy" (en_stem, OR of the question's words) or "bm25s"."""
+    "geobot" (PassageSearch on its engine, persisted), "tantivy" (alone on the raw text,
+    en_stem, OR of the question's words) or "bm25s"."""
     corpus = EnglishCorpus(count)
     texts = corpus.passages()
     questions = corpus.questions(texts)
     result: dict[str, float] = {"passages": len(texts)}
-    if kind.startswith("geobot"):
+    if kind == "geobot":
         from geobot.search.passages import PassageSearch
         from geobot.text import english
 
@@ -264,26 +264,25 @@ def bench_engine(kind: str, count: int) -> dict[str, float]:
         documents = documents_of(texts, corpus.per_document)
         del texts
         with tempfile.TemporaryDirectory() as scratch:
-            index_dir = Path(scratch) if kind == "geobot" else False
+            index_dir = Path(scratch)
             before = rss_mb()
             start = time.perf_counter()
             search = PassageSearch(documents, index_dir=index_dir)
             result["build_s"] = time.perf_counter() - start
             result["memory_mb"] = rss_mb() - before
             result.update(latencies(search.ask, questions))
-            if kind == "geobot":
-                del search
-                start = time.perf_counter()
-                search = PassageSearch(documents, index_dir=index_dir)
-                result["warm_s"] = time.perf_counter() - start
-                edited = documents_of(
-                    [p.text for d in documents for p in d.passages], corpus.per_document, 7
-                )
-                start = time.perf_counter()
-                search = PassageSearch(edited, index_dir=index_dir)
-                result["reload_s"] = time.perf_counter() - start
-                result["reindexed"] = search.store.reindexed
-                result["documents"] = len(documents)
+            del search
+            start = time.perf_counter()
+            search = PassageSearch(documents, index_dir=index_dir)
+            result["warm_s"] = time.perf_counter() - start
+            edited = documents_of(
+                [p.text for d in documents for p in d.passages], corpus.per_document, 7
+            )
+            start = time.perf_counter()
+            search = PassageSearch(edited, index_dir=index_dir)
+            result["reload_s"] = time.perf_counter() - start
+            result["reindexed"] = search.store.reindexed
+            result["documents"] = len(documents)
         return result
     if kind == "tantivy":
         import tantivy
@@ -404,10 +403,10 @@ def met(value: float, limit: float) -> str:
     return f"<= {limit:g} {'met' if value <= limit else 'NOT met'}"
 
 
-def engine_rows(count: int, old: bool) -> list[tuple[str, str, str]]:
+def engine_rows(count: int) -> list[tuple[str, str, str]]:
     """The engines side by side on one corpus and one set of questions, in one run (this
     machine is noisy: compare within a run), and geobot's targets at that size."""
-    kinds = ["geobot", *(["geobot-old"] if old else [])]
+    kinds = ["geobot"]
     if engines_available():
         kinds += ["tantivy", "bm25s"]
     else:
@@ -448,7 +447,6 @@ def main() -> None:
     parser.add_argument("--names", type=int, default=100_000)
     parser.add_argument("--articles", type=int, default=1_000)
     parser.add_argument("--engines-only", action="store_true", help="only the engine table")
-    parser.add_argument("--old", action="store_true", help="also the hand-written postings")
     parser.add_argument("--child", choices=["bundled", "engine", "names", "cold", "articles"])
     parser.add_argument("--engine", default="geobot")
     parser.add_argument("--size", type=int, default=0)
@@ -464,7 +462,7 @@ def main() -> None:
         }[args.child]()
         print(json.dumps(result))
         return
-    rows = engine_rows(args.passages, args.old)
+    rows = engine_rows(args.passages)
     if args.engines_only:
         print_table(rows)
         return

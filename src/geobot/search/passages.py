@@ -19,13 +19,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, partial
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
 from geobot.documents.model import Document, DocumentSet, Passage
 from geobot.search.answer_types import AnswerType, answer_type, has_answer_type
-from geobot.search.bm25 import BM25Index, QueryGroup
+from geobot.search.bm25 import QueryGroup
 from geobot.search.encoder import DIMENSIONS, Encoder
 from geobot.search.index import IndexStore
 from geobot.search.query import Glossary, QueryTerm, Vocabulary, analyse, clean_question
@@ -205,10 +204,10 @@ class PassageSearch:
         tick: Callable[[], None] | None = None,
         vectors: VectorCache | None = None,
         config: RankingConfig = DEFAULT,
-        index_dir: Path | Literal[False] | None = None,
+        index_dir: Path | None = None,
     ) -> None:
         """`index_dir` is where the lexical index is kept between starts (None: built in
-        memory; False: the old in-memory postings instead of the engine). `tick`, if
+        memory). `tick`, if
         given, is called after each document is indexed: a build in a thread beside the
         event loop uses it to take turns with searches (geobot.gil). `vectors`,
         if given, embeds every passage (from its cache where it can) for the semantic
@@ -216,36 +215,19 @@ class PassageSearch:
         self.config = config
         self.passages: list[Passage] = []
         self._documents: dict[str, Document] = documents.documents
-        counts: Counter[str] = Counter()
         glossary: list[tuple[str, tuple[str, ...]]] = []
         offsets: dict[str, int] = {}
         names: set[str] = set()
 
-        if index_dir is False:
-            # The hand-written postings, in memory: kept selectable while the engine is
-            # measured against them (bench/bench_search.py).
-            def rows() -> Iterator[tuple[dict[str, float], float]]:
-                # A generator, so that per-passage term dicts never all exist at once.
-                for document in documents:
-                    if tick is not None:
-                        tick()
-                    self._take(document, offsets, glossary, names)
-                    yield from self._rows(document, counts, config)
-
-            self.index: BM25Index = BM25Index(rows())
-        else:
-            for document in documents:
-                if tick is not None:
-                    tick()
-                self._take(document, offsets, glossary, names)
-            self.store = IndexStore(
-                index_dir or None,
-                partial(PassageSearch._analyse, config=config),
-                _config_key(config),
-            )
-            lexical = self.store.open(documents)
-            counts = lexical.word_counts()
-            self.index = lexical
+        for document in documents:
+            if tick is not None:
+                tick()
+            self._take(document, offsets, glossary, names)
+        self.store = IndexStore(
+            index_dir, partial(PassageSearch._analyse, config=config), _config_key(config)
+        )
+        self.index = self.store.open(documents)
+        counts = self.index.word_counts()
         self._offsets = offsets
         self._sorted_terms = sorted(self.index.vocabulary)
         self.vocabulary = Vocabulary(counts)
