@@ -24,6 +24,7 @@ mismatch (a crash between the two, a damaged file, another format) means a full 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -55,6 +56,8 @@ WEAK_BOOST = 0.3
 OVERFETCH = 4
 MIN_FETCH = 100
 WRITER_HEAP = 128_000_000
+PRUNE_MIN_PASSAGES = 50_000  # below this every question term goes to the engine
+PRUNE_SHARE = 10
 
 Rows = list[tuple[dict[str, float], float]]
 # One document's analysis: per passage its weighted term frequencies and length, and the
@@ -141,6 +144,15 @@ class LexicalIndex(BM25Index):
         self.entries = entries
         self.arrays = arrays
         self.engine_path = engine_path
+        totals = np.bincount(arrays.word_ids, weights=arrays.word_counts, minlength=len(words))
+        self._word_counts = Counter(
+            {w: int(c) for w, c in zip(words, totals.tolist(), strict=True) if c}
+        )
+        if engine_path is not None:
+            # Only the next update reads each document's words, and it reads them from
+            # disk: not kept in memory (at a million passages, a hundred megabytes).
+            empty = np.zeros(0, np.int32)
+            self.arrays = dataclasses.replace(arrays, word_ids=empty, word_counts=empty)
         slots = max((e.slot for e in entries), default=-1) + 1
         self._slot_start = np.zeros(slots, dtype=np.int64)
         for entry in entries:
@@ -181,12 +193,7 @@ class LexicalIndex(BM25Index):
         self._open(engine)
 
     def word_counts(self) -> Counter[str]:
-        totals = np.bincount(
-            self.arrays.word_ids, weights=self.arrays.word_counts, minlength=len(self.words_list)
-        )
-        return Counter(
-            {w: int(c) for w, c in zip(self.words_list, totals.tolist(), strict=True) if c}
-        )
+        return self._word_counts
 
     def top(
         self, query: Mapping[int, float], k: int, within: tuple[int, int] | None = None
@@ -194,7 +201,7 @@ class LexicalIndex(BM25Index):
         if not query or self.size == 0:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
         clauses = []
-        for term_id, weight in query.items():
+        for term_id, weight in self._selective(query):
             term = self.terms_list[term_id]
             for field, boost in (("body", weight), ("weak", weight * WEAK_BOOST)):
                 clauses.append(
@@ -229,6 +236,17 @@ class LexicalIndex(BM25Index):
             candidates, scores = candidates[best], scores[best]
         order = np.lexsort((candidates, -scores))
         return candidates[order], scores[order]
+
+    def _selective(self, query: Mapping[int, float]) -> list[tuple[int, float]]:
+        """The terms the engine is asked for. In a large set a term in more than a tenth of
+        all passages barely moves a ranking that rarer terms decide, while its postings are
+        most of the engine's work; it still counts in the exact scores and the re-ranking."""
+        items = list(query.items())
+        if self.size < PRUNE_MIN_PASSAGES:
+            return items
+        limit = self.size // PRUNE_SHARE
+        rare = [(t, w) for t, w in items if self.df[t] <= limit]
+        return rare or items
 
     def exact_scores(self, candidates: np.ndarray, query: Mapping[int, float]) -> np.ndarray:
         """The ranking's weighted BM25 of each candidate, in float32 as the postings held
