@@ -152,6 +152,16 @@ def test_engine_commit_without_its_generation_is_stale(articles: Path, tmp_path:
     assert _store(reopened).rebuilt
 
 
+def test_unwritable_index_folder_serves_from_memory(articles: Path, tmp_path: Path) -> None:
+    """Rule: a state folder that cannot be written costs the persistence, not the search:
+    the index is built in memory and answers as usual."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the index folder would go")
+    search = PassageSearch(_load(articles), index_dir=blocker / "index")
+    assert _store(search).rebuilt
+    assert _answers(search) == _answers(PassageSearch(_load(articles)))
+
+
 def test_other_term_weights_rebuild(articles: Path, tmp_path: Path) -> None:
     """Rule: an index stored under other field weights is stale, since its term
     frequencies were weighted by them."""

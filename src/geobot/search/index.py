@@ -303,9 +303,17 @@ class IndexStore:
 
     # The public entry point.
     def open(self, documents: DocumentSet) -> LexicalIndex:
-        if self.folder is None:
-            return self._build(documents, tantivy.Index(SCHEMA), None)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.folder is not None:
+            try:
+                return self._open_stored(documents, self.folder)
+            except (OSError, ValueError) as error:
+                # A read-only or full disk costs the persistence, not the search; what is
+                # left half-written is detected at the next start.
+                log.warning("search index %s not writable (%s); in memory", self.folder, error)
+        return self._build(documents, tantivy.Index(SCHEMA), None)
+
+    def _open_stored(self, documents: DocumentSet, folder: Path) -> LexicalIndex:
+        folder.mkdir(parents=True, exist_ok=True)
         with self._lock() as locked:
             if not locked:
                 # Another process is writing this index (a second bot, an eval run): serve
