@@ -180,6 +180,7 @@ def test_stored_arrays_equal_a_fresh_build(articles: Path, tmp_path: Path) -> No
     PassageSearch(_load(articles), index_dir=index_dir)
     edited = sorted(articles.glob("*.txt"))[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nA closing line.\n", "utf-8")
+    sorted(articles.glob("*.txt"))[4].unlink()
     updated = PassageSearch(_load(articles), index_dir=index_dir).index
     fresh = PassageSearch(_load(articles)).index
     names = {i: t for t, i in fresh.vocabulary.items()}
@@ -190,6 +191,10 @@ def test_stored_arrays_equal_a_fresh_build(articles: Path, tmp_path: Path) -> No
             updated_names[t]: tf for t, tf in updated.passage_terms(passage).items()
         }
     assert np.allclose(updated.lengths, fresh.lengths)
+    # The counts kept up to date article by article are a fresh count's.
+    assert updated.vocabulary.keys() == fresh.vocabulary.keys()
+    for term, i in fresh.vocabulary.items():
+        assert updated.df[updated.vocabulary[term]] == fresh.df[i], term
 
 
 CHILD = """

@@ -39,8 +39,11 @@ class BM25Index:
         doc_terms: np.ndarray,
         doc_tfs: np.ndarray,
         lengths: np.ndarray,
+        df: np.ndarray | None = None,
+        held: np.ndarray | None = None,
     ) -> None:
-        """Take the per-passage arrays and derive the term statistics from them. A term no
+        """Take the per-passage arrays and the term statistics (`df`: passages holding a
+        term as their own word; `held`: in any field), computed here when not given. A term no
         passage holds any more (its article changed) stays in the arrays' numbering but
         leaves the vocabulary, so that it reads as unknown, as in a fresh build."""
         self.k1 = getattr(self, "k1", K1)
@@ -52,13 +55,12 @@ class BM25Index:
         self.lengths = lengths
         self.avgdl = float(self.lengths.mean()) if self.size else 1.0
         n_terms = len(vocabulary)
-        own = self.doc_terms[self.doc_tfs >= 1.0]
-        df = np.bincount(own, minlength=n_terms) if n_terms else np.zeros(0, np.int64)
+        if df is None or held is None:
+            df, held = term_counts(doc_terms, doc_tfs, n_terms)
         self.df = df
         # The BM25+ style idf floor keeps very common terms from going negative.
         self.idf = np.log1p((self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
         self.max_idf = float(math.log1p((self.size + 0.5) / 0.5))
-        held = np.bincount(self.doc_terms, minlength=n_terms) if n_terms else df
         if n_terms and not held.all():
             present = held > 0
             vocabulary = {t: i for t, i in vocabulary.items() if present[i]}
@@ -133,6 +135,13 @@ class BM25Index:
                 matched.add(index)
                 covered += min(group.mass, group_cover) if group.mass else 0.0
         return score, covered, frozenset(matched)
+
+
+def term_counts(terms: np.ndarray, tfs: np.ndarray, n_terms: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per term: the passages holding it as their own word (tf of 1 or more), and holding
+    it at all, for entries of distinct (passage, term) pairs."""
+    own = np.bincount(terms[tfs >= 1.0], minlength=n_terms).astype(np.int64)
+    return own, np.bincount(terms, minlength=n_terms).astype(np.int64)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,13 +41,13 @@ import numpy as np
 import tantivy
 
 from geobot.documents.model import Document, DocumentSet
-from geobot.search.bm25 import BM25Index
+from geobot.search.bm25 import BM25Index, term_counts
 
 log = logging.getLogger(__name__)
 
 # Bump when the stored layout or the analysis behind the terms changes: an index of another
 # format is rebuilt, never read.
-FORMAT = 1
+FORMAT = 2
 # Context fields (heading, title, claims, speakers, sources) count for less than a passage's
 # own words; the engine only needs roughly the same order, the exact weights re-rank.
 WEAK_BOOST = 0.3
@@ -115,8 +115,19 @@ class _Arrays:
     lengths: np.ndarray  # float32
     word_ids: np.ndarray  # int32, per document slice (see _Entry.word_start)
     word_counts: np.ndarray  # int32
+    df: np.ndarray  # int64 per term: passages holding it as their own word
+    held: np.ndarray  # int64 per term: passages holding it at all
 
-    NAMES = ("doc_indptr", "doc_terms", "doc_tfs", "lengths", "word_ids", "word_counts")
+    NAMES = (
+        "doc_indptr",
+        "doc_terms",
+        "doc_tfs",
+        "lengths",
+        "word_ids",
+        "word_counts",
+        "df",
+        "held",
+    )
 
 
 class LexicalIndex(BM25Index):
@@ -138,6 +149,8 @@ class LexicalIndex(BM25Index):
             arrays.doc_terms,
             arrays.doc_tfs,
             arrays.lengths,
+            arrays.df,
+            arrays.held,
         )
         self.terms_list = vocab
         self.words_list = words
@@ -393,6 +406,8 @@ class IndexStore:
             np.zeros(0, np.float32),
             np.zeros(0, np.int32),
             np.zeros(0, np.int32),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
         )
         return self._apply(documents, manifest, empty, engine, folder, fresh=True)
 
@@ -434,6 +449,8 @@ class IndexStore:
             writer.delete_documents_by_term("doc", document_id)
         pieces: dict[str, list[np.ndarray]] = {name: [] for name in _Arrays.NAMES}
         entries: list[_Entry] = []
+        new_terms: list[np.ndarray] = []
+        new_tfs: list[np.ndarray] = []
         passage_at, term_at, word_at = 0, 0, 0
         for document in documents:
             entry = stored.get(document.id)
@@ -457,6 +474,8 @@ class IndexStore:
                 slot, next_slot = next_slot, next_slot + 1
                 rows, counts = self.analyse(document)
                 term_count = self._add_rows(rows, term_ids, vocab, pieces, term_at)
+                new_terms.append(pieces["doc_terms"][-1])
+                new_tfs.append(pieces["doc_tfs"][-1])
                 for position, (tfs, _) in enumerate(rows):
                     writer.add_document(_engine_document(slot, document.id, position, tfs))
                 for word in counts:
@@ -482,13 +501,34 @@ class IndexStore:
             passage_at += len(document.passages)
             term_at += term_count
             word_at += word_count
+        doc_terms = _join(pieces["doc_terms"], np.int32)
+        doc_tfs = _join(pieces["doc_tfs"], np.float32)
+        if fresh:
+            df, held = term_counts(doc_terms, doc_tfs, len(vocab))
+        else:
+            # The stored counts, less the changed documents' old passages, plus their new
+            # ones: a reload counts one article, not the set.
+            gone = [stored[i] for i in stale]
+            old_spans = [
+                (int(old.doc_indptr[e.start]), int(old.doc_indptr[e.start + e.count])) for e in gone
+            ]
+            removed = term_counts(
+                _join([old.doc_terms[lo:hi] for lo, hi in old_spans], np.int32),
+                _join([old.doc_tfs[lo:hi] for lo, hi in old_spans], np.float32),
+                len(vocab),
+            )
+            added = term_counts(_join(new_terms, np.int32), _join(new_tfs, np.float32), len(vocab))
+            df = _pad(old.df, len(vocab)) - removed[0] + added[0]
+            held = _pad(old.held, len(vocab)) - removed[1] + added[1]
         arrays = _Arrays(
             np.concatenate([np.zeros(1, np.int64), *pieces["doc_indptr"]]).astype(np.int64),
-            _join(pieces["doc_terms"], np.int32),
-            _join(pieces["doc_tfs"], np.float32),
+            doc_terms,
+            doc_tfs,
             _join(pieces["lengths"], np.float32),
             _join(pieces["word_ids"], np.int32),
             _join(pieces["word_counts"], np.int32),
+            df,
+            held,
         )
         opstamp = writer.commit() if writer is not None else manifest.get("opstamp", 0)
         if writer is not None:
@@ -597,6 +637,11 @@ def _engine_checksums(folder: Path) -> dict[str, int]:
                     checksum = zlib.crc32(chunk, checksum)
             found[path.name] = checksum
     return found
+
+
+def _pad(counts: np.ndarray, size: int) -> np.ndarray:
+    """Counts for a vocabulary grown since: the new terms at 0."""
+    return np.concatenate([counts, np.zeros(size - len(counts), np.int64)])
 
 
 def _join(parts: Iterable[np.ndarray], dtype: type) -> np.ndarray:
