@@ -8,6 +8,7 @@ This is the core API the CLI, the shell and the Discord bot call; none of it kno
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -19,12 +20,15 @@ from rapidfuzz import fuzz
 from geobot.documents.loader import LoadResult, load_document_set
 from geobot.documents.model import Argument, Document, DocumentSet, Quote, QuoteKind, Source
 from geobot.search.fuzzy import FUZZY, FuzzyIndex
+from geobot.search.index import prune
 from geobot.search.passages import Answer, PassageSearch
 from geobot.search.ranking import DEFAULT, RankingConfig
 from geobot.search.vectors import VectorCache
 from geobot.text.analysis import STOP_WORDS, terms
 from geobot.text.normalize import fold
 
+# Lexical indexes kept in the state folder, one per set location, the most recently used.
+KEPT_INDEXES = 8
 AUTOCOMPLETE_LIMIT = 25  # Discord's cap on autocomplete choices
 CHOICE_CHARS = 100  # Discord's cap on a choice's name and value
 # A fuzzy title match this good is taken without asking back, provided every content word
@@ -81,8 +85,11 @@ def default_index_dir(documents: DocumentSet) -> Path:
     that the bundled set and a test corpus do not rebuild each other's."""
     from geobot.settings import get_settings
 
+    root = get_settings().state_dir / "search-index"
     where = hashlib.sha256(str(documents.path.resolve()).encode()).hexdigest()[:16]
-    return get_settings().state_dir / "search-index" / where
+    with contextlib.suppress(OSError):
+        prune(root, KEPT_INDEXES)
+    return root / where
 
 
 class Library:

@@ -5,6 +5,7 @@ served. Real article files, real index folders in tmp dirs."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from synthetic_articles import write_articles
 
 from geobot.documents.loader import load_document_set
 from geobot.documents.model import DocumentSet
-from geobot.search.index import IndexStore
+from geobot.search.index import IndexStore, prune
 from geobot.search.passages import PassageSearch
 from geobot.search.ranking import RankingConfig
 
@@ -227,3 +228,14 @@ def test_kill_mid_write_never_serves_a_wrong_index(
     child.wait()
     reopened = PassageSearch(_load(articles), index_dir=index_dir)
     assert _answers(reopened) == _answers(PassageSearch(_load(articles)))
+
+
+def test_only_the_most_recently_opened_indexes_are_kept(articles: Path, tmp_path: Path) -> None:
+    """Rule: the state folder does not grow with every set location ever opened: the
+    least recently opened indexes go, the one in use stays."""
+    root = tmp_path / "search-index"
+    for n in range(4):
+        PassageSearch(_load(articles), index_dir=root / f"set-{n}")
+        os.utime(root / f"set-{n}" / ".lock", (1_000_000 + n, 1_000_000 + n))
+    prune(root, keep=2)
+    assert sorted(f.name for f in root.iterdir()) == ["set-2", "set-3"]

@@ -639,6 +639,29 @@ def _engine_checksums(folder: Path) -> dict[str, int]:
     return found
 
 
+def prune(root: Path, keep: int) -> None:
+    """Remove all but the `keep` most recently opened indexes under root: one is kept per
+    set location, and locations come and go (a moved data folder, test runs)."""
+    if not root.is_dir():
+        return
+    folders = [f for f in root.iterdir() if f.is_dir()]
+    opened = sorted(folders, key=_last_opened, reverse=True)
+    for folder in opened[keep:]:
+        with open(folder / ".lock", "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # in use right now
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _last_opened(folder: Path) -> float:
+    try:
+        return (folder / ".lock").stat().st_mtime  # rewritten at every open
+    except OSError:
+        return 0.0
+
+
 def _pad(counts: np.ndarray, size: int) -> np.ndarray:
     """Counts for a vocabulary grown since: the new terms at 0."""
     return np.concatenate([counts, np.zeros(size - len(counts), np.int64)])
