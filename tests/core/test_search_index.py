@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -239,3 +240,22 @@ def test_only_the_most_recently_opened_indexes_are_kept(articles: Path, tmp_path
         os.utime(root / f"set-{n}" / ".lock", (1_000_000 + n, 1_000_000 + n))
     prune(root, keep=2)
     assert sorted(f.name for f in root.iterdir()) == ["set-2", "set-3"]
+
+
+def test_shipped_index_outlives_a_later_build_of_its_folder(articles: Path, tmp_path: Path) -> None:
+    """Rule: an index sent to another process (the reload builder pickles the library)
+    answers from the commit it was built on, even when the folder has changed since."""
+    index_dir = tmp_path / "index"
+    built = PassageSearch(_load(articles), index_dir=index_dir).index
+    shipped = pickle.dumps(built)
+    edited = sorted(articles.glob("*.txt"))[1]
+    edited.write_text("A New Title\n\nThe zeppelin treaty was signed in 1911.\n", "utf-8")
+    PassageSearch(_load(articles), index_dir=index_dir)
+    back = pickle.loads(shipped)
+    for passage in (0, 5, 11):
+        query = dict.fromkeys(list(built.passage_terms(passage))[:4], 1.0)
+        ids, scores = back.top(query, 10)
+        expected_ids, expected_scores = built.top(query, 10)
+        assert ids.tolist() == expected_ids.tolist()
+        assert np.allclose(scores, expected_scores)
+    assert back.top(dict.fromkeys(built.passage_terms(20), 1.0), 5)[0].size

@@ -142,6 +142,7 @@ class LexicalIndex(BM25Index):
         arrays: _Arrays,
         engine: tantivy.Index,
         engine_path: Path | None = None,
+        opstamp: int = 0,
     ) -> None:
         self._adopt(
             {t: i for i, t in enumerate(vocab)},
@@ -157,6 +158,7 @@ class LexicalIndex(BM25Index):
         self.entries = entries
         self.arrays = arrays
         self.engine_path = engine_path
+        self.opstamp = opstamp  # the engine commit these arrays go with
         totals = np.bincount(arrays.word_ids, weights=arrays.word_counts, minlength=len(words))
         self._word_counts = Counter(
             {w: int(c) for w, c in zip(words, totals.tolist(), strict=True) if c}
@@ -181,8 +183,8 @@ class LexicalIndex(BM25Index):
             raise IndexCorruptError("the engine holds another number of passages")
 
     # A library built in the builder process (geobot.reload) is pickled to the bot: the
-    # engine is not, it is reopened from its folder, or, built in memory, re-made from the
-    # arrays.
+    # engine is not. It is reopened from its folder while that holds the same commit; built
+    # in memory, or changed since (another build of the set), it is re-made from the arrays.
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         del state["engine"], state["searcher"]
@@ -190,9 +192,10 @@ class LexicalIndex(BM25Index):
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        if self.engine_path is not None:
-            self._open(tantivy.Index.open(str(self.engine_path)))
-            return
+        if self.engine_path is not None and _committed(self.engine_path) == self.opstamp:
+            with contextlib.suppress(OSError, ValueError, IndexCorruptError):
+                self._open(tantivy.Index.open(str(self.engine_path)))
+                return
         engine = tantivy.Index(SCHEMA)
         writer = engine.writer(heap_size=WRITER_HEAP)
         for entry in self.entries:
@@ -442,7 +445,15 @@ class IndexStore:
         if not stale and not added and not fresh:
             ordered = [stored[d.id] for d in documents]
             if [e.start for e in ordered] == sorted(e.start for e in ordered):
-                return LexicalIndex(vocab, words, ordered, old, engine, self._engine_path(folder))
+                return LexicalIndex(
+                    vocab,
+                    words,
+                    ordered,
+                    old,
+                    engine,
+                    self._engine_path(folder),
+                    int(manifest.get("opstamp", 0)),
+                )
         writer = engine.writer(heap_size=WRITER_HEAP) if (stale or added or fresh) else None
         for document_id in stale:
             assert writer is not None
@@ -536,7 +547,9 @@ class IndexStore:
             # the segments they leave.
             writer.wait_merging_threads()
             engine.reload()
-        index = LexicalIndex(vocab, words, entries, arrays, engine, self._engine_path(folder))
+        index = LexicalIndex(
+            vocab, words, entries, arrays, engine, self._engine_path(folder), opstamp
+        )
         if folder is not None:
             self._save(folder, vocab, words, entries, next_slot, arrays, opstamp)
         return index
@@ -621,6 +634,14 @@ class IndexStore:
         for child in folder.iterdir():
             if child.name.startswith("gen-") and child.name != name:
                 shutil.rmtree(child, ignore_errors=True)
+
+
+def _committed(folder: Path) -> int | None:
+    """The engine's last commit in a folder; None when there is none to read."""
+    try:
+        return int(json.loads((folder / "meta.json").read_text())["opstamp"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _engine_checksums(folder: Path) -> dict[str, int]:
