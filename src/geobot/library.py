@@ -8,6 +8,8 @@ This is the core API the CLI, the shell and the Discord bot call; none of it kno
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,12 +20,15 @@ from rapidfuzz import fuzz
 from geobot.documents.loader import LoadResult, load_document_set
 from geobot.documents.model import Argument, Document, DocumentSet, Quote, QuoteKind, Source
 from geobot.search.fuzzy import FUZZY, FuzzyIndex
+from geobot.search.index import prune
 from geobot.search.passages import Answer, PassageSearch
 from geobot.search.ranking import DEFAULT, RankingConfig
 from geobot.search.vectors import VectorCache
 from geobot.text.analysis import STOP_WORDS, terms
 from geobot.text.normalize import fold
 
+# Lexical indexes kept in the state folder, one per set location, the most recently used.
+KEPT_INDEXES = 8
 AUTOCOMPLETE_LIMIT = 25  # Discord's cap on autocomplete choices
 CHOICE_CHARS = 100  # Discord's cap on a choice's name and value
 # A fuzzy title match this good is taken without asking back, provided every content word
@@ -75,6 +80,18 @@ def default_cache_dir() -> Path:
     return get_settings().state_dir / "embeddings"
 
 
+def default_index_dir(documents: DocumentSet) -> Path:
+    """Where a set's lexical index is kept between starts: one folder per set location, so
+    that the bundled set and a test corpus do not rebuild each other's."""
+    from geobot.settings import get_settings
+
+    root = get_settings().state_dir / "search-index"
+    where = hashlib.sha256(str(documents.path.resolve()).encode()).hexdigest()[:16]
+    with contextlib.suppress(OSError):
+        prune(root, KEPT_INDEXES)
+    return root / where
+
+
 class Library:
     def __init__(
         self,
@@ -83,15 +100,19 @@ class Library:
         cache_dir: Path | None = None,
         semantic: bool = True,
         config: RankingConfig = DEFAULT,
+        index_dir: Path | None = None,
     ) -> None:
-        """Index a document set. Passage vectors for the semantic signal are read from, or
-        computed into, `cache_dir` (default: the settings' state folder); `semantic=False`
-        builds the lexical index only."""
+        """Index a document set. The lexical index is kept in `index_dir` (default: the
+        settings' state folder) and only changed articles are re-indexed. Passage vectors
+        for the semantic signal are read from, or computed into, `cache_dir` (default:
+        the settings' state folder); `semantic=False` builds the lexical index only."""
         self.documents = documents
         vectors = None
         if semantic:
             vectors = VectorCache(cache_dir or default_cache_dir())
-        self.search = PassageSearch(documents, vectors, config)
+        self.search = PassageSearch(
+            documents, vectors, config, index_dir or default_index_dir(documents)
+        )
         docs = list(documents)
         self._titles: FuzzyIndex[str] = FuzzyIndex(
             [(d.title, d.id) for d in docs] + [(d.id, d.id) for d in docs]

@@ -1,26 +1,21 @@
-"""BM25 over weighted fields, stored as flat numpy arrays.
+"""BM25 over weighted fields for re-ranking, on flat numpy arrays.
 
-Why not a search engine library: the ranking needs what engines hide (per-passage term
-weights for span re-ranking, field weights from the curated layer, the share of the
-question a passage covers for the answered/not-answered verdict), and the whole index must
-be rebuilt in memory off the event loop on every reload. Two CSR matrices in numpy give all
-of that at a million passages in well under the 20 ms budget: postings by term for
-retrieval, terms by passage for re-ranking.
+The candidate stage is an engine's (tantivy, geobot.search.index); what engines hide is
+what the ranking needs per candidate: per-passage term weights for span re-ranking, field
+weights from the curated layer, the share of the question a passage covers for the
+answered/not-answered verdict. A CSR matrix of terms by passage gives all of that.
 """
 
 from __future__ import annotations
 
 import math
-from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 K1 = 1.2
 B = 0.75
-PRUNE_MIN_PASSAGES = 50_000  # below this every query term is scored exactly
-PRUNE_SHARE = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,107 +26,51 @@ class TermStats:
 
 
 class BM25Index:
-    def __init__(
-        self, rows: Iterable[tuple[Mapping[str, float], float]], k1: float = K1, b: float = B
-    ) -> None:
-        """`rows` gives, per passage, its field-weighted term frequencies and its length.
+    """Weighted BM25 as the ranking reads it, over per-passage arrays (terms by passage).
 
-        Document frequency counts only terms with a weight of 1 or more (the passage's own
-        words): a section heading repeated on every sentence below it must not make its
-        words look common."""
-        self.k1 = k1
-        self.b = b
-        vocabulary: dict[str, int] = {}
-        doc_terms = array("i")
-        doc_tfs = array("f")
-        doc_indptr = array("q", [0])
-        lengths = array("f")
-        for tfs, length in rows:
-            for term, tf in tfs.items():
-                term_id = vocabulary.get(term)
-                if term_id is None:
-                    term_id = vocabulary[term] = len(vocabulary)
-                doc_terms.append(term_id)
-                doc_tfs.append(tf)
-            doc_indptr.append(len(doc_terms))
-            lengths.append(length)
-        self.vocabulary = vocabulary
+    Document frequency counts only terms with a weight of 1 or more (the passage's own
+    words): a section heading repeated on every sentence below it must not make its words
+    look common. Finding candidates is the engine's (geobot.search.index.LexicalIndex)."""
+
+    def _adopt(
+        self,
+        vocabulary: dict[str, int],
+        doc_indptr: np.ndarray,
+        doc_terms: np.ndarray,
+        doc_tfs: np.ndarray,
+        lengths: np.ndarray,
+        df: np.ndarray | None = None,
+        held: np.ndarray | None = None,
+    ) -> None:
+        """Take the per-passage arrays and the term statistics (`df`: passages holding a
+        term as their own word; `held`: in any field), computed here when not given. A term no
+        passage holds any more (its article changed) stays in the arrays' numbering but
+        leaves the vocabulary, so that it reads as unknown, as in a fresh build."""
+        self.k1 = getattr(self, "k1", K1)
+        self.b = getattr(self, "b", B)
         self.size = len(lengths)
-        self.doc_indptr = np.frombuffer(doc_indptr, dtype=np.int64)
-        self.doc_terms = np.frombuffer(doc_terms, dtype=np.int32)
-        self.doc_tfs = np.frombuffer(doc_tfs, dtype=np.float32)
-        self.lengths = np.frombuffer(lengths, dtype=np.float32)
+        self.doc_indptr = doc_indptr
+        self.doc_terms = doc_terms
+        self.doc_tfs = doc_tfs
+        self.lengths = lengths
         self.avgdl = float(self.lengths.mean()) if self.size else 1.0
         n_terms = len(vocabulary)
-        own = self.doc_terms[self.doc_tfs >= 1.0]
-        df = np.bincount(own, minlength=n_terms) if n_terms else np.zeros(0, np.int64)
+        if df is None or held is None:
+            df, held = term_counts(doc_terms, doc_tfs, n_terms)
         self.df = df
         # The BM25+ style idf floor keeps very common terms from going negative.
         self.idf = np.log1p((self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
         self.max_idf = float(math.log1p((self.size + 0.5) / 0.5))
-        # Term-major postings with the BM25 weight precomputed per posting.
-        order = np.argsort(self.doc_terms, kind="stable")
-        doc_of_entry = np.repeat(np.arange(self.size, dtype=np.int32), np.diff(self.doc_indptr))
-        self.post_docs = doc_of_entry[order]
-        entry_weights = self._weights(self.doc_tfs, self.lengths[doc_of_entry], self.doc_terms)
-        self.post_weights = entry_weights[order].astype(np.float32)
-        postings = np.bincount(self.doc_terms, minlength=n_terms) if n_terms else df
-        self.post_indptr = np.concatenate(([0], np.cumsum(postings))).astype(np.int64)
-        del order, doc_of_entry, entry_weights
-
-    def _weights(self, tf: np.ndarray, length: np.ndarray, term_ids: np.ndarray) -> np.ndarray:
-        norm = self.k1 * (1.0 - self.b + self.b * length / self.avgdl)
-        return self.idf[term_ids] * tf * (self.k1 + 1.0) / (tf + norm)
+        if n_terms and not held.all():
+            present = held > 0
+            vocabulary = {t: i for t, i in vocabulary.items() if present[i]}
+        self.vocabulary = vocabulary
 
     def stats(self, term: str) -> TermStats | None:
         term_id = self.vocabulary.get(term)
         if term_id is None:
             return None
         return TermStats(term_id, int(self.df[term_id]), float(self.idf[term_id]))
-
-    def top(
-        self, query: Mapping[int, float], k: int, within: tuple[int, int] | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The k best passages for weighted term ids: (passage indices, scores), best first.
-        `within` keeps only passages start <= i < end (one document's), before the cut."""
-        if not query or self.size == 0:
-            return np.zeros(0, np.int32), np.zeros(0, np.float32)
-        items = list(query.items())
-        if self.size >= PRUNE_MIN_PASSAGES:
-            # Max-score style pruning for large sets: a term in more than a tenth of all
-            # passages (idf under ~2.3) barely moves a ranking that rarer terms decide, but
-            # scattering its postings is most of the cost (hundreds of thousands of adds).
-            # It still counts in the re-ranking, which reads each candidate's own terms.
-            limit = self.size // PRUNE_SHARE
-            rare = [
-                (t, w) for t, w in items if self.post_indptr[t + 1] - self.post_indptr[t] <= limit
-            ]
-            if rare:
-                items = rare
-        scores = np.zeros(self.size, dtype=np.float32)
-        touched = []
-        for term_id, weight in items:
-            start, end = self.post_indptr[term_id], self.post_indptr[term_id + 1]
-            docs = self.post_docs[start:end]
-            # Postings of one term hold each passage once, so fancy-index += is exact.
-            scores[docs] += weight * self.post_weights[start:end]
-            touched.append(docs)
-        total = sum(len(t) for t in touched)
-        # Sorting the touched ids costs more than scanning every score once they pass ~6%.
-        candidates = (
-            np.unique(np.concatenate(touched))
-            if total < self.size // 16
-            else np.flatnonzero(scores)
-        )
-        if within is not None:
-            candidates = candidates[(candidates >= within[0]) & (candidates < within[1])]
-        if len(candidates) > k:
-            cand_scores = scores[candidates]
-            best = np.argpartition(cand_scores, -k)[-k:]
-            candidates = candidates[best]
-        cand_scores = scores[candidates]
-        order = np.argsort(-cand_scores, kind="stable")
-        return candidates[order], cand_scores[order]
 
     def passage_terms(self, passage: int) -> dict[int, float]:
         start, end = self.doc_indptr[passage], self.doc_indptr[passage + 1]
@@ -196,6 +135,13 @@ class BM25Index:
                 matched.add(index)
                 covered += min(group.mass, group_cover) if group.mass else 0.0
         return score, covered, frozenset(matched)
+
+
+def term_counts(terms: np.ndarray, tfs: np.ndarray, n_terms: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per term: the passages holding it as their own word (tf of 1 or more), and holding
+    it at all, for entries of distinct (passage, term) pairs."""
+    own = np.bincount(terms[tfs >= 1.0], minlength=n_terms).astype(np.int64)
+    return own, np.bincount(terms, minlength=n_terms).astype(np.int64)
 
 
 @dataclass(frozen=True, slots=True)

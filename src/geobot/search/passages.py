@@ -17,14 +17,16 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
+from pathlib import Path
 
 import numpy as np
 
 from geobot.documents.model import Document, DocumentSet, Passage
 from geobot.search.answer_types import AnswerType, answer_type, has_answer_type
-from geobot.search.bm25 import BM25Index, QueryGroup
+from geobot.search.bm25 import QueryGroup
 from geobot.search.encoder import DIMENSIONS, Encoder
+from geobot.search.index import IndexStore
 from geobot.search.query import Glossary, QueryTerm, Vocabulary, analyse, clean_question
 from geobot.search.ranking import (
     DEFAULT,
@@ -170,6 +172,12 @@ def _name_terms(candidates: set[str]) -> frozenset[str]:
     )
 
 
+def _config_key(config: RankingConfig) -> str:
+    """What of the configuration the stored term weights depend on."""
+    weights = (config.w_section, config.w_title, config.w_claim, config.w_speaker)
+    return ",".join(map(str, (*weights, config.w_source)))
+
+
 def _add(tfs: dict[str, float], text: str | None, weight: float) -> None:
     if not text:
         return
@@ -203,28 +211,26 @@ class PassageSearch:
         documents: DocumentSet,
         vectors: VectorCache | None = None,
         config: RankingConfig = DEFAULT,
+        index_dir: Path | None = None,
     ) -> None:
-        """`vectors`, if given, embeds every passage (from its cache where it can) for the
-        semantic signal; without it, or past `config.semantic_max_passages`, search is
-        lexical."""
+        """`index_dir` is where the lexical index is kept between starts (None: built in
+        memory). `vectors`, if given, embeds every passage (from its cache where it can)
+        for the semantic signal; without it, or past `config.semantic_max_passages`,
+        search is lexical."""
         self.config = config
         self.passages: list[Passage] = []
         self._documents: dict[str, Document] = documents.documents
-        counts: Counter[str] = Counter()
         glossary: list[tuple[str, tuple[str, ...]]] = []
         offsets: dict[str, int] = {}
         names: set[str] = set()
 
-        def rows() -> Iterator[tuple[dict[str, float], float]]:
-            # A generator, so that per-passage term dicts never all exist at once.
-            for document in documents:
-                offsets[document.id] = len(self.passages)
-                glossary.extend(document.glossary.items())
-                names.update(_names_in(document))
-                self.passages.extend(document.passages)
-                yield from self._rows(document, counts, config)
-
-        self.index = BM25Index(rows())
+        for document in documents:
+            self._take(document, offsets, glossary, names)
+        self.store = IndexStore(
+            index_dir, partial(PassageSearch._analyse, config=config), _config_key(config)
+        )
+        self.index = self.store.open(documents)
+        counts = self.index.word_counts()
         self._offsets = offsets
         self._sorted_terms = sorted(self.index.vocabulary)
         self.vocabulary = Vocabulary(counts)
@@ -241,6 +247,25 @@ class PassageSearch:
             )
             self.vector_stats = vectors.stats
             self._capitalised_terms  # noqa: B018 (computed here, off the event loop)
+
+    def _take(
+        self,
+        document: Document,
+        offsets: dict[str, int],
+        glossary: list[tuple[str, tuple[str, ...]]],
+        names: set[str],
+    ) -> None:
+        offsets[document.id] = len(self.passages)
+        glossary.extend(document.glossary.items())
+        names.update(_names_in(document))
+        self.passages.extend(document.passages)
+
+    @classmethod
+    def _analyse(
+        cls, document: Document, config: RankingConfig
+    ) -> tuple[list[tuple[dict[str, float], float]], Counter[str]]:
+        counts: Counter[str] = Counter()
+        return list(cls._rows(document, counts, config)), counts
 
     def _embed(
         self,

@@ -245,43 +245,72 @@ def _join_acronym(match: re.Match[str]) -> str:
     return match.group(0).replace(".", "").upper() + " "
 
 
+# Each raw word's folded form, made once: a million sentences repeat a few tens of
+# thousands of words, and folding one is most of what `words` costs. Bounded, so that a
+# stream of distinct tokens cannot grow it without end.
+_FOLDED: dict[str, tuple[str, str]] = {}
+_FOLDED_MAX = 500_000
+
+
+def _remember(raw: str) -> tuple[str, str]:
+    known = _fold(raw)
+    if len(_FOLDED) < _FOLDED_MAX:
+        _FOLDED[raw] = known
+    return known
+
+
+def _fold(raw: str) -> tuple[str, str]:
+    """(the word before the canonical tables, the word after them), for one raw word."""
+    if raw in CASE_SENSITIVE:
+        return raw, CASE_SENSITIVE[raw]
+    word = raw.lower()
+    if (
+        raw[-1] == "s"
+        and len(raw) > 2
+        and (
+            _ACRONYM_PLURAL.fullmatch(raw)
+            or (raw.isalpha() and not _VOWELS.intersection(word[:-1]))
+        )
+    ):
+        # The plural of an acronym, which the stemmer leaves alone: "TVs", "NGOs", and
+        # in lower case where no vowel comes before the s ("tvs", "mps").
+        word = word[:-1]
+    if word.endswith("'s"):
+        word = word[:-2]
+    elif word.endswith("'"):
+        word = word[:-1]
+    bare = word
+    if word[0].isdigit() and _DECADE.fullmatch(word):
+        word = ("20" if word[0] in "01" else "19") + word  # "80s" is "1980s"
+    return bare, _CANONICAL.get(word, word)
+
+
 def words(text: str) -> list[str]:
     """Surface words, folded, with acronyms and nationality adjectives made canonical."""
     text = straighten(text)
     if "." in text:
         text = _DOTTED_ACRONYM.sub(_join_acronym, text)
     text = strip_accents(text)
-    out: list[str] = []
-    for raw in _RAW_WORD.findall(text):
-        if raw in CASE_SENSITIVE:
-            out.append(CASE_SENSITIVE[raw])
-            continue
-        word = raw.lower()
-        if (
-            raw[-1] == "s"
-            and len(raw) > 2
-            and (
-                _ACRONYM_PLURAL.fullmatch(raw)
-                or (raw.isalpha() and not _VOWELS.intersection(word[:-1]))
-            )
-        ):
-            # The plural of an acronym, which the stemmer leaves alone: "TVs", "NGOs", and
-            # in lower case where no vowel comes before the s ("tvs", "mps").
-            word = word[:-1]
-        if word.endswith("'s"):
-            word = word[:-2]
-        elif word.endswith("'"):
-            word = word[:-1]
-        if word == "us" and out and out[-1] == "the":
-            out.append("usa")  # "the us" is never the pronoun
-            continue
-        if word[0].isdigit() and _DECADE.fullmatch(word):
-            word = ("20" if word[0] in "01" else "19") + word  # "80s" is "1980s"
-        out.append(_CANONICAL.get(word, word))
-    if len(out) > 1:
+    folded = _FOLDED
+    found = [folded.get(raw) or _remember(raw) for raw in _RAW_WORD.findall(text)]
+    out = [word for _, word in found]
+    if any(bare == "us" for bare, _ in found):
+        out = []
+        for bare, word in found:
+            if bare == "us" and out and out[-1] == "the":
+                out.append("usa")  # "the us" is never the pronoun
+            else:
+                out.append(word)
+    if len(out) > 1 and (
+        not _PHRASE_FIRSTS.isdisjoint(out[:-1]) or not _PARTICLES.isdisjoint(out[1:])
+    ):
         merged: list[str] = []
         i = 0
         while i < len(out):
+            if out[i] not in _PHRASE_FIRSTS and (i + 1 == len(out) or out[i + 1] not in _PARTICLES):
+                merged.append(out[i])  # most words start no phrase: skip the lookups
+                i += 1
+                continue
             pair = (out[i], out[i + 1]) if i + 1 < len(out) else None
             if pair in PHRASES:
                 merged.append(PHRASES[pair])
@@ -308,6 +337,7 @@ def stem(word: str) -> str:
 _PHRASAL_STEMS = {(stem(verb), particle): word for (verb, particle), word in PHRASAL_VERBS.items()}
 # Checked first, as a set lookup, so that most words never reach the stemmer here.
 _PARTICLES = frozenset(particle for _, particle in PHRASAL_VERBS)
+_PHRASE_FIRSTS = frozenset(first for first, _ in PHRASES)
 
 
 def terms(text: str) -> list[str]:
