@@ -72,7 +72,8 @@ class LoggedView(discord.ui.View):
                 self._log_item(item, attribute)
 
     def add_item(self, item: discord.ui.Item[Any]) -> LoggedView:
-        if not isinstance(item, discord.ui.DynamicItem):  # those log their own clicks
+        # Dynamic items log their own clicks; an item this view does not dispatch has none.
+        if item.is_dispatchable() and not isinstance(item, discord.ui.DynamicItem):
             self._log_item(item, type(item).__name__)
         super().add_item(item)
         return self
