@@ -1,4 +1,5 @@
-"""Feedback buttons outlive their answer's pager: after it times out, and after a restart.
+"""Feedback buttons outlive their answer's pager (after its timeout, after a restart), and
+report their own failures.
 
 Rule exercised: votes must keep working for as long as the answer exists (weeks, restarts),
 while paging is per message and timed; each click is answered once, by one handler.
@@ -12,7 +13,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from readers_support import ANSWERED_QUESTION, MakeGeobot, buttons, custom_id, logged_one
+from readers_support import (
+    ANSWERED_QUESTION,
+    MakeGeobot,
+    buttons,
+    custom_id,
+    is_ephemeral,
+    logged_one,
+)
 from readers_support import visible_reply as reply_to
 
 from discord_double import DiscordDouble, InteractionHandle, StoredMessage, User, World, running_bot
@@ -117,3 +125,29 @@ async def test_a_vote_after_the_pager_timed_out_and_the_bot_restarted(
         await discord_double.click(
             custom_id(message, "More results"), message=message, user=discord_world.alice
         )
+
+
+async def test_a_vote_that_breaks_gets_an_apology_not_endless_thinking(
+    geobot: GeobotBot,
+    discord_double: DiscordDouble,
+    discord_world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Feedback logs through the project's LoggedItem, which tells the reader of a failure
+    that discord.py's dynamic items would only have logged."""
+    _handle, answer = await _ask(discord_double, discord_world)
+
+    async def broken_vote(**kwargs: Any) -> Any:
+        raise RuntimeError("the vote exploded")
+
+    assert geobot.question_log is not None
+    monkeypatch.setattr(geobot.question_log, "record_feedback", broken_vote)
+    vote = await discord_double.click(
+        custom_id(answer, "Helpful"), message=answer, user=discord_world.bob
+    )
+    assert (await vote.response(timeout=3)).type == 5
+    apology = await reply_to(vote)
+    assert "went wrong" in str(apology.content)
+    assert is_ephemeral(apology)  # only the voter sees it
+    await discord_double.settle()
+    assert vote.violations == []

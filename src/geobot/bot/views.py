@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from geobot.bot.components import LoggedView, started
-from geobot.bot.observability import log_interaction, outcome_of
+from geobot.bot.components import LoggedItem, LoggedView, tell_error
 from geobot.bot.replies import reply
 from geobot.questions.writer import QuestionLogError
 
@@ -122,6 +121,7 @@ class FeedbackFace(discord.ui.Button[Any]):
 
 
 class Feedback(
+    LoggedItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"geobot:fb:(?P<question>[0-9]{1,20}):(?P<vote>[01])",
 ):
@@ -145,17 +145,12 @@ class Feedback(
     ) -> Feedback:
         return cls(int(match["question"]), match["vote"] == "1")
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        # A dynamic item has no view of ours around it: it logs its own click.
-        started(interaction)
-        try:
-            await self.vote(interaction)
-        except Exception as exc:  # `vote` has told the user; the log line has the details
-            log_interaction(interaction, outcome_of(exc), name="Feedback", error=exc)
-        else:
-            log_interaction(interaction, "ok", name="Feedback")
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        self.log_error(interaction, error)
+        if not isinstance(error, QuestionLogError):  # `clicked` has apologised for those
+            await tell_error(interaction, error)
 
-    async def vote(self, interaction: discord.Interaction) -> None:
+    async def clicked(self, interaction: discord.Interaction) -> None:
         bot: GeobotBot = interaction.client  # type: ignore[assignment]
         if bot.question_log is None:
             await reply(interaction, "Feedback is not being recorded right now.", ephemeral=True)
