@@ -18,6 +18,7 @@ from discord.ext import commands
 from geobot.bot.executors import to_thread
 from geobot.bot.observability import Metrics, log_interaction
 from geobot.bot.tree import GeobotTree
+from geobot.bot.views import Feedback
 from geobot.fleet import Fleet, process_label
 from geobot.library import Library
 from geobot.questions.faq import FaqMatcher
@@ -128,6 +129,10 @@ class GeobotBot(commands.Bot):
         await to_thread(english.warm)
         for extension in COGS:
             await self.load_extension(extension)
+        # Feedback buttons answer for as long as their messages exist, across restarts and
+        # after the answer's pager has timed out: one registration, as in discord.py's
+        # persistent-views example, not one per message.
+        self.add_dynamic_items(Feedback)
         if self.sync_commands:
             from geobot.bot.sync import sync_if_changed
 

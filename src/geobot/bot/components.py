@@ -1,4 +1,4 @@
-"""Base classes for the bot's buttons and forms, which log each click once.
+"""Base classes for the bot's buttons, forms and dynamic items, which log each click once.
 
 discord.py has no completion event for components, so, as RoboDanny's paginator does, the
 project's own base classes do it through discord.py's public hooks: `interaction_check`
@@ -72,7 +72,8 @@ class LoggedView(discord.ui.View):
                 self._log_item(item, attribute)
 
     def add_item(self, item: discord.ui.Item[Any]) -> LoggedView:
-        if not isinstance(item, discord.ui.DynamicItem):  # those log their own clicks
+        # Dynamic items log their own clicks; an item this view does not dispatch has none.
+        if item.is_dispatchable() and not isinstance(item, discord.ui.DynamicItem):
             self._log_item(item, type(item).__name__)
         super().add_item(item)
         return self
@@ -120,6 +121,37 @@ def _clicked(view: discord.ui.View, interaction: discord.Interaction) -> discord
         if getattr(item, "custom_id", None) == custom_id:
             return item
     return view.children[0]
+
+
+class LoggedItem:
+    """Mixed into a dynamic item, which no view of ours surrounds, to log its click once.
+
+    discord.py gives dynamic items no error hook: a failure would only reach its own log,
+    with the user left on "thinking…". Subclasses implement `clicked` and may override
+    `on_error` to say more, calling `log_error` first.
+    """
+
+    async def clicked(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        started(interaction)
+        return True
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.clicked(interaction)
+        except Exception as exc:
+            await self.on_error(interaction, exc)
+        else:
+            log_interaction(interaction, "ok", name=type(self).__name__)
+
+    def log_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        log_interaction(interaction, outcome_of(error), name=type(self).__name__, error=error)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        self.log_error(interaction, error)
+        await tell_error(interaction, error)
 
 
 class LoggedModal(discord.ui.Modal):

@@ -1,8 +1,14 @@
 """Buttons: paging that only the asker can turn, and feedback that survives restarts.
 
 Paging state lives in the view (it dies with the process and disables itself on timeout).
-Feedback buttons carry the question's interaction id in their custom_id and are registered
-as dynamic items, so a vote on an answer from before a restart still reaches the log.
+Feedback buttons carry the question's interaction id in their custom_id; the `Feedback`
+dynamic item, registered once in `setup_hook`, answers every such click, on any message,
+after any timeout or restart (discord.py's persistent-views pattern, `timeout=None`).
+
+A timed pager must not hold a dynamic item itself: discord.py's view store forgets the
+dynamic item classes a finished view held, even those the bot registered for good, so the
+first answer to time out would silence every feedback button. The pager therefore shows
+`FeedbackFace` buttons, which look like `Feedback` but which it does not dispatch.
 """
 
 from __future__ import annotations
@@ -15,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from geobot.bot.components import LoggedView, started
-from geobot.bot.observability import log_interaction, outcome_of
+from geobot.bot.components import LoggedItem, LoggedView, tell_error
 from geobot.bot.replies import reply
 from geobot.questions.writer import QuestionLogError
 
@@ -39,12 +44,10 @@ class Pages(LoggedView):
         *,
         timeout: float | None = None,
         extra: Sequence[discord.ui.Item[Any]] = (),
-        client: discord.Client | None = None,
     ):
         super().__init__(timeout=PAGE_TIMEOUT if timeout is None else timeout)
         self.pages = list(pages)
         self.owner_id = owner_id
-        self.client = client  # needed when `extra` holds dynamic items: see on_timeout
         self.index = 0
         self.message: discord.InteractionMessage | discord.Message | None = None
         for item in extra:
@@ -90,13 +93,6 @@ class Pages(LoggedView):
         await interaction.response.edit_message(embed=self.current, view=self)
 
     async def on_timeout(self) -> None:
-        # discord.py's view store forgets the dynamic item *classes* a finished view held,
-        # even when the bot registered them for good with add_dynamic_items: after the first
-        # answer timed out, every feedback button of every message stopped answering. Put
-        # them back before anything can await.
-        dynamic = {type(i) for i in self.children if isinstance(i, discord.ui.DynamicItem)}
-        if dynamic and self.client is not None:
-            self.client.add_dynamic_items(*dynamic)
         if len(self.pages) <= 1:
             return  # no paging buttons to disable: the message stays as it is
         self.previous.disabled = True
@@ -107,19 +103,37 @@ class Pages(LoggedView):
                 await self.message.edit(view=self)
 
 
-class Feedback(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"geobot:fb:(?P<question>[0-9]{1,20}):(?P<vote>[01])",
-):
-    """ "Helpful" / "Not helpful", keyed by the interaction id the question was logged with."""
+class FeedbackFace(discord.ui.Button[Any]):
+    """A feedback button as a timed view shows it; its clicks go to `Feedback`."""
 
     def __init__(self, question: int, helpful: bool) -> None:
         super().__init__(
+            label="Helpful" if helpful else "Not helpful",
+            style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
+            custom_id=f"geobot:fb:{question}:{int(helpful)}",
+            row=1,
+        )
+
+    def is_dispatchable(self) -> bool:
+        # Tells the view store not to route this custom_id to the pager, nor to drop
+        # anything for it when the pager times out: the Feedback dynamic item owns it.
+        return False
+
+
+class Feedback(
+    LoggedItem,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"geobot:fb:(?P<question>[0-9]{1,20}):(?P<vote>[01])",
+):
+    """ "Helpful" / "Not helpful", keyed by the interaction id the question was logged with.
+
+    Registered once in `setup_hook`, never held by a view of ours (see the module's note)."""
+
+    def __init__(self, question: int, helpful: bool) -> None:
+        face = FeedbackFace(question, helpful)
+        super().__init__(
             discord.ui.Button(
-                label="Helpful" if helpful else "Not helpful",
-                style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
-                custom_id=f"geobot:fb:{question}:{int(helpful)}",
-                row=1,
+                label=face.label, style=face.style, custom_id=face.custom_id, row=face.row
             )
         )
         self.question = question
@@ -131,17 +145,12 @@ class Feedback(
     ) -> Feedback:
         return cls(int(match["question"]), match["vote"] == "1")
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        # A dynamic item has no view of ours around it: it logs its own click.
-        started(interaction)
-        try:
-            await self.vote(interaction)
-        except Exception as exc:  # `vote` has told the user; the log line has the details
-            log_interaction(interaction, outcome_of(exc), name="Feedback", error=exc)
-        else:
-            log_interaction(interaction, "ok", name="Feedback")
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        self.log_error(interaction, error)
+        if not isinstance(error, QuestionLogError):  # `clicked` has apologised for those
+            await tell_error(interaction, error)
 
-    async def vote(self, interaction: discord.Interaction) -> None:
+    async def clicked(self, interaction: discord.Interaction) -> None:
         bot: GeobotBot = interaction.client  # type: ignore[assignment]
         if bot.question_log is None:
             await reply(interaction, "Feedback is not being recorded right now.", ephemeral=True)
@@ -174,4 +183,5 @@ class Feedback(
 
 
 def feedback_buttons(question: int) -> list[discord.ui.Item[Any]]:
-    return [Feedback(question, True), Feedback(question, False)]
+    """The buttons an answer shows; clicks on them reach the registered `Feedback`."""
+    return [FeedbackFace(question, True), FeedbackFace(question, False)]

@@ -141,9 +141,7 @@ class Readers(commands.Cog):
             self._answer_pages, library, question, document, interaction.guild_id
         )
         await self._log(interaction, question, command, answer, library)
-        view = Pages(
-            pages, interaction.user.id, extra=feedback_buttons(interaction.id), client=self.bot
-        )
+        view = Pages(pages, interaction.user.id, extra=feedback_buttons(interaction.id))
         view.message = await show(interaction, embed=pages[0], view=view)
 
     def _answer_pages(
@@ -272,7 +270,4 @@ class Readers(commands.Cog):
 
 
 async def setup(bot: GeobotBot) -> None:
-    from geobot.bot.views import Feedback
-
-    bot.add_dynamic_items(Feedback)
     await bot.add_cog(Readers(bot))
