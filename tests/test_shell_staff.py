@@ -117,7 +117,10 @@ def test_an_admin_reloads_from_the_shell(session_for: object, tmp_path: Path) ->
     assert report.startswith("Reloaded in ")
     assert f"Changed: {article.stem}" in report
     assert admin.library.documents.digest != before
-    assert "geobot" in respond(admin, "/status")
+    status = respond(admin, "/status")
+    assert "geobot" in status
+    # As in Discord's /status: the operator can tell meaning-based answers from a fallback.
+    assert f"Semantic index: {'on' if admin.library.semantic else 'off'}" in status
 
 
 def test_markup_is_shown_as_text() -> None:

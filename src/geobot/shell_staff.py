@@ -301,6 +301,8 @@ def status(session: Session, options: dict[str, str]) -> Reply:
         f"geobot {geobot.__version__}, shell up {uptime}",
         f"Documents: {stats['documents']} ({stats['curated']} curated), "
         f"{stats['passages']} passages; set {library.documents.digest[:12]}",
+        # As /status in Discord: whether answers use meaning or fall back to words only.
+        f"Semantic index: {'on' if library.semantic else 'off (lexical search only)'}",
     ]
     if session.store is not None:
         counts = session.store.stats(Scope.operator(), max_themes=0).by_status
