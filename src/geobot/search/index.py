@@ -28,12 +28,16 @@ import fcntl
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +61,11 @@ MIN_FETCH = 100
 WRITER_HEAP = 128_000_000
 PRUNE_MIN_PASSAGES = 50_000  # below this every question term goes to the engine
 PRUNE_SHARE = 10
+# Past this many passages to analyse, worker processes analyse them in batches: below it,
+# starting the workers costs more than it saves.
+PARALLEL_MIN_PASSAGES = 100_000
+BATCH_PASSAGES = 10_000
+MAX_WORKERS = 4
 
 Rows = list[tuple[dict[str, float], float]]
 # One document's analysis: per passage its weighted term frequencies and length, and the
@@ -274,7 +283,8 @@ class LexicalIndex(BM25Index):
             for position in range(entry.count):
                 passage = entry.start + position
                 tfs = {self.terms_list[t]: tf for t, tf in self.passage_terms(passage).items()}
-                writer.add_document(_engine_document(entry.slot, entry.id, position, tfs))
+                body, weak = _engine_texts(tfs)
+                writer.add_document(_engine_document(entry.slot, entry.id, position, body, weak))
         writer.commit()
         writer.wait_merging_threads()
         engine.reload()
@@ -360,18 +370,92 @@ class LexicalIndex(BM25Index):
 # -- building and storing ------------------------------------------------------------------
 
 
-def _engine_document(
-    entry_slot: int, document_id: str, position: int, tfs: Mapping[str, float]
-) -> tantivy.Document:
+@dataclass(slots=True)
+class _Batch:
+    """Some documents' analysis, numbered within the batch (terms and words in order of
+    first use), and the engine's text of each passage: what a worker sends back."""
+
+    terms: list[str]
+    words: list[str]
+    indptr: np.ndarray  # int64, from 0
+    term_ids: np.ndarray  # int32, into `terms`
+    tfs: np.ndarray  # float32
+    lengths: np.ndarray  # float32
+    word_ids: np.ndarray  # int32, into `words`
+    word_counts: np.ndarray  # int32
+    sizes: list[tuple[int, int, int]]  # per document: passages, (passage, term) pairs, words
+    texts: list[tuple[str, str]]  # per passage: body and weak fields for the engine
+
+
+def _analyse_batch(analyse: Analyse, documents: list[Document]) -> _Batch:
+    term_ids: dict[str, int] = {}
+    word_index: dict[str, int] = {}
+    indptr: list[int] = [0]
+    terms: list[int] = []
+    word_ids: list[int] = []
+    word_counts: list[int] = []
+    tfs: list[float] = []
+    lengths: list[float] = []
+    sizes: list[tuple[int, int, int]] = []
+    texts: list[tuple[str, str]] = []
+    for document in documents:
+        rows, counts = analyse(document)
+        term_first = len(terms)
+        for row_tfs, length in rows:
+            for term, tf in row_tfs.items():
+                terms.append(term_ids.setdefault(term, len(term_ids)))
+                tfs.append(tf)
+            indptr.append(len(terms))
+            lengths.append(length)
+            texts.append(_engine_texts(row_tfs))
+        for word, count in counts.items():
+            word_ids.append(word_index.setdefault(word, len(word_index)))
+            word_counts.append(count)
+        sizes.append((len(rows), len(terms) - term_first, len(counts)))
+    return _Batch(
+        list(term_ids),
+        list(word_index),
+        np.asarray(indptr, np.int64),
+        np.asarray(terms, np.int32),
+        np.asarray(tfs, np.float32),
+        np.asarray(lengths, np.float32),
+        np.asarray(word_ids, np.int32),
+        np.asarray(word_counts, np.int32),
+        sizes,
+        texts,
+    )
+
+
+def _numbering(names: list[str], index: dict[str, int], known: list[str]) -> np.ndarray:
+    """The set-wide numbers of a batch's names, new ones numbered after the known."""
+    numbers = np.empty(len(names), np.int32)
+    for position, name in enumerate(names):
+        number = index.get(name)
+        if number is None:
+            number = index[name] = len(known)
+            known.append(name)
+        numbers[position] = number
+    return numbers
+
+
+def _engine_texts(tfs: Mapping[str, float]) -> tuple[str, str]:
+    """A passage's own words (repeated as often as they occur) and its context terms, as
+    the engine's two fields."""
     body, weak = [], []
     for term, tf in tfs.items():
         own = int(tf)
         body.extend([term] * own)
         if tf > own:
             weak.append(term)
+    return " ".join(body), " ".join(weak)
+
+
+def _engine_document(
+    entry_slot: int, document_id: str, position: int, body: str, weak: str
+) -> tantivy.Document:
     doc = tantivy.Document()
-    doc.add_text("body", " ".join(body))
-    doc.add_text("weak", " ".join(weak))
+    doc.add_text("body", body)
+    doc.add_text("weak", weak)
     doc.add_text("doc", document_id)
     doc.add_unsigned("slot", entry_slot)
     doc.add_unsigned("pos", position)
@@ -576,60 +660,81 @@ class IndexStore:
     def _analyse_into(
         self, documents: list[Document], state: _State, chunk_name: str, writer: tantivy.IndexWriter
     ) -> tuple[_Chunk, dict[str, _Entry]]:
-        """Analyse documents into one chunk, and give them to the engine."""
-        vocab, words = state.vocab, state.words
-        term_ids = {t: i for i, t in enumerate(vocab)}
-        word_index = {w: i for i, w in enumerate(words)}
-        indptr: list[int] = [0]
-        terms: list[int] = []
-        tfs: list[float] = []
-        lengths: list[float] = []
-        word_ids: list[int] = []
-        word_counts: list[int] = []
-        entries = {}
-        for document in documents:
-            slot, state.next_slot = state.next_slot, state.next_slot + 1
-            rows, counts = self.analyse(document)
-            first, term_first, word_first = len(lengths), len(terms), len(word_ids)
-            for position, (row_tfs, length) in enumerate(rows):
-                for term, tf in row_tfs.items():
-                    term_id = term_ids.get(term)
-                    if term_id is None:
-                        term_id = term_ids[term] = len(vocab)
-                        vocab.append(term)
-                    terms.append(term_id)
-                    tfs.append(tf)
-                indptr.append(len(terms))
-                lengths.append(length)
-                writer.add_document(_engine_document(slot, document.id, position, row_tfs))
-            for word, count in counts.items():
-                word_id = word_index.get(word)
-                if word_id is None:
-                    word_id = word_index[word] = len(words)
-                    words.append(word)
-                word_ids.append(word_id)
-                word_counts.append(count)
-            entries[document.id] = _Entry(
-                document.id,
-                document_key(document),
-                slot,
-                chunk_name,
-                first,
-                len(rows),
-                term_first,
-                len(terms) - term_first,
-                word_first,
-                len(word_ids) - word_first,
-            )
-        arrays: dict[str, np.ndarray] = {
-            "indptr": np.asarray(indptr, np.int64),
-            "terms": np.asarray(terms, np.int32),
-            "tfs": np.asarray(tfs, np.float32),
-            "lengths": np.asarray(lengths, np.float32),
-            "word_ids": np.asarray(word_ids, np.int32),
-            "word_counts": np.asarray(word_counts, np.int32),
-        }
+        """Analyse documents into one chunk, and give them to the engine. A large set is
+        analysed in worker processes, batch by batch, merged here in the set's order: the
+        term and word numbering is the one a single process gives."""
+        term_ids = {t: i for i, t in enumerate(state.vocab)}
+        word_index = {w: i for i, w in enumerate(state.words)}
+        pieces: dict[str, list[np.ndarray]] = {name: [] for name in CHUNK_NAMES}
+        entries: dict[str, _Entry] = {}
+        passage_at = term_at = word_at = 0
+        for documents_of, batch in self._batches(documents):
+            term_map = _numbering(batch.terms, term_ids, state.vocab)
+            word_map = _numbering(batch.words, word_index, state.words)
+            pieces["indptr"].append(batch.indptr[1:] + term_at)
+            pieces["terms"].append(term_map[batch.term_ids])
+            pieces["tfs"].append(batch.tfs)
+            pieces["lengths"].append(batch.lengths)
+            pieces["word_ids"].append(word_map[batch.word_ids])
+            pieces["word_counts"].append(batch.word_counts)
+            texts = iter(batch.texts)
+            for document, (count, term_count, word_count) in zip(
+                documents_of, batch.sizes, strict=True
+            ):
+                slot, state.next_slot = state.next_slot, state.next_slot + 1
+                for position in range(count):
+                    body, weak = next(texts)
+                    writer.add_document(_engine_document(slot, document.id, position, body, weak))
+                entries[document.id] = _Entry(
+                    document.id,
+                    document_key(document),
+                    slot,
+                    chunk_name,
+                    passage_at,
+                    count,
+                    term_at,
+                    term_count,
+                    word_at,
+                    word_count,
+                )
+                passage_at += count
+                term_at += term_count
+                word_at += word_count
+        pieces["indptr"].insert(0, np.zeros(1, np.int64))
+        arrays = {name: _join(parts, _dtype(name)) for name, parts in pieces.items()}
+        arrays["indptr"] = arrays["indptr"].astype(np.int64)
         return _Chunk(arrays, {}), entries
+
+    def _batches(self, documents: list[Document]) -> Iterator[tuple[list[Document], _Batch]]:
+        """(documents, their analysis) in the set's order; in parallel past a size where
+        starting the workers pays."""
+        passages = sum(len(d.passages) for d in documents)
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        if passages < PARALLEL_MIN_PASSAGES or workers < 2:
+            yield documents, _analyse_batch(self.analyse, documents)
+            return
+        groups: list[list[Document]] = [[]]
+        size = 0
+        for document in documents:
+            if size >= BATCH_PASSAGES:
+                groups.append([])
+                size = 0
+            groups[-1].append(document)
+            size += len(document.passages)
+        # Spawned, not forked: the bot may have threads running when it reloads.
+        context = multiprocessing.get_context("spawn")
+        done = 0
+        try:
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                for batch in pool.map(_analyse_batch, repeat(self.analyse), groups):
+                    yield groups[done], batch
+                    done += 1
+        except BrokenProcessPool as error:
+            # A worker that cannot start (a main module spawn cannot re-import, memory):
+            # the rest is analysed here, to the same result.
+            log.warning("index workers failed (%s); analysing in this process", error)
+            for group in groups[done:]:
+                yield group, _analyse_batch(self.analyse, group)
 
     @staticmethod
     def _engine_path(folder: Path | None) -> Path | None:
