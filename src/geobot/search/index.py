@@ -64,7 +64,7 @@ PRUNE_SHARE = 10
 # Past this many passages to analyse, worker processes analyse them in batches: below it,
 # starting the workers costs more than it saves.
 PARALLEL_MIN_PASSAGES = 100_000
-BATCH_PASSAGES = 10_000
+BATCH_PASSAGES = 25_000
 MAX_WORKERS = 4
 
 Rows = list[tuple[dict[str, float], float]]
