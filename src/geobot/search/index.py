@@ -15,10 +15,14 @@ and the re-ranking agree on every term.
 
 On disk, under one folder per document set location:
     tantivy/          the engine's segments; each commit is atomic (its meta.json)
-    gen-N/            the arrays and manifest.json of one generation, written whole
+    chunks/cN/        the arrays of the documents analysed together, written once
+    gen-N/            manifest.json (which chunk holds each document) and the term counts
     CURRENT           the name of the generation in use, replaced atomically
-A generation records the tantivy commit it belongs to and a checksum of every array; any
-mismatch (a crash between the two, a damaged file, another format) means a full rebuild.
+A reload that changes one article writes one small chunk and a generation, not every
+array. Chunks are memory-mapped: a warm start reads no array into memory, and one chunk
+holding the whole set in order is served as it lies. A generation records the tantivy
+commit it belongs to and a checksum of every array; any mismatch (a crash between the
+two, a damaged file, another format) means a full rebuild.
 """
 
 from __future__ import annotations
