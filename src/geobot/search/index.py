@@ -821,7 +821,9 @@ def _map(folder: Path) -> dict[str, np.ndarray]:
     """A chunk's arrays, memory-mapped read-only."""
     arrays: dict[str, np.ndarray] = {}
     for name in CHUNK_NAMES:
-        arrays[name] = np.load(folder / f"{name}.npy", mmap_mode="r")
+        # Plain arrays over the mapping: np.memmap's Python-level hooks run at every
+        # slice, and the ranking slices per candidate.
+        arrays[name] = np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray)
     return arrays
 
 
