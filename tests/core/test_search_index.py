@@ -19,6 +19,7 @@ from synthetic_articles import write_articles
 
 from geobot.documents.loader import load_document_set
 from geobot.documents.model import DocumentSet
+from geobot.search import index as index_module
 from geobot.search.index import IndexStore, prune
 from geobot.search.passages import PassageSearch
 from geobot.search.ranking import RankingConfig
@@ -104,8 +105,7 @@ def test_damaged_arrays_are_detected_and_rebuilt(articles: Path, tmp_path: Path)
     """Rule: a corrupt index is detected (checksums) and rebuilt, never served."""
     index_dir = tmp_path / "index"
     PassageSearch(_load(articles), index_dir=index_dir)
-    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
-    target = generation / "doc_tfs.npy"
+    target = index_dir / "chunks" / "c0" / "tfs.npy"
     data = bytearray(target.read_bytes())
     data[-8:] = b"\xff" * 8
     target.write_bytes(bytes(data))
@@ -197,6 +197,87 @@ def test_stored_arrays_equal_a_fresh_build(articles: Path, tmp_path: Path) -> No
     assert updated.vocabulary.keys() == fresh.vocabulary.keys()
     for term, i in fresh.vocabulary.items():
         assert updated.df[updated.vocabulary[term]] == fresh.df[i], term
+
+
+def _chunk_files(index_dir: Path) -> dict[str, tuple[int, int]]:
+    """Every stored chunk file, with its inode and modification time."""
+    return {
+        str(path.relative_to(index_dir)): (path.stat().st_ino, path.stat().st_mtime_ns)
+        for path in (index_dir / "chunks").glob("*/*.npy")
+    }
+
+
+def test_one_article_update_writes_only_its_chunk(articles: Path, tmp_path: Path) -> None:
+    """Rule: a reload that changes one article writes that article's arrays alone (a new
+    chunk) and leaves every stored chunk file as it was, and answers as a fresh build."""
+    index_dir = tmp_path / "index"
+    PassageSearch(_load(articles), index_dir=index_dir)
+    before = _chunk_files(index_dir)
+    edited = sorted(articles.glob("*.txt"))[6]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA closing line.\n", "utf-8")
+    updated = PassageSearch(_load(articles), index_dir=index_dir)
+    after = _chunk_files(index_dir)
+    assert {name: after[name] for name in before} == before
+    new = sorted({Path(name).parent.name for name in after.keys() - before.keys()})
+    assert len(new) == 1
+    lengths = np.load(index_dir / "chunks" / new[0] / "lengths.npy")
+    document = _load(articles).documents[edited.stem]
+    assert len(lengths) == len(document.passages)
+    assert _answers(updated) == _answers(PassageSearch(_load(articles)))
+
+
+def test_damaged_word_arrays_are_detected_at_an_update(articles: Path, tmp_path: Path) -> None:
+    """Rule: a chunk's word counts, read only when one of its articles changes, are checked
+    then; damaged, the index is rebuilt rather than updated from them."""
+    index_dir = tmp_path / "index"
+    PassageSearch(_load(articles), index_dir=index_dir)
+    target = index_dir / "chunks" / "c0" / "word_counts.npy"
+    data = bytearray(target.read_bytes())
+    data[-8:] = b"\xff" * 8
+    target.write_bytes(bytes(data))
+    edited = sorted(articles.glob("*.txt"))[2]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA closing line.\n", "utf-8")
+    updated = PassageSearch(_load(articles), index_dir=index_dir)
+    assert _store(updated).rebuilt
+    assert _answers(updated) == _answers(PassageSearch(_load(articles)))
+    assert updated.vocabulary.counts == PassageSearch(_load(articles)).vocabulary.counts
+
+
+def test_chunks_mostly_of_removed_articles_are_compacted(articles: Path, tmp_path: Path) -> None:
+    """Rule: the stored arrays do not grow without bound with removed articles: once the
+    chunks hold more than twice the live passages, they are merged into one."""
+    index_dir = tmp_path / "index"
+    PassageSearch(_load(articles), index_dir=index_dir)
+    for path in sorted(articles.glob("*.txt"))[:8]:
+        path.unlink()
+    updated = PassageSearch(_load(articles), index_dir=index_dir)
+    chunks = list((index_dir / "chunks").iterdir())
+    assert len(chunks) == 1
+    assert len(np.load(chunks[0] / "lengths.npy")) == updated.index.size
+    assert _answers(updated) == _answers(PassageSearch(_load(articles)))
+    reopened = PassageSearch(_load(articles), index_dir=index_dir)
+    assert not _store(reopened).rebuilt
+    assert _answers(reopened) == _answers(updated)
+
+
+def test_parallel_analysis_equals_one_process(
+    articles: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rule: a set large enough to be analysed by worker processes gets the index one
+    process builds: the same terms, frequencies and counts, passage by passage."""
+    single = PassageSearch(_load(articles)).index
+    monkeypatch.setattr(index_module, "PARALLEL_MIN_PASSAGES", 0)
+    monkeypatch.setattr(index_module, "BATCH_PASSAGES", 10)
+    parallel = PassageSearch(_load(articles)).index
+    assert parallel.size == single.size
+    for passage in range(single.size):
+        assert {single.terms_list[t]: tf for t, tf in single.passage_terms(passage).items()} == {
+            parallel.terms_list[t]: tf for t, tf in parallel.passage_terms(passage).items()
+        }
+    assert np.array_equal(parallel.lengths, single.lengths)
+    assert parallel.word_counts() == single.word_counts()
+    for term, i in single.vocabulary.items():
+        assert parallel.df[parallel.vocabulary[term]] == single.df[i], term
 
 
 CHILD = """

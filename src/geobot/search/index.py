@@ -15,26 +15,33 @@ and the re-ranking agree on every term.
 
 On disk, under one folder per document set location:
     tantivy/          the engine's segments; each commit is atomic (its meta.json)
-    gen-N/            the arrays and manifest.json of one generation, written whole
+    chunks/cN/        the arrays of the documents analysed together, written once
+    gen-N/            manifest.json (which chunk holds each document) and the term counts
     CURRENT           the name of the generation in use, replaced atomically
-A generation records the tantivy commit it belongs to and a checksum of every array; any
-mismatch (a crash between the two, a damaged file, another format) means a full rebuild.
+A reload that changes one article writes one small chunk and a generation, not every
+array. Chunks are memory-mapped: a warm start reads no array into memory, and one chunk
+holding the whole set in order is served as it lies. A generation records the tantivy
+commit it belongs to and a checksum of every array; any mismatch (a crash between the
+two, a damaged file, another format) means a full rebuild.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fcntl
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +54,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the stored layout or the analysis behind the terms changes: an index of another
 # format is rebuilt, never read.
-FORMAT = 2
+FORMAT = 3
 # Context fields (heading, title, claims, speakers, sources) count for less than a passage's
 # own words; the engine only needs roughly the same order, the exact weights re-rank.
 WEAK_BOOST = 0.3
@@ -58,6 +65,11 @@ MIN_FETCH = 100
 WRITER_HEAP = 128_000_000
 PRUNE_MIN_PASSAGES = 50_000  # below this every question term goes to the engine
 PRUNE_SHARE = 10
+# Past this many passages to analyse, worker processes analyse them in batches: below it,
+# starting the workers costs more than it saves.
+PARALLEL_MIN_PASSAGES = 100_000
+BATCH_PASSAGES = 25_000
+MAX_WORKERS = 4
 
 Rows = list[tuple[dict[str, float], float]]
 # One document's analysis: per passage its weighted term frequencies and length, and the
@@ -96,38 +108,116 @@ SCHEMA = _schema()
 
 @dataclass(slots=True)
 class _Entry:
-    """One document's place in the arrays and in the engine."""
+    """One document's place in its chunk, in the set's order and in the engine."""
 
     id: str
     key: str
     slot: int  # the engine's number for it; a changed document gets a new one
-    start: int  # first passage, in the set's order
+    chunk: str  # the chunk holding its arrays
+    first: int  # its first passage in the chunk
     count: int  # passages
-    word_start: int
+    term_first: int  # its first (passage, term) entry in the chunk
+    term_count: int
+    word_first: int  # its first folded word in the chunk's word arrays
     word_count: int
+    start: int = 0  # its first passage in the set's order
+
+    def row(self) -> list[str | int]:
+        return [
+            self.id,
+            self.key,
+            self.slot,
+            self.chunk,
+            self.first,
+            self.count,
+            self.term_first,
+            self.term_count,
+            self.word_first,
+            self.word_count,
+        ]
+
+
+# A chunk holds the arrays of the documents analysed together (a build, or one reload's
+# changed articles), each array per passage or per (passage, term) in document order:
+#   indptr (int64, from 0), terms (int32 ids), tfs (float32 weighted frequencies),
+#   lengths (float32), word_ids and word_counts (int32, each document's folded words).
+# Chunks are written once and never changed: an update writes a new one for what it
+# analysed, and the manifest says which chunk holds each document.
+CHUNK_NAMES = ("indptr", "terms", "tfs", "lengths", "word_ids", "word_counts")
+# What every load checks; the word arrays are checked when an update reads them.
+QUERY_NAMES = CHUNK_NAMES[:4]
+# Stored once per generation, one value per term or per word.
+STAT_NAMES = ("df", "held", "word_totals")
+# Chunks are merged into one when they hold more than this many passages per live one:
+# replaced documents stay in their chunk until then.
+COMPACT_RATIO = 2
+
+
+class _Chunk:
+    """One chunk's arrays, memory-mapped when read from disk."""
+
+    def __init__(
+        self,
+        arrays: dict[str, np.ndarray],
+        checksums: dict[str, int],
+        verified: Iterable[str] = CHUNK_NAMES,
+    ) -> None:
+        self.arrays = arrays
+        self.checksums = checksums
+        self.verified = set(verified)  # those made or written here need no check
+
+    @classmethod
+    def read(cls, folder: Path, checksums: dict[str, int]) -> _Chunk:
+        chunk = cls(_map(folder), checksums, QUERY_NAMES)
+        for name in QUERY_NAMES:
+            chunk._verify(name)
+        return chunk
+
+    def _verify(self, name: str) -> None:
+        if zlib.crc32(self.arrays[name].data) != self.checksums[name]:
+            raise IndexCorruptError(f"{name} does not match its checksum")
+
+    def words(self) -> tuple[np.ndarray, np.ndarray]:
+        for name in ("word_ids", "word_counts"):
+            if name not in self.verified:
+                self._verify(name)
+                self.verified.add(name)
+        return self.arrays["word_ids"], self.arrays["word_counts"]
+
+    @property
+    def passages(self) -> int:
+        return len(self.arrays["lengths"])
 
 
 @dataclass(slots=True)
 class _Arrays:
+    """What the ranking reads, in the set's order (views of a chunk where they can be)."""
+
     doc_indptr: np.ndarray  # int64, per passage
     doc_terms: np.ndarray  # int32 term ids
     doc_tfs: np.ndarray  # float32 weighted term frequencies
     lengths: np.ndarray  # float32
-    word_ids: np.ndarray  # int32, per document slice (see _Entry.word_start)
-    word_counts: np.ndarray  # int32
     df: np.ndarray  # int64 per term: passages holding it as their own word
     held: np.ndarray  # int64 per term: passages holding it at all
 
-    NAMES = (
-        "doc_indptr",
-        "doc_terms",
-        "doc_tfs",
-        "lengths",
-        "word_ids",
-        "word_counts",
-        "df",
-        "held",
-    )
+
+@dataclass(slots=True)
+class _State:
+    """A stored index as read (or the empty one a build starts from)."""
+
+    vocab: list[str]
+    words: list[str]
+    entries: dict[str, _Entry]
+    chunks: dict[str, _Chunk]
+    stats: dict[str, np.ndarray]
+    next_slot: int = 0
+    next_chunk: int = 0
+    opstamp: int = 0
+
+
+def _empty_state() -> _State:
+    stats = {name: np.zeros(0, np.int64) for name in STAT_NAMES}
+    return _State([], [], {}, {}, stats)
 
 
 class LexicalIndex(BM25Index):
@@ -140,6 +230,7 @@ class LexicalIndex(BM25Index):
         words: list[str],
         entries: list[_Entry],
         arrays: _Arrays,
+        word_totals: np.ndarray,
         engine: tantivy.Index,
         engine_path: Path | None = None,
         opstamp: int = 0,
@@ -159,15 +250,9 @@ class LexicalIndex(BM25Index):
         self.arrays = arrays
         self.engine_path = engine_path
         self.opstamp = opstamp  # the engine commit these arrays go with
-        totals = np.bincount(arrays.word_ids, weights=arrays.word_counts, minlength=len(words))
         self._word_counts = Counter(
-            {w: int(c) for w, c in zip(words, totals.tolist(), strict=True) if c}
+            {w: c for w, c in zip(words, word_totals.tolist(), strict=True) if c}
         )
-        if engine_path is not None:
-            # Only the next update reads each document's words, and it reads them from
-            # disk: not kept in memory (at a million passages, a hundred megabytes).
-            empty = np.zeros(0, np.int32)
-            self.arrays = dataclasses.replace(arrays, word_ids=empty, word_counts=empty)
         slots = max((e.slot for e in entries), default=-1) + 1
         self._slot_start = np.zeros(slots, dtype=np.int64)
         for entry in entries:
@@ -202,7 +287,8 @@ class LexicalIndex(BM25Index):
             for position in range(entry.count):
                 passage = entry.start + position
                 tfs = {self.terms_list[t]: tf for t, tf in self.passage_terms(passage).items()}
-                writer.add_document(_engine_document(entry.slot, entry.id, position, tfs))
+                body, weak = _engine_texts(tfs)
+                writer.add_document(_engine_document(entry.slot, entry.id, position, body, weak))
         writer.commit()
         writer.wait_merging_threads()
         engine.reload()
@@ -288,18 +374,92 @@ class LexicalIndex(BM25Index):
 # -- building and storing ------------------------------------------------------------------
 
 
-def _engine_document(
-    entry_slot: int, document_id: str, position: int, tfs: Mapping[str, float]
-) -> tantivy.Document:
+@dataclass(slots=True)
+class _Batch:
+    """Some documents' analysis, numbered within the batch (terms and words in order of
+    first use), and the engine's text of each passage: what a worker sends back."""
+
+    terms: list[str]
+    words: list[str]
+    indptr: np.ndarray  # int64, from 0
+    term_ids: np.ndarray  # int32, into `terms`
+    tfs: np.ndarray  # float32
+    lengths: np.ndarray  # float32
+    word_ids: np.ndarray  # int32, into `words`
+    word_counts: np.ndarray  # int32
+    sizes: list[tuple[int, int, int]]  # per document: passages, (passage, term) pairs, words
+    texts: list[tuple[str, str]]  # per passage: body and weak fields for the engine
+
+
+def _analyse_batch(analyse: Analyse, documents: list[Document]) -> _Batch:
+    term_ids: dict[str, int] = {}
+    word_index: dict[str, int] = {}
+    indptr: list[int] = [0]
+    terms: list[int] = []
+    word_ids: list[int] = []
+    word_counts: list[int] = []
+    tfs: list[float] = []
+    lengths: list[float] = []
+    sizes: list[tuple[int, int, int]] = []
+    texts: list[tuple[str, str]] = []
+    for document in documents:
+        rows, counts = analyse(document)
+        term_first = len(terms)
+        for row_tfs, length in rows:
+            for term, tf in row_tfs.items():
+                terms.append(term_ids.setdefault(term, len(term_ids)))
+                tfs.append(tf)
+            indptr.append(len(terms))
+            lengths.append(length)
+            texts.append(_engine_texts(row_tfs))
+        for word, count in counts.items():
+            word_ids.append(word_index.setdefault(word, len(word_index)))
+            word_counts.append(count)
+        sizes.append((len(rows), len(terms) - term_first, len(counts)))
+    return _Batch(
+        list(term_ids),
+        list(word_index),
+        np.asarray(indptr, np.int64),
+        np.asarray(terms, np.int32),
+        np.asarray(tfs, np.float32),
+        np.asarray(lengths, np.float32),
+        np.asarray(word_ids, np.int32),
+        np.asarray(word_counts, np.int32),
+        sizes,
+        texts,
+    )
+
+
+def _numbering(names: list[str], index: dict[str, int], known: list[str]) -> np.ndarray:
+    """The set-wide numbers of a batch's names, new ones numbered after the known."""
+    numbers = np.empty(len(names), np.int32)
+    for position, name in enumerate(names):
+        number = index.get(name)
+        if number is None:
+            number = index[name] = len(known)
+            known.append(name)
+        numbers[position] = number
+    return numbers
+
+
+def _engine_texts(tfs: Mapping[str, float]) -> tuple[str, str]:
+    """A passage's own words (repeated as often as they occur) and its context terms, as
+    the engine's two fields."""
     body, weak = [], []
     for term, tf in tfs.items():
         own = int(tf)
         body.extend([term] * own)
         if tf > own:
             weak.append(term)
+    return " ".join(body), " ".join(weak)
+
+
+def _engine_document(
+    entry_slot: int, document_id: str, position: int, body: str, weak: str
+) -> tantivy.Document:
     doc = tantivy.Document()
-    doc.add_text("body", " ".join(body))
-    doc.add_text("weak", " ".join(weak))
+    doc.add_text("body", body)
+    doc.add_text("weak", weak)
     doc.add_text("doc", document_id)
     doc.add_unsigned("slot", entry_slot)
     doc.add_unsigned("pos", position)
@@ -343,7 +503,13 @@ class IndexStore:
                 stored = None
             if stored is None:
                 return self._rebuild(documents)
-            return self._update(documents, *stored)
+            try:
+                return self._update(documents, *stored)
+            except IndexCorruptError as error:
+                # A damaged word array, read only by an update: found before the engine
+                # is touched.
+                log.warning("search index %s unusable (%s); rebuilding", self.folder, error)
+                return self._rebuild(documents)
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[bool]:
@@ -361,7 +527,7 @@ class IndexStore:
 
     # -- reading ----------------------------------------------------------------------
 
-    def _load(self) -> tuple[dict, _Arrays, tantivy.Index] | None:
+    def _load(self) -> tuple[_State, tantivy.Index] | None:
         assert self.folder is not None
         current = self.folder / "CURRENT"
         if not current.exists():
@@ -370,13 +536,19 @@ class IndexStore:
         manifest = json.loads((generation / "manifest.json").read_text())
         if manifest.get("format") != FORMAT or manifest.get("config") != self.config_key:
             raise IndexCorruptError("stored with another format or configuration")
-        loaded = {}
-        for name in _Arrays.NAMES:
+        stats = {}
+        for name in STAT_NAMES:
             array = np.load(generation / f"{name}.npy", allow_pickle=False)
             if zlib.crc32(array.data) != manifest["checksums"][name]:
                 raise IndexCorruptError(f"{name} does not match its checksum")
-            loaded[name] = array
-        arrays = _Arrays(**loaded)
+            stats[name] = array
+        chunks = {
+            name: _Chunk.read(self.folder / "chunks" / name, checksums)
+            for name, checksums in manifest["chunks"].items()
+        }
+        entries = {row[0]: _Entry(*row) for row in manifest["documents"]}
+        if any(e.chunk not in chunks for e in entries.values()):
+            raise IndexCorruptError("a document's chunk is missing")
         engine_folder = self.folder / "tantivy"
         meta = json.loads((engine_folder / "meta.json").read_text())
         if meta.get("opstamp") != manifest["opstamp"]:
@@ -384,7 +556,17 @@ class IndexStore:
         if _engine_checksums(engine_folder) != manifest["engine_checksums"]:
             raise IndexCorruptError("the engine's files do not match their checksums")
         engine = tantivy.Index.open(str(engine_folder))
-        return manifest, arrays, engine
+        state = _State(
+            manifest["vocab"],
+            manifest["words"],
+            entries,
+            chunks,
+            stats,
+            int(manifest["next_slot"]),
+            int(manifest["next_chunk"]),
+            int(manifest["opstamp"]),
+        )
+        return state, engine
 
     # -- writing ------------------------------------------------------------------------
 
@@ -401,227 +583,196 @@ class IndexStore:
         self, documents: DocumentSet, engine: tantivy.Index, folder: Path | None
     ) -> LexicalIndex:
         self.rebuilt = True
-        manifest = {"vocab": [], "words": [], "documents": [], "next_slot": 0}
-        empty = _Arrays(
-            np.zeros(1, np.int64),
-            np.zeros(0, np.int32),
-            np.zeros(0, np.float32),
-            np.zeros(0, np.float32),
-            np.zeros(0, np.int32),
-            np.zeros(0, np.int32),
-            np.zeros(0, np.int64),
-            np.zeros(0, np.int64),
-        )
-        return self._apply(documents, manifest, empty, engine, folder, fresh=True)
+        return self._apply(documents, _empty_state(), engine, folder, fresh=True)
 
-    def _update(
-        self, documents: DocumentSet, manifest: dict, arrays: _Arrays, engine: tantivy.Index
-    ) -> LexicalIndex:
+    def _update(self, documents: DocumentSet, state: _State, engine: tantivy.Index) -> LexicalIndex:
         self.rebuilt = False
-        return self._apply(documents, manifest, arrays, engine, self.folder, fresh=False)
+        return self._apply(documents, state, engine, self.folder, fresh=False)
 
     def _apply(
         self,
         documents: DocumentSet,
-        manifest: dict,
-        old: _Arrays,
+        state: _State,
         engine: tantivy.Index,
         folder: Path | None,
         *,
         fresh: bool,
     ) -> LexicalIndex:
         """The index of `documents`, reusing every stored document whose key is
-        unchanged and analysing the others; the engine gets only the difference."""
-        vocab: list[str] = manifest["vocab"]
-        words: list[str] = manifest["words"]
-        term_ids = {t: i for i, t in enumerate(vocab)}
-        word_index = {w: i for i, w in enumerate(words)}
-        stored = {e[0]: _Entry(*e) for e in manifest["documents"]}
-        next_slot = int(manifest["next_slot"])
+        unchanged and analysing the others into one new chunk; the engine gets only the
+        difference, and the term and word counts change by the changed documents'."""
+        stored = state.entries
         wanted = {d.id: document_key(d) for d in documents}
         stale = [i for i, e in stored.items() if wanted.get(i) != e.key]
         added = [d for d in documents if d.id not in stored or d.id in stale]
         self.reindexed = len(added)
-        if not stale and not added and not fresh:
-            ordered = [stored[d.id] for d in documents]
-            if [e.start for e in ordered] == sorted(e.start for e in ordered):
-                return LexicalIndex(
-                    vocab,
-                    words,
-                    ordered,
-                    old,
-                    engine,
-                    self._engine_path(folder),
-                    int(manifest.get("opstamp", 0)),
-                )
-        writer = engine.writer(heap_size=WRITER_HEAP) if (stale or added or fresh) else None
-        for document_id in stale:
-            assert writer is not None
-            writer.delete_documents_by_term("doc", document_id)
-        pieces: dict[str, list[np.ndarray]] = {name: [] for name in _Arrays.NAMES}
-        entries: list[_Entry] = []
-        new_terms: list[np.ndarray] = []
-        new_tfs: list[np.ndarray] = []
-        passage_at, term_at, word_at = 0, 0, 0
-        for document in documents:
-            entry = stored.get(document.id)
-            if entry is not None and entry.key == wanted[document.id]:
-                lo, hi = (
-                    int(old.doc_indptr[entry.start]),
-                    int(old.doc_indptr[entry.start + entry.count]),
-                )
-                pieces["doc_indptr"].append(
-                    old.doc_indptr[entry.start + 1 : entry.start + entry.count + 1] - lo + term_at
-                )
-                pieces["doc_terms"].append(old.doc_terms[lo:hi])
-                pieces["doc_tfs"].append(old.doc_tfs[lo:hi])
-                pieces["lengths"].append(old.lengths[entry.start : entry.start + entry.count])
-                ws, we = entry.word_start, entry.word_start + entry.word_count
-                pieces["word_ids"].append(old.word_ids[ws:we])
-                pieces["word_counts"].append(old.word_counts[ws:we])
-                slot, term_count, word_count = entry.slot, hi - lo, entry.word_count
-            else:
-                assert writer is not None
-                slot, next_slot = next_slot, next_slot + 1
-                rows, counts = self.analyse(document)
-                term_count = self._add_rows(rows, term_ids, vocab, pieces, term_at)
-                new_terms.append(pieces["doc_terms"][-1])
-                new_tfs.append(pieces["doc_tfs"][-1])
-                for position, (tfs, _) in enumerate(rows):
-                    writer.add_document(_engine_document(slot, document.id, position, tfs))
-                for word in counts:
-                    if word not in word_index:
-                        word_index[word] = len(words)
-                        words.append(word)
-                pieces["word_ids"].append(
-                    np.fromiter((word_index[w] for w in counts), np.int32, len(counts))
-                )
-                pieces["word_counts"].append(np.fromiter(counts.values(), np.int32, len(counts)))
-                word_count = len(counts)
-            entries.append(
-                _Entry(
-                    document.id,
-                    wanted[document.id],
-                    slot,
-                    passage_at,
-                    len(document.passages),
-                    word_at,
-                    word_count,
-                )
-            )
-            passage_at += len(document.passages)
-            term_at += term_count
-            word_at += word_count
-        doc_terms = _join(pieces["doc_terms"], np.int32)
-        doc_tfs = _join(pieces["doc_tfs"], np.float32)
-        if fresh:
-            df, held = term_counts(doc_terms, doc_tfs, len(vocab))
-        else:
-            # The stored counts, less the changed documents' old passages, plus their new
-            # ones: a reload counts one article, not the set.
-            gone = [stored[i] for i in stale]
-            old_spans = [
-                (int(old.doc_indptr[e.start]), int(old.doc_indptr[e.start + e.count])) for e in gone
-            ]
-            removed = term_counts(
-                _join([old.doc_terms[lo:hi] for lo, hi in old_spans], np.int32),
-                _join([old.doc_tfs[lo:hi] for lo, hi in old_spans], np.float32),
-                len(vocab),
-            )
-            new = term_counts(_join(new_terms, np.int32), _join(new_tfs, np.float32), len(vocab))
-            df = _pad(old.df, len(vocab)) - removed[0] + new[0]
-            held = _pad(old.held, len(vocab)) - removed[1] + new[1]
-        arrays = _Arrays(
-            np.concatenate([np.zeros(1, np.int64), *pieces["doc_indptr"]]).astype(np.int64),
-            doc_terms,
-            doc_tfs,
-            _join(pieces["lengths"], np.float32),
-            _join(pieces["word_ids"], np.int32),
-            _join(pieces["word_counts"], np.int32),
-            df,
-            held,
+        changed = bool(stale or added or fresh)
+        # Read (and checked) before the engine is touched: a damaged chunk means a rebuild.
+        removed = _counts(
+            [stored[i] for i in stale], state.chunks, len(state.vocab), len(state.words)
         )
-        opstamp = writer.commit() if writer is not None else manifest.get("opstamp", 0)
-        if writer is not None:
+        chunk_name = f"c{state.next_chunk}"
+        new: dict[str, _Entry] = {}
+        opstamp = state.opstamp
+        if changed:
+            writer = engine.writer(heap_size=WRITER_HEAP)
+            for document_id in stale:
+                writer.delete_documents_by_term("doc", document_id)
+            chunk, new = self._analyse_into(added, state, chunk_name, writer)
+            state.chunks[chunk_name] = chunk
+            state.next_chunk += 1
+            opstamp = writer.commit()
             # Merges run after a commit and rewrite meta.json; the checksums are taken of
             # the segments they leave.
             writer.wait_merging_threads()
             engine.reload()
-        index = LexicalIndex(
-            vocab, words, entries, arrays, engine, self._engine_path(folder), opstamp
+        entries = [new.get(d.id) or stored[d.id] for d in documents]
+        start = 0
+        for entry in entries:
+            entry.start, start = start, start + entry.count
+        added_counts = _counts(list(new.values()), state.chunks, len(state.vocab), len(state.words))
+        stats = {
+            name: _pad(state.stats[name], len(added_counts[name]))
+            - _pad(removed[name], len(added_counts[name]))
+            + added_counts[name]
+            for name in STAT_NAMES
+        }
+        used = {e.chunk for e in entries}
+        chunks = {name: c for name, c in state.chunks.items() if name in used}
+        written = [chunk_name] if new else []
+        if sum(c.passages for c in chunks.values()) > COMPACT_RATIO * max(1, start):
+            chunk_name = f"c{state.next_chunk}"
+            state.next_chunk += 1
+            chunks = {chunk_name: _compact(entries, chunks, chunk_name)}
+            written = [chunk_name]
+        if folder is not None and (changed or written):
+            for name in written:
+                chunks[name] = _write_chunk(folder / "chunks" / name, chunks[name])
+            self._save(folder, state, entries, chunks, stats, opstamp)
+        arrays = _gather(entries, chunks, stats)
+        return LexicalIndex(
+            state.vocab,
+            state.words,
+            entries,
+            arrays,
+            stats["word_totals"],
+            engine,
+            self._engine_path(folder),
+            opstamp,
         )
-        if folder is not None:
-            self._save(folder, vocab, words, entries, next_slot, arrays, opstamp)
-        return index
+
+    def _analyse_into(
+        self, documents: list[Document], state: _State, chunk_name: str, writer: tantivy.IndexWriter
+    ) -> tuple[_Chunk, dict[str, _Entry]]:
+        """Analyse documents into one chunk, and give them to the engine. A large set is
+        analysed in worker processes, batch by batch, merged here in the set's order: the
+        term and word numbering is the one a single process gives."""
+        term_ids = {t: i for i, t in enumerate(state.vocab)}
+        word_index = {w: i for i, w in enumerate(state.words)}
+        pieces: dict[str, list[np.ndarray]] = {name: [] for name in CHUNK_NAMES}
+        entries: dict[str, _Entry] = {}
+        passage_at = term_at = word_at = 0
+        for documents_of, batch in self._batches(documents):
+            term_map = _numbering(batch.terms, term_ids, state.vocab)
+            word_map = _numbering(batch.words, word_index, state.words)
+            pieces["indptr"].append(batch.indptr[1:] + term_at)
+            pieces["terms"].append(term_map[batch.term_ids])
+            pieces["tfs"].append(batch.tfs)
+            pieces["lengths"].append(batch.lengths)
+            pieces["word_ids"].append(word_map[batch.word_ids])
+            pieces["word_counts"].append(batch.word_counts)
+            texts = iter(batch.texts)
+            for document, (count, term_count, word_count) in zip(
+                documents_of, batch.sizes, strict=True
+            ):
+                slot, state.next_slot = state.next_slot, state.next_slot + 1
+                for position in range(count):
+                    body, weak = next(texts)
+                    writer.add_document(_engine_document(slot, document.id, position, body, weak))
+                entries[document.id] = _Entry(
+                    document.id,
+                    document_key(document),
+                    slot,
+                    chunk_name,
+                    passage_at,
+                    count,
+                    term_at,
+                    term_count,
+                    word_at,
+                    word_count,
+                )
+                passage_at += count
+                term_at += term_count
+                word_at += word_count
+        pieces["indptr"].insert(0, np.zeros(1, np.int64))
+        arrays = {name: _join(parts, _dtype(name)) for name, parts in pieces.items()}
+        arrays["indptr"] = arrays["indptr"].astype(np.int64)
+        return _Chunk(arrays, {}), entries
+
+    def _batches(self, documents: list[Document]) -> Iterator[tuple[list[Document], _Batch]]:
+        """(documents, their analysis) in the set's order; in parallel past a size where
+        starting the workers pays."""
+        passages = sum(len(d.passages) for d in documents)
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        if passages < PARALLEL_MIN_PASSAGES or workers < 2:
+            yield documents, _analyse_batch(self.analyse, documents)
+            return
+        groups: list[list[Document]] = [[]]
+        size = 0
+        for document in documents:
+            if size >= BATCH_PASSAGES:
+                groups.append([])
+                size = 0
+            groups[-1].append(document)
+            size += len(document.passages)
+        # Spawned, not forked: the bot may have threads running when it reloads.
+        context = multiprocessing.get_context("spawn")
+        done = 0
+        try:
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                for batch in pool.map(_analyse_batch, repeat(self.analyse), groups):
+                    yield groups[done], batch
+                    done += 1
+        except BrokenProcessPool as error:
+            # A worker that cannot start (a main module spawn cannot re-import, memory):
+            # the rest is analysed here, to the same result.
+            log.warning("index workers failed (%s); analysing in this process", error)
+            for group in groups[done:]:
+                yield group, _analyse_batch(self.analyse, group)
 
     @staticmethod
     def _engine_path(folder: Path | None) -> Path | None:
         return None if folder is None else folder / "tantivy"
 
-    @staticmethod
-    def _add_rows(
-        rows: Rows,
-        term_ids: dict[str, int],
-        vocab: list[str],
-        pieces: dict[str, list[np.ndarray]],
-        term_at: int,
-    ) -> int:
-        indptr, terms, tfs, lengths = [], [], [], []
-        for row_tfs, length in rows:
-            for term, tf in row_tfs.items():
-                term_id = term_ids.get(term)
-                if term_id is None:
-                    term_id = term_ids[term] = len(vocab)
-                    vocab.append(term)
-                terms.append(term_id)
-                tfs.append(tf)
-            indptr.append(term_at + len(terms))
-            lengths.append(length)
-        pieces["doc_indptr"].append(np.asarray(indptr, np.int64))
-        pieces["doc_terms"].append(np.asarray(terms, np.int32))
-        pieces["doc_tfs"].append(np.asarray(tfs, np.float32))
-        pieces["lengths"].append(np.asarray(lengths, np.float32))
-        return len(terms)
-
     def _save(
         self,
         folder: Path,
-        vocab: list[str],
-        words: list[str],
+        state: _State,
         entries: list[_Entry],
-        next_slot: int,
-        arrays: _Arrays,
+        chunks: dict[str, _Chunk],
+        stats: dict[str, np.ndarray],
         opstamp: int,
     ) -> None:
-        """A new generation beside the old, then CURRENT switched to it by a rename: a
-        crash at any point leaves the old generation named, or a mismatch detected."""
+        """A new generation (the manifest and the counts) beside the old, then CURRENT
+        switched to it by a rename: a crash at any point leaves the old generation named,
+        or a mismatch detected. Chunks no generation names any more go after the switch."""
         current = folder / "CURRENT"
         previous = current.read_text().strip() if current.exists() else "gen-0"
         name = f"gen-{int(previous.split('-')[1]) + 1}"
         staging = folder / f"{name}.tmp"
-        if staging.exists():
-            shutil.rmtree(staging)
-        staging.mkdir()
-        checksums = {}
-        for field_name in _Arrays.NAMES:
-            array = getattr(arrays, field_name)
-            with open(staging / f"{field_name}.npy", "wb") as handle:
-                np.save(handle, array, allow_pickle=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            checksums[field_name] = zlib.crc32(np.ascontiguousarray(array).data)
+        checksums = _write_arrays(staging, stats)
         manifest = {
             "format": FORMAT,
             "config": self.config_key,
             "opstamp": opstamp,
-            "next_slot": next_slot,
+            "next_slot": state.next_slot,
+            "next_chunk": state.next_chunk,
             "checksums": checksums,
+            "chunks": {n: c.checksums for n, c in chunks.items()},
             "engine_checksums": _engine_checksums(folder / "tantivy"),
-            "vocab": vocab,
-            "words": words,
-            "documents": [
-                [e.id, e.key, e.slot, e.start, e.count, e.word_start, e.word_count] for e in entries
-            ],
+            "vocab": state.vocab,
+            "words": state.words,
+            "documents": [e.row() for e in entries],
         }
         _write_synced(staging / "manifest.json", json.dumps(manifest))
         target = folder / name
@@ -634,6 +785,149 @@ class IndexStore:
         for child in folder.iterdir():
             if child.name.startswith("gen-") and child.name != name:
                 shutil.rmtree(child, ignore_errors=True)
+        for child in (folder / "chunks").iterdir():
+            if child.name not in chunks:
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def _write_arrays(staging: Path, arrays: Mapping[str, np.ndarray]) -> dict[str, int]:
+    """Each array to its .npy file in a fresh folder, synced; their checksums."""
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    checksums = {}
+    for name, array in arrays.items():
+        with open(staging / f"{name}.npy", "wb") as handle:
+            np.save(handle, array, allow_pickle=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        checksums[name] = zlib.crc32(np.ascontiguousarray(array).data)
+    return checksums
+
+
+def _write_chunk(target: Path, chunk: _Chunk) -> _Chunk:
+    """The chunk written under its name, read back memory-mapped: the stored arrays are
+    served from the page cache rather than held twice."""
+    staging = target.with_name(target.name + ".tmp")
+    checksums = _write_arrays(staging, chunk.arrays)
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    _fsync_dir(target.parent)
+    return _Chunk(_map(target), checksums)
+
+
+def _map(folder: Path) -> dict[str, np.ndarray]:
+    """A chunk's arrays, memory-mapped read-only."""
+    arrays: dict[str, np.ndarray] = {}
+    for name in CHUNK_NAMES:
+        # Plain arrays over the mapping: np.memmap's Python-level hooks run at every
+        # slice, and the ranking slices per candidate.
+        arrays[name] = np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray)
+    return arrays
+
+
+def _runs(entries: list[_Entry], field: str) -> list[tuple[str, int, int]]:
+    """(chunk, from, to) of consecutive documents stored side by side, for one kind of
+    offset ("first", "term_first", "word_first"): what the set's arrays are cut from."""
+    count = {"first": "count", "term_first": "term_count", "word_first": "word_count"}[field]
+    runs: list[tuple[str, int, int]] = []
+    for entry in entries:
+        lo = getattr(entry, field)
+        hi = lo + getattr(entry, count)
+        if runs and runs[-1][0] == entry.chunk and runs[-1][2] == lo:
+            runs[-1] = (entry.chunk, runs[-1][1], hi)
+        else:
+            runs.append((entry.chunk, lo, hi))
+    return runs
+
+
+def _cut(
+    entries: list[_Entry], chunks: Mapping[str, _Chunk], field: str, names: tuple[str, ...]
+) -> dict[str, np.ndarray]:
+    """The named arrays of the entries, in their order: the chunk's own arrays when one
+    chunk holds them all in order, else one copy joined from the runs."""
+    runs = _runs(entries, field)
+    if len(runs) == 1:
+        chunk = chunks[runs[0][0]].arrays
+        lo, hi = runs[0][1], runs[0][2]
+        return {name: chunk[name][lo:hi] for name in names}
+    return {
+        name: _join([chunks[c].arrays[name][lo:hi] for c, lo, hi in runs], _dtype(name))
+        for name in names
+    }
+
+
+def _dtype(name: str) -> type:
+    return {"tfs": np.float32, "lengths": np.float32}.get(name, np.int32)
+
+
+def _gather(
+    entries: list[_Entry], chunks: Mapping[str, _Chunk], stats: Mapping[str, np.ndarray]
+) -> _Arrays:
+    passages = _cut(entries, chunks, "first", ("lengths",))
+    pairs = _cut(entries, chunks, "term_first", ("terms", "tfs"))
+    runs = _runs(entries, "first")
+    if len(runs) == 1 and runs[0][1] == 0:
+        indptr = chunks[runs[0][0]].arrays["indptr"][: runs[0][2] + 1]
+    else:
+        pieces, at = [np.zeros(1, np.int64)], 0
+        for name, lo, hi in runs:
+            local = chunks[name].arrays["indptr"]
+            pieces.append(local[lo + 1 : hi + 1] - local[lo] + at)
+            at += int(local[hi] - local[lo])
+        indptr = np.concatenate(pieces).astype(np.int64, copy=False)
+    return _Arrays(
+        indptr, pairs["terms"], pairs["tfs"], passages["lengths"], stats["df"], stats["held"]
+    )
+
+
+def _compact(entries: list[_Entry], chunks: Mapping[str, _Chunk], name: str) -> _Chunk:
+    """Every live document's arrays in one new chunk, the entries pointing into it."""
+    empty = np.zeros(0, np.int64)
+    arrays = _gather(entries, chunks, {"df": empty, "held": empty})
+    for chunk in chunks.values():
+        chunk.words()  # checked before they are copied
+    words = _cut(entries, chunks, "word_first", ("word_ids", "word_counts"))
+    term_at = passage_at = word_at = 0
+    for entry in entries:
+        entry.chunk, entry.first, entry.term_first, entry.word_first = (
+            name,
+            passage_at,
+            term_at,
+            word_at,
+        )
+        passage_at += entry.count
+        term_at += entry.term_count
+        word_at += entry.word_count
+    merged: dict[str, np.ndarray] = {
+        "indptr": np.asarray(arrays.doc_indptr, np.int64),
+        "terms": np.asarray(arrays.doc_terms),
+        "tfs": np.asarray(arrays.doc_tfs),
+        "lengths": np.asarray(arrays.lengths),
+        "word_ids": np.asarray(words["word_ids"]),
+        "word_counts": np.asarray(words["word_counts"]),
+    }
+    return _Chunk(merged, {})
+
+
+def _counts(
+    entries: list[_Entry], chunks: Mapping[str, _Chunk], n_terms: int, n_words: int
+) -> dict[str, np.ndarray]:
+    """The term counts (df, held) and word totals the entries' documents contribute."""
+    if not entries:
+        return {
+            "df": np.zeros(n_terms, np.int64),
+            "held": np.zeros(n_terms, np.int64),
+            "word_totals": np.zeros(n_words, np.int64),
+        }
+    for name in {e.chunk for e in entries}:
+        chunks[name].words()
+    pairs = _cut(entries, chunks, "term_first", ("terms", "tfs"))
+    words = _cut(entries, chunks, "word_first", ("word_ids", "word_counts"))
+    df, held = term_counts(pairs["terms"], pairs["tfs"], n_terms)
+    totals = np.bincount(words["word_ids"], weights=words["word_counts"], minlength=n_words)
+    return {"df": df, "held": held, "word_totals": totals.astype(np.int64)}
 
 
 def _committed(folder: Path) -> int | None:
