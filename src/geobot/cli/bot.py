@@ -13,6 +13,8 @@ import typer
 from geobot.cli.main import EXIT_UNAVAILABLE, DataOption, data_folder, fail, open_library
 
 if TYPE_CHECKING:
+    from geobot.questions.store import QuestionStore
+    from geobot.questions.writer import QuestionLog
     from geobot.settings import Settings
 
 log = logging.getLogger("geobot")
@@ -48,23 +50,13 @@ def setup_logging(settings: Settings, stream: IO[str] | None = None) -> logging.
         fail(str(exc))
 
 
-def _serve(data: Path | None) -> None:
-    import discord
-
-    from geobot.bot.client import run
-    from geobot.bot.observability import MetricsUnavailableError, require_metrics
-    from geobot.bot.runtime import run_event_loop
+def _question_log(settings: Settings) -> tuple[QuestionStore, QuestionLog]:
+    """The question log the bot and the shell share: migrated first, then opened for
+    moderators' reads (the store) and readers' writes (the log, with its outage spool)."""
     from geobot.questions.db import upgrade
     from geobot.questions.store import QuestionStore
     from geobot.questions.writer import QuestionLog
 
-    settings = _settings(data)
-    setup_logging(settings)
-    try:
-        require_metrics(settings)
-    except MetricsUnavailableError as exc:
-        fail(str(exc), EXIT_UNAVAILABLE)
-    library = open_library(data_folder(data))
     try:
         upgrade(settings.database_url)
     except Exception as exc:
@@ -77,6 +69,24 @@ def _serve(data: Path | None) -> None:
     question_log = QuestionLog(
         settings.database_url, spool_path=settings.state_dir / "question-spool.jsonl"
     )
+    return store, question_log
+
+
+def _serve(data: Path | None) -> None:
+    import discord
+
+    from geobot.bot.client import run
+    from geobot.bot.observability import MetricsUnavailableError, require_metrics
+    from geobot.bot.runtime import run_event_loop
+
+    settings = _settings(data)
+    setup_logging(settings)
+    try:
+        require_metrics(settings)
+    except MetricsUnavailableError as exc:
+        fail(str(exc), EXIT_UNAVAILABLE)
+    library = open_library(data_folder(data))
+    store, question_log = _question_log(settings)
     try:
         run_event_loop(run(settings, library, question_log, store))
     except discord.LoginFailure:
@@ -101,25 +111,11 @@ def _shell(settings: Settings, folder: Path, role: str) -> None:
     """The shell on the bot's own database (migrated first), so questions asked here reach
     the moderators' commands, and a /reload here reaches running bot processes."""
     from geobot.fleet import Fleet
-    from geobot.questions.db import upgrade
-    from geobot.questions.store import QuestionStore
-    from geobot.questions.writer import QuestionLog
     from geobot.reload import LibraryHolder
     from geobot.shell import Session, loop
 
     library = open_library(folder)
-    try:
-        upgrade(settings.database_url)
-    except Exception as exc:
-        fail(
-            f"cannot prepare the database {_safe_url(settings.database_url)}: "
-            f"{type(exc).__name__}: {str(exc).splitlines()[0]}",
-            EXIT_UNAVAILABLE,
-        )
-    store = QuestionStore(settings.database_url)
-    question_log = QuestionLog(
-        settings.database_url, spool_path=settings.state_dir / "question-spool.jsonl"
-    )
+    store, question_log = _question_log(settings)
     question_log.start()
     session = Session(
         lambda: library,
