@@ -25,6 +25,7 @@ from geobot.bot.cogs.moderators import (
     parse_question_id,
     parse_since,
     question_embed,
+    refusals,
     stats_embed,
 )
 from geobot.bot.cogs.privacy import mydata_pages
@@ -34,9 +35,7 @@ from geobot.questions.export import export_filename, export_questions
 from geobot.questions.models import utcnow
 from geobot.questions.store import (
     FaqNotFound,
-    InvalidTransition,
     QuestionFilter,
-    QuestionNotFound,
     QuestionStore,
     Scope,
 )
@@ -175,16 +174,8 @@ def questions_answer(session: Session, options: dict[str, str]) -> Reply:
     if not text:
         raise UserFacingError("Give the answer as text: `/questions answer 3 text:…`.")
     add = bool(_flag(options.get("add_to_faq")))
-    try:
+    with refusals(qid, "answer"):
         result = _store(session).answer_question(_scope(session), qid, text, session.user_id, add)
-    except QuestionNotFound:
-        raise not_found(qid) from None
-    except InvalidTransition as exc:
-        raise UserFacingError(
-            f"Question #{qid} is {exc.status}: `/questions reopen` it first to answer it."
-        ) from None
-    except ValueError:
-        raise UserFacingError("The answer is empty.") from None
     lines = [f"Answered question #{qid}. In Discord, the asker is told where they asked."]
     if result.faq is not None:
         lines.append(f"Added to the FAQ (entry {result.faq.id}).")
@@ -194,23 +185,15 @@ def questions_answer(session: Session, options: dict[str, str]) -> Reply:
 def questions_dismiss(session: Session, options: dict[str, str]) -> Reply:
     qid = parse_question_id(options.get("id", ""))
     reason = options.get("reason")
-    try:
+    with refusals(qid, "dismiss"):
         _store(session).dismiss(_scope(session), qid, session.user_id, reason)
-    except QuestionNotFound:
-        raise not_found(qid) from None
-    except InvalidTransition as exc:
-        raise UserFacingError(f"Question #{qid} is {exc.status}; only open ones.") from None
     return f"Dismissed question #{qid}. The asker is not told."
 
 
 def questions_reopen(session: Session, options: dict[str, str]) -> Reply:
     qid = parse_question_id(options.get("id", ""))
-    try:
+    with refusals(qid, "reopen"):
         _store(session).reopen(_scope(session), qid)
-    except QuestionNotFound:
-        raise not_found(qid) from None
-    except InvalidTransition:
-        raise UserFacingError(f"Question #{qid} is already open.") from None
     return f"Reopened question #{qid}."
 
 

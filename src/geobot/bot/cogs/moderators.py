@@ -28,6 +28,7 @@ ephemeral.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import re
@@ -64,6 +65,8 @@ from geobot.questions.store import (
 from geobot.questions.writer import RecordedQuestion
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from geobot.bot.client import GeobotBot
 
 log = logging.getLogger("geobot.moderators")
@@ -155,6 +158,34 @@ def parse_question_id(text: str) -> int:
 def not_found(question_id: int) -> UserFacingError:
     # One message for ids that do not exist and ids of another server: nothing to probe.
     return UserFacingError(f"There is no question #{question_id} here.")
+
+
+Step = Literal["answer", "dismiss", "reopen"]
+# What each moderation step says when the question is in the wrong state for it.
+_WRONG_STATE: dict[Step, str] = {
+    "answer": "Question #{qid} is {status}: `/questions reopen` it first to answer it.",
+    "dismiss": (
+        "Question #{qid} is {status}; only open questions can be dismissed "
+        "(`/questions reopen` it first)."
+    ),
+    "reopen": "Question #{qid} is already open.",
+}
+
+
+@contextlib.contextmanager
+def refusals(qid: int, step: Step) -> Iterator[None]:
+    """The store's refusals of a moderation step as the one line a moderator sees, the same
+    in Discord and in the shell."""
+    try:
+        yield
+    except QuestionNotFound:
+        raise not_found(qid) from None
+    except InvalidTransition as exc:
+        raise UserFacingError(_WRONG_STATE[step].format(qid=qid, status=exc.status)) from None
+    except ValueError:
+        if step != "answer":
+            raise
+        raise UserFacingError("The answer is empty.") from None
 
 
 # --- rendering ---------------------------------------------------------------------------
@@ -673,18 +704,10 @@ class Moderators(commands.Cog):
         before = await log_call(self.store.get_question, scope, qid)
         if before is None:
             raise not_found(qid)
-        try:
+        with refusals(qid, "answer"):
             result = await log_call(
                 self.store.answer_question, scope, qid, text, interaction.user.id, add_to_faq
             )
-        except QuestionNotFound:
-            raise not_found(qid) from None
-        except InvalidTransition as exc:
-            raise UserFacingError(
-                f"Question #{qid} is {exc.status}: `/questions reopen` it first to answer it."
-            ) from None
-        except ValueError:
-            raise UserFacingError("The answer is empty.") from None
         question = result.question
         log.info(
             "command=questions answer guild=%s question=%s moderator=%s faq=%s",
@@ -777,15 +800,8 @@ class Moderators(commands.Cog):
         scope = await self.require_moderator(interaction)
         qid = parse_question_id(question_id)
         await self._defer(interaction)
-        try:
+        with refusals(qid, "dismiss"):
             await log_call(self.store.dismiss, scope, qid, interaction.user.id, reason)
-        except QuestionNotFound:
-            raise not_found(qid) from None
-        except InvalidTransition as exc:
-            raise UserFacingError(
-                f"Question #{qid} is {exc.status}; only open questions can "
-                "be dismissed (`/questions reopen` it first)."
-            ) from None
         why = f" Reason: {render.escape(reason)}" if reason else ""
         await self._say(interaction, f"Dismissed question #{qid}. The asker is not told.{why}")
 
@@ -801,12 +817,8 @@ class Moderators(commands.Cog):
         scope = await self.require_moderator(interaction)
         qid = parse_question_id(question_id)
         await self._defer(interaction)
-        try:
+        with refusals(qid, "reopen"):
             await log_call(self.store.reopen, scope, qid)
-        except QuestionNotFound:
-            raise not_found(qid) from None
-        except InvalidTransition:
-            raise UserFacingError(f"Question #{qid} is already open.") from None
         await self._say(
             interaction,
             f"Reopened question #{qid}: it is open again, without its "
