@@ -18,11 +18,12 @@ import stat
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from geobot.documents.curation import CuratedFile, Locator, TodoMarker, read_curated, todo_markers
 from geobot.documents.model import (
@@ -96,50 +97,61 @@ def _bare(text: str) -> str:
     return fold(text).strip(" ,.;:")
 
 
-class _ParseCache:
-    """Parsed articles by (id, content digest): a reload re-parses only what changed.
+V = TypeVar("V")
+
+
+class _ByDigest(Generic[V]):
+    """Results of work on an article, by (id, content digest): a reload redoes only the
+    articles that changed.
 
     Bounded, least recently used first out. It must hold a whole large set: at 10,000
     articles the former 4,096-entry lru_cache missed on every article of every reload
     (a sorted sweep through an LRU smaller than the sweep never hits), so a reload of an
     unchanged set cost as much as a cold start. The key is the digest, not the text, so
-    the cache holds no second copy of the articles; the parsed articles it keeps are
-    mostly the ones the served library holds anyway.
+    the cache holds no second copy of the articles; what it keeps is mostly what the
+    served library holds anyway.
     """
 
     def __init__(self, maxsize: int) -> None:
         self.maxsize = maxsize
-        self._items: OrderedDict[tuple[str, str], ParsedArticle] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], V] = OrderedDict()
         self._lock = threading.Lock()  # the CLI, tests and reload threads may overlap
 
-    def __call__(self, document_id: str, digest: str, text: str) -> ParsedArticle:
+    def get(self, document_id: str, digest: str, compute: Callable[[], V]) -> V:
         key = (document_id, digest)
         with self._lock:
-            parsed = self._items.get(key)
-            if parsed is not None:
+            found = self._items.get(key)
+            if found is not None:
                 self._items.move_to_end(key)
-                return parsed
-        parsed = parse_article(document_id, text)
-        with self._lock:
-            self._items[key] = parsed
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
-        return parsed
+                return found
+        found = compute()
+        self.put(document_id, digest, found)
+        return found
 
     def cache_clear(self) -> None:
         with self._lock:
             self._items.clear()
-        _digest_cached.cache_clear()  # ranked from what was parsed: a cold load clears both
 
     def missing(self, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
         with self._lock:
             return [k for k in keys if k not in self._items]
 
-    def put(self, document_id: str, digest: str, parsed: ParsedArticle) -> None:
+    def put(self, document_id: str, digest: str, value: V) -> None:
         with self._lock:
-            self._items[(document_id, digest)] = parsed
+            self._items[(document_id, digest)] = value
             while len(self._items) > self.maxsize:
                 self._items.popitem(last=False)
+
+
+class _ParseCache(_ByDigest[ParsedArticle]):
+    """Parsed articles; the LexRank results ranked from them are dropped with them."""
+
+    def __call__(self, document_id: str, digest: str, text: str) -> ParsedArticle:
+        return self.get(document_id, digest, lambda: parse_article(document_id, text))
+
+    def cache_clear(self) -> None:
+        super().cache_clear()
+        _digest_cached.cache_clear()  # ranked from what was parsed: a cold load clears both
 
 
 _parse_cached = _ParseCache(maxsize=50_000)
@@ -583,7 +595,9 @@ def _document(
     # Ranked only when something automatic is served: a fully curated set costs nothing.
     needs_ranking = summary is None or all(a.automatic for a in arguments)
     automatic = (
-        _digest_cached(built.document_id, built.sha256, parsed) if needs_ranking else Digest((), ())
+        _digest_cached.get(built.document_id, built.sha256, lambda: digest(parsed.passages))
+        if needs_ranking
+        else Digest((), ())
     )
     if all(a.automatic for a in arguments):
         arguments = [a for a in arguments if a.automatic] or _automatic_arguments(
@@ -637,38 +651,8 @@ class _Unconfirmed:
         return (table, index) in self._entries
 
 
-class _DigestCache:
-    """LexRank results by (id, content digest), beside the parse cache: a reload ranks
-    only the articles that changed. Bounded, least recently used first out."""
-
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._items: OrderedDict[tuple[str, str], Digest] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __call__(self, document_id: str, sha256: str, parsed: ParsedArticle) -> Digest:
-        key = (document_id, sha256)
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        found = digest(parsed.passages)
-        self.put(document_id, sha256, found)
-        return found
-
-    def cache_clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def put(self, document_id: str, sha256: str, found: Digest) -> None:
-        with self._lock:
-            self._items[(document_id, sha256)] = found
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
-
-
-_digest_cached = _DigestCache(maxsize=50_000)
+# LexRank results, beside the parse cache: a reload ranks only the articles that changed.
+_digest_cached: _ByDigest[Digest] = _ByDigest(maxsize=50_000)
 
 
 def _automatic_summary(parsed: ParsedArticle, automatic: Digest) -> str | None:
