@@ -284,7 +284,7 @@ class SpeakerResolver:
         if person is None and " of " in phrase:
             person = _person(phrase.split(" of ")[0])  # "Senator Mike Lee of Utah"
         if person is not None:
-            return self.surnames.get(person.split()[-1], person)
+            return self._fullest(person)
         if len(words) == 1 and words[0] in self.surnames:
             return self.surnames[words[0]]
         expanded = [self.acronyms.get(w, w) for w in words]
