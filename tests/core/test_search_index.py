@@ -20,9 +20,11 @@ from synthetic_articles import write_articles
 from geobot.documents.loader import load_document_set
 from geobot.documents.model import DocumentSet
 from geobot.search import index as index_module
+from geobot.search import passages as passages_module
 from geobot.search.index import IndexStore, prune
 from geobot.search.passages import PassageSearch
 from geobot.search.ranking import RankingConfig
+from geobot.text import analysis as analysis_module
 
 QUESTIONS = [
     "What did the ministers say about energy security?",
@@ -340,3 +342,58 @@ def test_shipped_index_outlives_a_later_build_of_its_folder(articles: Path, tmp_
         assert ids.tolist() == expected_ids.tolist()
         assert np.allclose(scores, expected_scores)
     assert back.top(dict.fromkeys(built.passage_terms(20), 1.0), 5)[0].size
+
+
+def _article(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.txt").write_text(f"{name.title()}\n\n{text}\n", encoding="utf-8")
+
+
+def test_names_are_known_from_the_stored_counts(tmp_path: Path) -> None:
+    """Rule: the words a set writes capitalised inside a sentence and never in lower case
+    (names, whatever case a reader types them in) come from the counts the index keeps:
+    the same from a build, a warm start and an update, and changed by the article that
+    changes them. A word that opens a sentence is not a name for its capital."""
+    data, index_dir = tmp_path / "data", tmp_path / "index"
+    _article(data, "alpha", "The envoy met Kessler in Vienna. Talks went on for a week.")
+    _article(data, "beta", "Observers said the talks were a kessler of a mess. Vienna hosted.")
+    built = PassageSearch(_load(data), index_dir=index_dir)
+    # Kessler is also written in lower case; Talks only opens a sentence.
+    assert "vienna" in built._capitalised_terms
+    assert not {"kessler", "talk"} & built._capitalised_terms
+    warm = PassageSearch(_load(data), index_dir=index_dir)
+    assert not _store(warm).rebuilt
+    assert warm._capitalised_terms == built._capitalised_terms
+    (data / "beta.txt").unlink()
+    updated = PassageSearch(_load(data), index_dir=index_dir)
+    assert _store(updated).reindexed == 0
+    assert "kessler" in updated._capitalised_terms
+    assert updated._capitalised_terms == PassageSearch(_load(data))._capitalised_terms
+
+
+def test_the_first_question_reads_no_passage_text(
+    articles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rule: what the ranking knows of the whole set is ready when the search is built:
+    the first question analyses its own words, not every passage of the set (at a
+    million passages that was a stall of half a minute)."""
+    search = PassageSearch(_load(articles), index_dir=tmp_path / "index")
+    passages_module._field_terms.cache_clear()  # what an earlier test may have analysed
+    passages_module._ordered_terms.cache_clear()
+    analysed: list[list[str]] = []
+    original = analysis_module.terms_of_words
+
+    def counting(folded: list[str]) -> list[str]:
+        analysed.append(folded)
+        return original(folded)
+
+    monkeypatch.setattr(analysis_module, "terms_of_words", counting)
+    # Words no one passage holds together, typed in lower case: the verdict asks whether
+    # what the best passage misses is a name.
+    questions = [
+        *QUESTIONS,
+        "did the ministers discuss arctic border sanctions and energy in turkey",
+    ]
+    for question in questions:
+        assert search.ask(question).hits
+    assert len(analysed) < 10 * len(questions) < search.index.size

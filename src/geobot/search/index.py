@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the stored layout or the analysis behind the terms changes: an index of another
 # format is rebuilt, never read.
-FORMAT = 3
+FORMAT = 4
 # Context fields (heading, title, claims, speakers, sources) count for less than a passage's
 # own words; the engine only needs roughly the same order, the exact weights re-rank.
 WEAK_BOOST = 0.3
@@ -72,9 +72,29 @@ BATCH_PASSAGES = 25_000
 MAX_WORKERS = 4
 
 Rows = list[tuple[dict[str, float], float]]
-# One document's analysis: per passage its weighted term frequencies and length, and the
-# counts of its folded words (the typo corrector's vocabulary).
-Analyse = Callable[[Document], tuple[Rows, Counter[str]]]
+
+
+@dataclass(slots=True)
+class Analysis:
+    """One document's analysis: per passage its weighted term frequencies and length; and
+    how often it writes each folded word (the typo corrector's vocabulary, phrases made
+    one word), and how often each word is written in lower case and how often with a
+    capital inside a sentence (what tells a name from a word, whatever case a reader
+    types it in)."""
+
+    rows: Rows
+    words: Counter[str]
+    lower: Counter[str]
+    named: Counter[str]
+
+    def word_rows(self) -> Iterator[tuple[str, int, int, int]]:
+        """(word, count, lower, named), in order of first use; a word written only inside
+        phrases has no count of its own."""
+        for word in dict.fromkeys(chain(self.words, self.lower, self.named)):
+            yield word, self.words[word], self.lower[word], self.named[word]
+
+
+Analyse = Callable[[Document], Analysis]
 
 
 class IndexCorruptError(RuntimeError):
@@ -140,14 +160,18 @@ class _Entry:
 # A chunk holds the arrays of the documents analysed together (a build, or one reload's
 # changed articles), each array per passage or per (passage, term) in document order:
 #   indptr (int64, from 0), terms (int32 ids), tfs (float32 weighted frequencies),
-#   lengths (float32), word_ids and word_counts (int32, each document's folded words).
+#   lengths (float32), and per folded word of each document (int32) word_ids, word_counts,
+#   word_lower and word_named (see Analysis).
 # Chunks are written once and never changed: an update writes a new one for what it
 # analysed, and the manifest says which chunk holds each document.
-CHUNK_NAMES = ("indptr", "terms", "tfs", "lengths", "word_ids", "word_counts")
+WORD_NAMES = ("word_ids", "word_counts", "word_lower", "word_named")
+CHUNK_NAMES = ("indptr", "terms", "tfs", "lengths", *WORD_NAMES)
 # What every load checks; the word arrays are checked when an update reads them.
 QUERY_NAMES = CHUNK_NAMES[:4]
 # Stored once per generation, one value per term or per word.
-STAT_NAMES = ("df", "held", "word_totals")
+# The word totals follow WORD_NAMES[1:], in order.
+WORD_TOTALS = ("word_totals", "lower_totals", "named_totals")
+STAT_NAMES = ("df", "held", *WORD_TOTALS)
 # Chunks are merged into one when they hold more than this many passages per live one:
 # replaced documents stay in their chunk until then.
 COMPACT_RATIO = 2
@@ -177,12 +201,11 @@ class _Chunk:
         if zlib.crc32(self.arrays[name].data) != self.checksums[name]:
             raise IndexCorruptError(f"{name} does not match its checksum")
 
-    def words(self) -> tuple[np.ndarray, np.ndarray]:
-        for name in ("word_ids", "word_counts"):
+    def check_words(self) -> None:
+        for name in WORD_NAMES:
             if name not in self.verified:
                 self._verify(name)
                 self.verified.add(name)
-        return self.arrays["word_ids"], self.arrays["word_counts"]
 
     @property
     def passages(self) -> int:
@@ -230,7 +253,7 @@ class LexicalIndex(BM25Index):
         words: list[str],
         entries: list[_Entry],
         arrays: _Arrays,
-        word_totals: np.ndarray,
+        word_totals: Mapping[str, np.ndarray],
         engine: tantivy.Index,
         engine_path: Path | None = None,
         opstamp: int = 0,
@@ -250,9 +273,12 @@ class LexicalIndex(BM25Index):
         self.arrays = arrays
         self.engine_path = engine_path
         self.opstamp = opstamp  # the engine commit these arrays go with
+        totals, lower, named = (word_totals[name] for name in WORD_TOTALS)
         self._word_counts = Counter(
-            {w: c for w, c in zip(words, word_totals.tolist(), strict=True) if c}
+            {w: c for w, c in zip(words, totals.tolist(), strict=True) if c}
         )
+        self.name_words = [words[i] for i in np.flatnonzero((named > 0) & (lower == 0)).tolist()]
+        self.lower_words = [words[i] for i in np.flatnonzero(lower).tolist()]
         slots = max((e.slot for e in entries), default=-1) + 1
         self._slot_start = np.zeros(slots, dtype=np.int64)
         for entry in entries:
@@ -296,6 +322,9 @@ class LexicalIndex(BM25Index):
 
     def word_counts(self) -> Counter[str]:
         return self._word_counts
+
+    # name_words: words the set writes capitalised inside a sentence, never in lower case;
+    # lower_words: words it writes in lower case somewhere.
 
     def top(
         self, query: Mapping[int, float], k: int, within: tuple[int, int] | None = None
@@ -386,7 +415,7 @@ class _Batch:
     tfs: np.ndarray  # float32
     lengths: np.ndarray  # float32
     word_ids: np.ndarray  # int32, into `words`
-    word_counts: np.ndarray  # int32
+    word_values: np.ndarray  # int32, one row per word id: WORD_NAMES[1:]
     sizes: list[tuple[int, int, int]]  # per document: passages, (passage, term) pairs, words
     texts: list[tuple[str, str]]  # per passage: body and weak fields for the engine
 
@@ -397,25 +426,25 @@ def _analyse_batch(analyse: Analyse, documents: list[Document]) -> _Batch:
     indptr: list[int] = [0]
     terms: list[int] = []
     word_ids: list[int] = []
-    word_counts: list[int] = []
+    word_values: list[tuple[int, int, int]] = []
     tfs: list[float] = []
     lengths: list[float] = []
     sizes: list[tuple[int, int, int]] = []
     texts: list[tuple[str, str]] = []
     for document in documents:
-        rows, counts = analyse(document)
-        term_first = len(terms)
-        for row_tfs, length in rows:
-            for term, tf in row_tfs.items():
-                terms.append(term_ids.setdefault(term, len(term_ids)))
-                tfs.append(tf)
+        analysis = analyse(document)
+        term_first, word_first = len(terms), len(word_ids)
+        for row_tfs, length in analysis.rows:
+            # len() is read before setdefault inserts: a new term gets the next number.
+            terms.extend([term_ids.setdefault(term, len(term_ids)) for term in row_tfs])
+            tfs.extend(row_tfs.values())
             indptr.append(len(terms))
             lengths.append(length)
             texts.append(_engine_texts(row_tfs))
-        for word, count in counts.items():
+        for word, *values in analysis.word_rows():
             word_ids.append(word_index.setdefault(word, len(word_index)))
-            word_counts.append(count)
-        sizes.append((len(rows), len(terms) - term_first, len(counts)))
+            word_values.append((values[0], values[1], values[2]))
+        sizes.append((len(analysis.rows), len(terms) - term_first, len(word_ids) - word_first))
     return _Batch(
         list(term_ids),
         list(word_index),
@@ -424,7 +453,7 @@ def _analyse_batch(analyse: Analyse, documents: list[Document]) -> _Batch:
         np.asarray(tfs, np.float32),
         np.asarray(lengths, np.float32),
         np.asarray(word_ids, np.int32),
-        np.asarray(word_counts, np.int32),
+        np.asarray(word_values, np.int32).reshape(-1, len(WORD_NAMES) - 1),
         sizes,
         texts,
     )
@@ -432,14 +461,13 @@ def _analyse_batch(analyse: Analyse, documents: list[Document]) -> _Batch:
 
 def _numbering(names: list[str], index: dict[str, int], known: list[str]) -> np.ndarray:
     """The set-wide numbers of a batch's names, new ones numbered after the known."""
-    numbers = np.empty(len(names), np.int32)
-    for position, name in enumerate(names):
-        number = index.get(name)
-        if number is None:
-            number = index[name] = len(known)
+    found = [index.get(name, -1) for name in names]
+    for position, number in enumerate(found):
+        if number < 0:
+            name = names[position]
+            found[position] = index[name] = len(known)
             known.append(name)
-        numbers[position] = number
-    return numbers
+    return np.asarray(found, np.int32)
 
 
 def _engine_texts(tfs: Mapping[str, float]) -> tuple[str, str]:
@@ -655,7 +683,7 @@ class IndexStore:
             state.words,
             entries,
             arrays,
-            stats["word_totals"],
+            stats,
             engine,
             self._engine_path(folder),
             opstamp,
@@ -680,7 +708,8 @@ class IndexStore:
             pieces["tfs"].append(batch.tfs)
             pieces["lengths"].append(batch.lengths)
             pieces["word_ids"].append(word_map[batch.word_ids])
-            pieces["word_counts"].append(batch.word_counts)
+            for column, name in enumerate(WORD_NAMES[1:]):
+                pieces[name].append(batch.word_values[:, column])
             texts = iter(batch.texts)
             for document, (count, term_count, word_count) in zip(
                 documents_of, batch.sizes, strict=True
@@ -887,8 +916,8 @@ def _compact(entries: list[_Entry], chunks: Mapping[str, _Chunk], name: str) -> 
     empty = np.zeros(0, np.int64)
     arrays = _gather(entries, chunks, {"df": empty, "held": empty})
     for chunk in chunks.values():
-        chunk.words()  # checked before they are copied
-    words = _cut(entries, chunks, "word_first", ("word_ids", "word_counts"))
+        chunk.check_words()  # checked before they are copied
+    words = _cut(entries, chunks, "word_first", WORD_NAMES)
     term_at = passage_at = word_at = 0
     for entry in entries:
         entry.chunk, entry.first, entry.term_first, entry.word_first = (
@@ -905,8 +934,7 @@ def _compact(entries: list[_Entry], chunks: Mapping[str, _Chunk], name: str) -> 
         "terms": np.asarray(arrays.doc_terms),
         "tfs": np.asarray(arrays.doc_tfs),
         "lengths": np.asarray(arrays.lengths),
-        "word_ids": np.asarray(words["word_ids"]),
-        "word_counts": np.asarray(words["word_counts"]),
+        **{name: np.asarray(words[name]) for name in WORD_NAMES},
     }
     return _Chunk(merged, {})
 
@@ -916,18 +944,18 @@ def _counts(
 ) -> dict[str, np.ndarray]:
     """The term counts (df, held) and word totals the entries' documents contribute."""
     if not entries:
-        return {
-            "df": np.zeros(n_terms, np.int64),
-            "held": np.zeros(n_terms, np.int64),
-            "word_totals": np.zeros(n_words, np.int64),
-        }
+        counts = {"df": np.zeros(n_terms, np.int64), "held": np.zeros(n_terms, np.int64)}
+        return counts | {name: np.zeros(n_words, np.int64) for name in WORD_TOTALS}
     for name in {e.chunk for e in entries}:
-        chunks[name].words()
+        chunks[name].check_words()
     pairs = _cut(entries, chunks, "term_first", ("terms", "tfs"))
-    words = _cut(entries, chunks, "word_first", ("word_ids", "word_counts"))
+    words = _cut(entries, chunks, "word_first", WORD_NAMES)
     df, held = term_counts(pairs["terms"], pairs["tfs"], n_terms)
-    totals = np.bincount(words["word_ids"], weights=words["word_counts"], minlength=n_words)
-    return {"df": df, "held": held, "word_totals": totals.astype(np.int64)}
+    counts = {"df": df, "held": held}
+    for total, name in zip(WORD_TOTALS, WORD_NAMES[1:], strict=True):
+        summed = np.bincount(words["word_ids"], weights=words[name], minlength=n_words)
+        counts[total] = summed.astype(np.int64)
+    return counts
 
 
 def _committed(folder: Path) -> int | None:

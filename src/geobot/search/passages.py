@@ -26,7 +26,7 @@ from geobot.documents.model import Document, DocumentSet, Passage
 from geobot.search.answer_types import AnswerType, answer_type, has_answer_type
 from geobot.search.bm25 import QueryGroup
 from geobot.search.encoder import DIMENSIONS, Encoder
-from geobot.search.index import IndexStore
+from geobot.search.index import Analysis, IndexStore
 from geobot.search.query import Glossary, QueryTerm, Vocabulary, analyse, clean_question
 from geobot.search.ranking import (
     DEFAULT,
@@ -37,7 +37,15 @@ from geobot.search.ranking import (
 )
 from geobot.search.spans import ANAPHOR, NAMED_ANSWERS, SpanBuilder
 from geobot.search.vectors import CacheStats, VectorCache
-from geobot.text.analysis import synonyms, terms, terms_of_words, words
+from geobot.text.analysis import (
+    fold_each,
+    merge_phrases,
+    raw_words,
+    synonyms,
+    terms,
+    terms_of_words,
+    written_case,
+)
 from geobot.text.english import is_common
 
 # Kinds no passage can answer without: a date or a number is recognisable in any sentence,
@@ -246,7 +254,7 @@ class PassageSearch:
                 documents, vectors, len(self.passages) <= config.window_max_passages
             )
             self.vector_stats = vectors.stats
-            self._capitalised_terms  # noqa: B018 (computed here, off the event loop)
+        self._capitalised_terms = self._capitalised()
 
     def _take(
         self,
@@ -261,11 +269,18 @@ class PassageSearch:
         self.passages.extend(document.passages)
 
     @classmethod
-    def _analyse(
-        cls, document: Document, config: RankingConfig
-    ) -> tuple[list[tuple[dict[str, float], float]], Counter[str]]:
-        counts: Counter[str] = Counter()
-        return list(cls._rows(document, counts, config)), counts
+    def _analyse(cls, document: Document, config: RankingConfig) -> Analysis:
+        analysis = Analysis([], Counter(), Counter(), Counter())
+        lower: list[str] = []
+        named: list[str] = []
+        for raws, each in cls._rows(document, analysis, config):
+            in_lower, in_capitals = written_case(raws, each)
+            lower += in_lower
+            named += in_capitals
+        # Counted once per document: one Counter update per sentence costs more.
+        analysis.lower.update(lower)
+        analysis.named.update(named)
+        return analysis
 
     def _embed(
         self,
@@ -307,10 +322,10 @@ class PassageSearch:
 
     @staticmethod
     def _rows(
-        document: Document,
-        counts: Counter[str],
-        config: RankingConfig,
-    ) -> Iterator[tuple[dict[str, float], float]]:
+        document: Document, analysis: Analysis, config: RankingConfig
+    ) -> Iterator[tuple[list[str], list[str]]]:
+        """Each passage's row and word counts added to `analysis`; yields its words as
+        written and as folded one for one (see written_case)."""
         claims: dict[str, list[str]] = {}
         for argument in document.arguments:
             if argument.automatic:
@@ -328,8 +343,10 @@ class PassageSearch:
                 for pid in source.passage_ids:
                     sources.setdefault(pid, []).append(source.label)
         for passage in document.passages:
-            folded = words(passage.text)
-            counts.update(folded)
+            raws = raw_words(passage.text)
+            each = fold_each(raws)
+            folded = merge_phrases(each)
+            analysis.words.update(folded)
             body = terms_of_words(folded)
             tfs: dict[str, float] = dict(Counter(body))
             _add(tfs, passage.section, config.w_section)
@@ -340,7 +357,8 @@ class PassageSearch:
                 _add(tfs, speaker, config.w_speaker)
             for label in sources.get(passage.id, ()):
                 _add(tfs, label, config.w_source)
-            yield tfs, float(max(1, len(body)))
+            analysis.rows.append((tfs, float(max(1, len(body)))))
+            yield raws, each
 
     @cached_property
     def names(self) -> frozenset[str]:
@@ -518,18 +536,12 @@ class PassageSearch:
             return None
         return {named[0]}, set(named[1:])
 
-    @cached_property
-    def _capitalised_terms(self) -> frozenset[str]:
-        """Terms the documents write capitalised inside a sentence: names, whatever case
-        a reader types them in ("putin")."""
-        found: set[str] = set()
-        for passage in self.passages:
-            for word in _CAPITALISED_WORD.findall(passage.text[1:]):
-                found.update(_field_terms(word))
-        lower = {
-            t for p in self.passages for t in _field_terms(" ".join(_LOWER_WORD.findall(p.text)))
-        }
-        return frozenset(found - lower)
+    def _capitalised(self) -> frozenset[str]:
+        """Terms the documents write capitalised inside a sentence and never in lower case:
+        names, whatever case a reader types them in ("putin"). From the counts the index
+        keeps, so that a set of any size has them before its first question."""
+        lower = set(terms_of_words(self.index.lower_words))
+        return frozenset(t for t in terms_of_words(self.index.name_words) if t not in lower)
 
     def _opening(self, key: tuple[int, ...]) -> list[str]:
         """The terms a span opens with, for whose side it is told. A sentence that opens

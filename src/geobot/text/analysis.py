@@ -285,22 +285,49 @@ def _fold(raw: str) -> tuple[str, str]:
     return bare, _CANONICAL.get(word, word)
 
 
+def raw_words(text: str) -> list[str]:
+    """A text's words as written, case kept: quote marks and dashes straightened, dotted
+    acronyms joined ("U.S." is "US"), accents stripped."""
+    if not text.isascii():
+        text = strip_accents(straighten(text))
+    # Two dots at least make a dotted acronym: most sentences have one, and skip the scan.
+    if text.count(".") > 1:
+        text = _DOTTED_ACRONYM.sub(_join_acronym, text)
+    return _RAW_WORD.findall(text)
+
+
 def words(text: str) -> list[str]:
     """Surface words, folded, with acronyms and nationality adjectives made canonical."""
-    text = straighten(text)
-    if "." in text:
-        text = _DOTTED_ACRONYM.sub(_join_acronym, text)
-    text = strip_accents(text)
-    folded = _FOLDED
-    found = [folded.get(raw) or _remember(raw) for raw in _RAW_WORD.findall(text)]
+    return merge_phrases(fold_each(raw_words(text)))
+
+
+def written_case(raws: list[str], each: list[str]) -> tuple[list[str], list[str]]:
+    """Of a sentence's words (`raws` as written, `each` as `fold_each` folds them): those
+    written in lower case, and those written with a capital after the first word (an
+    opening capital says nothing of whether a word is a name)."""
+    lower = [word for word, raw in zip(each, raws, strict=True) if raw[0].islower()]
+    named = [word for word, raw in zip(each[1:], raws[1:], strict=True) if raw[0].isupper()]
+    return lower, named
+
+
+def fold_each(raws: list[str]) -> list[str]:
+    """Each word found by `raw_words`, folded and made canonical, one for one."""
+    cache = _FOLDED
+    found = [cache.get(raw) or _remember(raw) for raw in raws]
     out = [word for _, word in found]
-    if any(bare == "us" for bare, _ in found):
+    # Only a word folded to "us" can have been written "us"; the exact test is the rarer.
+    if "us" in out and any(bare == "us" for bare, _ in found):
         out = []
         for bare, word in found:
             if bare == "us" and out and out[-1] == "the":
                 out.append("usa")  # "the us" is never the pronoun
             else:
                 out.append(word)
+    return out
+
+
+def merge_phrases(out: list[str]) -> list[str]:
+    """Folded words with the phrases and phrasal verbs of the tables made one word."""
     if len(out) > 1 and (
         not _PHRASE_FIRSTS.isdisjoint(out[:-1]) or not _PARTICLES.isdisjoint(out[1:])
     ):
