@@ -245,6 +245,7 @@ def latencies(ask, questions: list[str]) -> dict[str, float]:  # type: ignore[no
     return {
         "p50_ms": percentile(samples, 50) * 1000,
         "p99_ms": percentile(samples, 99) * 1000,
+        "max_ms": max(samples) * 1000,
     }
 
 
@@ -269,6 +270,11 @@ def bench_engine(kind: str, count: int) -> dict[str, float]:
             start = time.perf_counter()
             search = PassageSearch(documents, index_dir=index_dir)
             result["build_s"] = time.perf_counter() - start
+            # The first question is timed alone: work put off until it (anything the
+            # build left undone) is build time in disguise, and a reader waits for it.
+            start = time.perf_counter()
+            search.ask(questions[0])
+            result["first_ms"] = (time.perf_counter() - start) * 1000
             result["memory_mb"] = rss_mb() - before
             result.update(latencies(search.ask, questions))
             del search
@@ -427,7 +433,9 @@ def engine_rows(count: int) -> list[tuple[str, str, str]]:
     rows = [
         (f"build, {g['passages']:,.0f} passages", f"{g['build_s']:.1f} s", met(g["build_s"], 30)),
         ("memory added", f"{g['memory_mb']:.0f} MB", met(g["memory_mb"], 300)),
+        ("first ask after the build", f"{g['first_ms']:.1f} ms", "(no target)"),
         ("ask p99 (lexical, re-ranked)", f"{g['p99_ms']:.2f} ms", met(g["p99_ms"], 10)),
+        ("slowest ask of the 200", f"{g['max_ms']:.1f} ms", "(no target)"),
         ("warm start, unchanged set", f"{g['warm_s']:.2f} s", met(g["warm_s"], 2)),
         (
             f"reload one article of {g['documents']:,.0f}",
