@@ -188,7 +188,7 @@ def background_priority() -> None:
 def _parse_chunk(items: list[tuple[str, str]]) -> list[tuple[ParsedArticle, Digest]]:
     # The automatic summary is ranked here too: it is the other costly step of a load.
     parsed = [parse_article(document_id, text) for document_id, text in items]
-    return [(p, digest(p.passages)) for p in parsed]
+    return [(p, digest(p.passages, p.quote_style)) for p in parsed]
 
 
 def _parse_in_processes(articles: list[tuple[str, str, str]], workers: int) -> None:
@@ -595,7 +595,9 @@ def _document(
     # Ranked only when something automatic is served: a fully curated set costs nothing.
     needs_ranking = summary is None or all(a.automatic for a in arguments)
     automatic = (
-        _digest_cached.get(built.document_id, built.sha256, lambda: digest(parsed.passages))
+        _digest_cached.get(
+            built.document_id, built.sha256, lambda: digest(parsed.passages, parsed.quote_style)
+        )
         if needs_ranking
         else Digest((), ())
     )
