@@ -9,26 +9,31 @@ automatic; a curated file that still holds TODO markers is reported by `index ch
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from geobot.bot import render
+from geobot.documents import loader
 from geobot.documents.curation import todo_markers
 from geobot.documents.loader import load_document_set
-from geobot.documents.model import Document
-from geobot.documents.summarize import is_summary_sentence, lexrank
+from geobot.documents.model import Document, Passage
+from geobot.documents.summarize import Digest, is_summary_sentence, lexrank
 from geobot.library import Library
 from geobot.text.quote_marks import MarkStyle
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "articles"
 DATA = Path(__file__).resolve().parents[2] / "data"
 NOTED = "crs-mongolia-in-brief-2026"  # an article with a numbered notes list
+CURATED = "trump-putin-alliance-unravels"  # fully curated: summary and arguments
 
 
 def geobot(*args: str) -> subprocess.CompletedProcess[str]:
@@ -480,3 +485,54 @@ def test_discord_renders_label_automatic_content(corpus: dict[str, Document]) ->
     assert value.startswith(render.AUTOMATIC_CLAIM)
     overview = render.overview_embed(library)
     assert all(f.value and f.value.startswith("(automatic) ") for f in overview.fields)
+
+
+# -- parse workers -------------------------------------------------------------------------
+
+
+def test_parse_workers_rank_only_the_articles_whose_digest_is_served(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rule: a parse worker ranks an article (LexRank) only when its loader would: the
+    flag it gets is the loader's rule, and with it unset the ranker is not called."""
+    ranked: list[str] = []
+    real = loader.digest
+
+    def counting(passages: Sequence[Passage], style: MarkStyle) -> Digest:
+        ranked.append(passages[0].document_id)
+        return real(passages, style)
+
+    monkeypatch.setattr(loader, "digest", counting)
+    text = (DATA / f"{CURATED}.txt").read_text(encoding="utf-8")
+    results = loader._parse_chunk([("curated", text, False), ("uncurated", text, True)])
+    assert ranked == ["uncurated"]
+    assert results[0][1] is None
+    assert results[1][1] is not None
+
+
+def test_worker_loads_rank_what_in_process_loads_rank_and_serve_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Rule: loaded through parse workers, a fully curated article is not ranked and an
+    uncurated one is, as in the loader's own process; the documents are the same."""
+    folder = tmp_path / "set"
+    shutil.copytree(DATA, folder)
+    shutil.copy(CORPUS / f"{NOTED}.txt", folder)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_ARTICLES", 1)
+    loader._parse_cached.cache_clear()  # the ranking cache with it
+    caplog.set_level(logging.INFO, logger="geobot.documents")
+    by_workers = load_document_set(folder, parse_workers=2)
+    assert "worker processes in" in caplog.text, caplog.text  # not the serial fallback
+
+    def ranked(stem: str) -> bool:
+        sha256 = hashlib.sha256((folder / f"{stem}.txt").read_bytes()).hexdigest()
+        return not loader._digest_cached.missing([(stem, sha256)])
+
+    assert not ranked(CURATED)
+    assert ranked(NOTED)
+    loader._parse_cached.cache_clear()
+    in_process = load_document_set(folder)
+    assert not ranked(CURATED)
+    assert by_workers.documents is not None
+    assert in_process.documents is not None
+    assert by_workers.documents.documents == in_process.documents.documents
