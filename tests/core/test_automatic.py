@@ -9,25 +9,31 @@ automatic; a curated file that still holds TODO markers is reported by `index ch
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from geobot.bot import render
+from geobot.documents import loader
 from geobot.documents.curation import todo_markers
 from geobot.documents.loader import load_document_set
-from geobot.documents.model import Document
-from geobot.documents.summarize import is_summary_sentence, lexrank
+from geobot.documents.model import Document, Passage
+from geobot.documents.summarize import Digest, is_summary_sentence, lexrank
 from geobot.library import Library
+from geobot.text.quote_marks import MarkStyle
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "articles"
 DATA = Path(__file__).resolve().parents[2] / "data"
 NOTED = "crs-mongolia-in-brief-2026"  # an article with a numbered notes list
+CURATED = "trump-putin-alliance-unravels"  # fully curated: summary and arguments
 
 
 def geobot(*args: str) -> subprocess.CompletedProcess[str]:
@@ -104,14 +110,107 @@ def test_lexrank_ranks_the_most_connected_sentence_highest() -> None:
 def test_summary_skips_bylines_questions_headings_and_leaning_sentences(text: str) -> None:
     """Rule: a summary sentence stands alone: no byline, question, title-case heading,
     sentence leaning on the one before, or fragment."""
-    assert not is_summary_sentence(text)
+    assert not is_summary_sentence(text, MarkStyle.DOUBLE)
 
 
 def test_summary_takes_a_plain_statement() -> None:
     """Rule: an ordinary statement of readable length can be a summary sentence."""
     assert is_summary_sentence(
-        "Mongolia has sought good relations with both of its neighbors since the 1990s."
+        "Mongolia has sought good relations with both of its neighbors since the 1990s.",
+        MarkStyle.DOUBLE,
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "style"),
+    [
+        # Mostly quotation, in every house style.
+        (
+            "‘Russia will never accept a ceasefire that leaves its troops exposed,’ he said.",
+            "single",
+        ),
+        (
+            "'Russia will never accept a ceasefire that leaves its troops exposed,' he said.",
+            "single",
+        ),
+        (
+            "“Russia will never accept a ceasefire that leaves its troops exposed,” he said.",
+            "double",
+        ),
+        (
+            '"Russia will never accept a ceasefire that leaves its troops exposed," he said.',
+            "double",
+        ),
+        (
+            "«Russia will never accept a ceasefire that leaves its troops exposed», he said.",
+            "double",
+        ),
+        # The end of a quotation opened in the sentence before, and the start of one that
+        # goes on in the next.
+        (
+            "We will keep fighting until the whole border is restored,’ she told the assembly.",
+            "single",
+        ),
+        (
+            "We will keep fighting until the whole border is restored,” she told the assembly.",
+            "double",
+        ),
+        (
+            "The minister told the assembly on Tuesday: ‘We will keep fighting until the end.",
+            "single",
+        ),
+    ],
+)
+def test_summary_skips_sentences_of_someone_else_s_words_in_any_house_style(
+    text: str, style: str
+) -> None:
+    """Rule: a summary says what the article says in its own voice: a sentence mostly in
+    quotation marks, or a piece of a longer quotation, is left out, whichever marks the
+    article's house style puts outside (curly, straight, single, guillemets)."""
+    assert not is_summary_sentence(text, MarkStyle(style))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Putin’s government has kept the country’s borders shut since the ’90s; few expect change.",
+        "Putin's government has kept the country's borders shut since the '90s; few expect change.",
+        "The students’ union has opposed the government’s new security law since it was passed.",
+        "The minister called the agreement a ‘historic step’ for both countries and their ties.",
+    ],
+)
+def test_apostrophes_are_not_quotations_in_a_single_quote_house_style(text: str) -> None:
+    """Rule: in an article whose quotation marks are single, apostrophes (Putin’s, don’t,
+    students’, the ’90s) are not quotation marks, and a short quotation leaves the sentence
+    the article's own."""
+    assert is_summary_sentence(text, MarkStyle.SINGLE)
+
+
+def test_a_british_style_article_s_summary_is_in_its_own_voice(tmp_path: Path) -> None:
+    """Rule: the automatic summary of an article in British house style (‘single’ marks
+    outside) reads its quotations as the quote extractor does: no summary sentence is mostly
+    someone else's words."""
+    claim = (
+        "‘The ceasefire must hold, the talks must go on and the aid must reach the border "
+        "towns,’ the foreign minister said."
+    )
+    body = [
+        "The ceasefire on the northern border has held for a month since the talks began.",
+        claim,
+        "Diplomats said the talks would go on into the spring despite the fighting.",
+        "Farmers in the border towns have returned to fields they left during the war.",
+        "The government’s critics doubt that the ceasefire will hold through the summer months.",
+        "Aid groups said the crossings had reopened for trucks carrying aid to the towns.",
+        "The foreign minister has asked donors to pay for the aid the towns still need.",
+    ]
+    (tmp_path / "british-ceasefire.txt").write_text(
+        "Ceasefire Holds on the Northern Border\n\n" + "\n\n".join(body) + "\n", encoding="utf-8"
+    )
+    result = load_document_set(tmp_path)
+    assert result.documents is not None, [str(e) for e in result.errors]
+    document = result.documents.documents["british-ceasefire"]
+    assert document.summary_automatic
+    assert claim not in _sentences_of(document, document.summary or "")
 
 
 # -- uncurated documents, loaded --------------------------------------------------------
@@ -386,3 +485,54 @@ def test_discord_renders_label_automatic_content(corpus: dict[str, Document]) ->
     assert value.startswith(render.AUTOMATIC_CLAIM)
     overview = render.overview_embed(library)
     assert all(f.value and f.value.startswith("(automatic) ") for f in overview.fields)
+
+
+# -- parse workers -------------------------------------------------------------------------
+
+
+def test_parse_workers_rank_only_the_articles_whose_digest_is_served(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rule: a parse worker ranks an article (LexRank) only when its loader would: the
+    flag it gets is the loader's rule, and with it unset the ranker is not called."""
+    ranked: list[str] = []
+    real = loader.digest
+
+    def counting(passages: Sequence[Passage], style: MarkStyle) -> Digest:
+        ranked.append(passages[0].document_id)
+        return real(passages, style)
+
+    monkeypatch.setattr(loader, "digest", counting)
+    text = (DATA / f"{CURATED}.txt").read_text(encoding="utf-8")
+    results = loader._parse_chunk([("curated", text, False), ("uncurated", text, True)])
+    assert ranked == ["uncurated"]
+    assert results[0][1] is None
+    assert results[1][1] is not None
+
+
+def test_worker_loads_rank_what_in_process_loads_rank_and_serve_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Rule: loaded through parse workers, a fully curated article is not ranked and an
+    uncurated one is, as in the loader's own process; the documents are the same."""
+    folder = tmp_path / "set"
+    shutil.copytree(DATA, folder)
+    shutil.copy(CORPUS / f"{NOTED}.txt", folder)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_ARTICLES", 1)
+    loader._parse_cached.cache_clear()  # the ranking cache with it
+    caplog.set_level(logging.INFO, logger="geobot.documents")
+    by_workers = load_document_set(folder, parse_workers=2)
+    assert "worker processes in" in caplog.text, caplog.text  # not the serial fallback
+
+    def ranked(stem: str) -> bool:
+        sha256 = hashlib.sha256((folder / f"{stem}.txt").read_bytes()).hexdigest()
+        return not loader._digest_cached.missing([(stem, sha256)])
+
+    assert not ranked(CURATED)
+    assert ranked(NOTED)
+    loader._parse_cached.cache_clear()
+    in_process = load_document_set(folder)
+    assert not ranked(CURATED)
+    assert by_workers.documents is not None
+    assert in_process.documents is not None
+    assert by_workers.documents.documents == in_process.documents.documents

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from geobot.documents.loader import load_document_set
 from geobot.library import Library, UnknownDocumentError
-from geobot.search.evaluate import EvalReport, evaluate, read_jsonl
+from geobot.search.evaluate import (
+    EvalReport,
+    combined_folder,
+    evaluate,
+    labelled_documents,
+    read_jsonl,
+    suite,
+)
 from geobot.search.query import QueryError
 from geobot.text.normalize import fold
 
@@ -15,6 +24,7 @@ EVAL = Path(__file__).resolve().parents[1] / "data"
 
 
 CORPUS = EVAL / "corpus"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def _summary(report: EvalReport) -> str:
@@ -53,6 +63,75 @@ def test_bundled_sets_stay_above_their_floors(
     assert report.recall_at_3 >= recall_3, _summary(report)
     assert report.answered_share >= answered, _summary(report)
     assert report.offtopic_flagged >= flagged, _summary(report)
+
+
+def _labelled(path: Path, *documents: str | None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [{"id": f"q{i}", "question": "?", "expect_any": ["x"]} for i in range(len(documents))]
+    for row, document in zip(rows, documents, strict=True):
+        if document is not None:
+            row["document"] = document
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+
+def test_the_suite_asks_each_set_on_the_articles_its_labels_name(tmp_path: Path) -> None:
+    """Rule: `eval --suite` asks a set on the folder holding the documents its labels name,
+    whatever the set is called: the served set, the corpus, or both copied together."""
+    served, tests_data = tmp_path / "data", tmp_path / "tests-data"
+    corpus = tests_data / "corpus" / "articles"
+    for folder, stems in ((served, ("bundled",)), (corpus, ("report-a", "report-b"))):
+        folder.mkdir(parents=True)
+        for stem in stems:
+            (folder / f"{stem}.txt").write_text("Title\n\nA sentence.\n", encoding="utf-8")
+    _labelled(tests_data / "questions-plain.jsonl", None, None)  # labels name no document
+    _labelled(tests_data / "questions-bundled.jsonl", "bundled", None)
+    _labelled(tests_data / "questions-corpus2.jsonl", "bundled")  # named so, about data
+    _labelled(tests_data / "questions-mixed.jsonl", "bundled", "report-a")
+    for name in ("plain", "bundled", "corpus2", "mixed"):
+        _labelled(tests_data / f"offtopic-{name}.jsonl")
+    _labelled(tests_data / "corpus" / "questions.jsonl", "report-a", "report-b")
+    _labelled(tests_data / "corpus" / "offtopic.jsonl")
+    _labelled(tests_data / "corpus-heldout" / "questions-blind.jsonl", "report-b")
+    sets = {s.name: s for s in suite(tests_data, served)}
+    assert {name: s.articles for name, s in sets.items()} == {
+        "bundled": (),
+        "corpus2": (),
+        "mixed": (served, corpus),
+        "plain": (),
+        "corpus": (corpus,),
+        "corpus-heldout-blind": (corpus,),
+    }
+    assert sets["corpus-heldout-blind"].offtopic is None
+    assert sets["corpus-heldout-blind"].held_out
+    _labelled(tests_data / "questions-lost.jsonl", "nowhere")
+    _labelled(tests_data / "offtopic-lost.jsonl")
+    with pytest.raises(ValueError, match="names documents in neither"):
+        suite(tests_data, served)
+
+
+def test_the_real_suite_asks_every_set_where_its_documents_are() -> None:
+    """Rule: every labelled set of tests/data, the held-out corpus set included, is asked
+    on folders that hold every document its labels name (numbers only: no question read)."""
+    sets = suite(EVAL, DATA)
+    assert any(s.questions.parent.name == "corpus-heldout" for s in sets)
+    for item in sets:
+        folders = item.articles or (DATA,)
+        held = {p.stem for folder in folders for p in folder.glob("*.txt")}
+        assert labelled_documents(item.questions) <= held, item.name
+
+
+def test_a_combined_folder_loads_as_one_set_of_real_files(tmp_path: Path) -> None:
+    """Rule: the combined folder holds copies (the loader refuses links) of every article
+    and curated file of the folders, and loads as one set."""
+    folder = combined_folder((DATA, CORPUS / "articles"), tmp_path / "both")
+    assert not any(path.is_symlink() for path in folder.iterdir())
+    result = load_document_set(folder)
+    assert result.documents is not None, [str(e) for e in result.errors]
+    expected = {p.stem for f in (DATA, CORPUS / "articles") for p in f.glob("*.txt")}
+    assert set(result.documents.documents) == expected
+    assert sum(d.curated for d in result.documents.documents.values()) == len(
+        list(DATA.glob("*.toml"))
+    )
 
 
 def test_corpus_of_uncurated_articles_stays_above_its_floors(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -292,7 +293,8 @@ def evaluate_command(
     suite: Annotated[
         bool,
         typer.Option(
-            "--suite", help="Every set in tests/data, and the corpus on its own articles."
+            "--suite",
+            help="Every set in tests/data, each on the articles its questions are about.",
         ),
     ] = False,
     structure: Annotated[
@@ -313,36 +315,45 @@ def evaluate_command(
 
         _structure_eval(data or Path("tests/data/corpus"), verbose, structure_table)
         return
-    from geobot.search.evaluate import EvalSet, evaluate, read_jsonl, table
+    from geobot.search.evaluate import EvalSet, combined_folder, evaluate, read_jsonl, table
     from geobot.search.evaluate import suite as suite_sets
 
     if suite:
-        sets = suite_sets(Path("tests/data"))
+        try:
+            sets = suite_sets(Path("tests/data"), data_folder(data))
+        except (OSError, ValueError, KeyError) as exc:
+            fail(f"cannot read the evaluation files: {exc}")
     else:
         questions = questions or [Path("tests/data/questions-dev.jsonl")]
         offtopic = offtopic or [Path("tests/data/offtopic-dev.jsonl")]
         if len(questions) != len(offtopic):
             fail("give one --offtopic file for each --questions file")
         sets = [EvalSet(q.stem, q, o) for q, o in zip(questions, offtopic, strict=True)]
-    libraries: dict[Path | None, Library] = {}
-    for item in sets:
-        if item.articles not in libraries:
-            libraries[item.articles] = open_library(item.articles or data)
-        library = libraries[item.articles]
-        try:
-            report = evaluate(
-                functools.partial(library.ask, limit=5),
-                read_jsonl(item.questions),
-                read_jsonl(item.offtopic),
-            )
-        except (OSError, ValueError, KeyError) as exc:
-            fail(f"cannot read the evaluation files: {exc}")
-        if len(sets) > 1:
-            typer.echo(f"\n{item.name}")
-        typer.echo(table(report))
-        if verbose and not item.held_out:
-            for miss in report.misses:
-                typer.echo(json.dumps(miss, ensure_ascii=False))
+    libraries: dict[tuple[Path, ...], Library] = {}
+    with tempfile.TemporaryDirectory(prefix="geobot-eval-") as scratch:
+        for item in sets:
+            if item.articles not in libraries:
+                folder = (
+                    combined_folder(item.articles, Path(scratch) / str(len(libraries)))
+                    if len(item.articles) > 1
+                    else next(iter(item.articles), data)
+                )
+                libraries[item.articles] = open_library(folder)
+            library = libraries[item.articles]
+            try:
+                report = evaluate(
+                    functools.partial(library.ask, limit=5),
+                    read_jsonl(item.questions),
+                    read_jsonl(item.offtopic) if item.offtopic else [],
+                )
+            except (OSError, ValueError, KeyError) as exc:
+                fail(f"cannot read the evaluation files: {exc}")
+            if len(sets) > 1:
+                typer.echo(f"\n{item.name}")
+            typer.echo(table(report))
+            if verbose and not item.held_out:
+                for miss in report.misses:
+                    typer.echo(json.dumps(miss, ensure_ascii=False))
 
 
 def _structure_eval(corpus: Path, verbose: bool, render: Any) -> None:

@@ -107,7 +107,7 @@ def draft_curation(document_id: str, raw: str) -> str:
     parsed = parse_article(document_id, raw)
     if not parsed.passages:
         raise ValueError("no article text found (only headings or boilerplate)")
-    found = digest(parsed.passages)
+    found = digest(parsed.passages, parsed.quote_style)
     summary = " ".join(parsed.passages[i].text for i in found.summary)
     claims = [(c.passage, c.evidence) for c in found.claims]
     lines = [

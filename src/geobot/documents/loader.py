@@ -185,15 +185,17 @@ def background_priority() -> None:
         os.nice(BACKGROUND_NICE)
 
 
-def _parse_chunk(items: list[tuple[str, str]]) -> list[tuple[ParsedArticle, Digest]]:
-    # The automatic summary is ranked here too: it is the other costly step of a load.
-    parsed = [parse_article(document_id, text) for document_id, text in items]
-    return [(p, digest(p.passages)) for p in parsed]
+def _parse_chunk(items: list[tuple[str, str, bool]]) -> list[tuple[ParsedArticle, Digest | None]]:
+    # The automatic summary is ranked here too, where it will be served (_needs_ranking):
+    # it is the other costly step of a load.
+    parsed = [(parse_article(document_id, text), rank) for document_id, text, rank in items]
+    return [(p, digest(p.passages, p.quote_style) if rank else None) for p, rank in parsed]
 
 
-def _parse_in_processes(articles: list[tuple[str, str, str]], workers: int) -> None:
-    """Parse the (id, digest, text) articles not cached yet in worker processes, into the
-    cache. Best effort: on any failure the loader parses what is left itself, as before.
+def _parse_in_processes(articles: list[tuple[str, str, str, bool]], workers: int) -> None:
+    """Parse the (id, digest, text, rank) articles not cached yet in worker processes, into
+    the cache, ranking those whose `rank` is set. Best effort: on any failure the loader
+    parses what is left itself, as before.
 
     The workers are spawned, not forked: the bot has threads (the question writer,
     executors), and a forked child can inherit a lock another thread held. Spawning
@@ -202,7 +204,7 @@ def _parse_in_processes(articles: list[tuple[str, str, str]], workers: int) -> N
     """
     if workers < 2:
         return
-    todo_keys = set(_parse_cached.missing([(i, d) for i, d, _ in articles]))
+    todo_keys = set(_parse_cached.missing([(a[0], a[1]) for a in articles]))
     todo = [a for a in articles if (a[0], a[1]) in todo_keys]
     if len(todo) < PARALLEL_MIN_ARTICLES:
         return
@@ -214,14 +216,16 @@ def _parse_in_processes(articles: list[tuple[str, str, str]], workers: int) -> N
             workers, mp_context=context, initializer=background_priority
         ) as pool:
             futures = {
-                pool.submit(_parse_chunk, [(i, t) for i, _, t in chunk]): chunk for chunk in chunks
+                pool.submit(_parse_chunk, [(i, t, r) for i, _, t, r in chunk]): chunk
+                for chunk in chunks
             }
             for future in as_completed(futures):
-                for (document_id, sha256, _), (parsed, ranked) in zip(
+                for (document_id, sha256, *_), (parsed, ranked) in zip(
                     futures[future], future.result(), strict=True
                 ):
                     _parse_cached.put(document_id, sha256, parsed)
-                    _digest_cached.put(document_id, sha256, ranked)
+                    if ranked is not None:
+                        _digest_cached.put(document_id, sha256, ranked)
         log.info(
             "parsed %d articles in %d worker processes in %.1f s",
             len(todo),
@@ -592,11 +596,11 @@ def _document(
         return meta is not None and getattr(meta, key) is not None and not todo.field(key)
 
     summary = meta.summary.strip() if confirmed("summary") and meta and meta.summary else None
-    # Ranked only when something automatic is served: a fully curated set costs nothing.
-    needs_ranking = summary is None or all(a.automatic for a in arguments)
     automatic = (
-        _digest_cached.get(built.document_id, built.sha256, lambda: digest(parsed.passages))
-        if needs_ranking
+        _digest_cached.get(
+            built.document_id, built.sha256, lambda: digest(parsed.passages, parsed.quote_style)
+        )
+        if _needs_ranking(curated, todo)
         else Digest((), ())
     )
     if all(a.automatic for a in arguments):
@@ -634,6 +638,17 @@ def _document(
         footnotes=dict(parsed.note_texts),
         dateline=parsed.dateline,
     )
+
+
+def _needs_ranking(curated: CuratedFile | None, todo: _Unconfirmed) -> bool:
+    """Whether an article's LexRank digest is served: its summary or its key claims are
+    automatic (no confirmed summary, or no confirmed argument). A fully curated set costs
+    nothing. Decided from the curated file alone, so the parse workers decide it too."""
+    if curated is None:
+        return True
+    summary_confirmed = bool(curated.document.summary) and not todo.field("summary")
+    arguments = range(len(curated.arguments))
+    return not summary_confirmed or all(todo.entry("arguments", i) for i in arguments)
 
 
 class _Unconfirmed:
@@ -867,6 +882,36 @@ def _scan(folder: Path, errors: list[LoadIssue]) -> dict[Path, Path]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _CuratedRead:
+    """A curated file as read: parsed (None when it cannot be), with its problems."""
+
+    curated: CuratedFile | None
+    locator: Locator | None
+    raw: bytes
+    issues: list[LoadIssue]
+
+
+def _ranked(read: _CuratedRead | None) -> bool:
+    """Whether the article of this curated file (None: it has none) serves its LexRank
+    digest; one whose curated file cannot be read is not loaded at all."""
+    if read is None:
+        return _needs_ranking(None, _Unconfirmed([]))
+    if read.curated is None or read.locator is None:
+        return False
+    return _needs_ranking(read.curated, _Unconfirmed(todo_markers(read.locator.raw)))
+
+
+def _read_curated_file(path: Path, real_files: dict[Path, Path]) -> _CuratedRead:
+    try:
+        # Read once: what is validated is exactly what the digest describes.
+        raw = _read_bounded(real_files[path], MAX_CURATED_BYTES, "curated file")
+    except _Refused as exc:
+        return _CuratedRead(None, None, b"", [LoadIssue(str(path), str(exc))])
+    curated, locator, issues = read_curated(path, str(path), raw)
+    return _CuratedRead(curated, locator, raw, issues)
+
+
 def load_document_set(
     folder: Path | str, *, parse_workers: int = 0, strict: bool = False
 ) -> LoadResult:
@@ -899,17 +944,21 @@ def load_document_set(
                 f"curated file for unknown document {stem!r}: there is no {stem}{ARTICLE_SUFFIX}",
             )
         )
-    # Every article is read once, up front, so that the ones not parsed before can be
-    # parsed together in worker processes; its errors are reported in the usual order.
+    # Every article and curated file is read once, up front, so that the articles not
+    # parsed before can be parsed (and ranked where that is served) together in worker
+    # processes; their errors are reported in the usual order.
     contents: dict[str, tuple[bytes, str] | None] = {}
     read_errors: dict[str, list[LoadIssue]] = {}
+    curated_read: dict[str, _CuratedRead] = {}
     for stem, path in articles.items():
         if _DOCUMENT_ID.match(stem):
             read_errors[stem] = []
             contents[stem] = _read_article(real_files[path], str(path), read_errors[stem])
+            if stem in curated_files:
+                curated_read[stem] = _read_curated_file(curated_files[stem], real_files)
     _parse_in_processes(
         [
-            (stem, hashlib.sha256(c[0]).hexdigest(), c[1])
+            (stem, hashlib.sha256(c[0]).hexdigest(), c[1], _ranked(curated_read.get(stem)))
             for stem, c in contents.items()
             if c is not None
         ],
@@ -933,23 +982,13 @@ def load_document_set(
         curated = locator = None
         curated_sha256 = None
         if stem in curated_files:
-            curated_path = curated_files[stem]
-            try:
-                # Read once: what is validated is exactly what the digest describes.
-                curated_bytes = _read_bounded(
-                    real_files[curated_path], MAX_CURATED_BYTES, "curated file"
-                )
-            except _Refused as exc:
-                errors.append(LoadIssue(str(curated_path), str(exc)))
+            read = curated_read[stem]
+            errors.extend(read.issues)
+            if read.curated is None:
                 continue
-            curated, locator, curated_issues = read_curated(
-                curated_path, str(curated_path), curated_bytes
-            )
-            errors.extend(curated_issues)
-            if curated is None:
-                continue
-            curated_sha256 = hashlib.sha256(curated_bytes).hexdigest()
-            digest.update(curated_path.name.encode() + b"\0" + curated_bytes)
+            curated, locator = read.curated, read.locator
+            curated_sha256 = hashlib.sha256(read.raw).hexdigest()
+            digest.update(curated_files[stem].name.encode() + b"\0" + read.raw)
         if article is None:
             continue
         raw, text = article

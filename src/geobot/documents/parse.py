@@ -18,6 +18,7 @@ from geobot.documents.structure import (
     split_article,
 )
 from geobot.text.footnotes import note_evidence, strip_markers
+from geobot.text.quote_marks import MarkStyle, house_style
 from geobot.text.segment import sentence_spans, split_long
 
 __all__ = ["FoundQuote", "ParsedArticle", "is_boilerplate", "is_heading", "parse_article"]
@@ -50,6 +51,8 @@ class ParsedArticle:
     author: str | None = None  # from a byline or an author-information block
     date: str | None = None  # the date line, as printed
     dateline: str | None = None  # "WASHINGTON", when the article opens with one
+    # Which quotation marks stand outside, decided from the same paragraphs find_quotes reads.
+    quote_style: MarkStyle = MarkStyle.DOUBLE
 
 
 def _quotes(paragraphs: list[str], starts: list[tuple[int, int, int]]) -> list[FoundQuote]:
@@ -150,4 +153,5 @@ def parse_article(document_id: str, raw: str) -> ParsedArticle:
         author=parts.author,
         date=parts.date,
         dateline=parts.dateline,
+        quote_style=house_style(clean_paragraphs),
     )

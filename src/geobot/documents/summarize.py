@@ -30,6 +30,7 @@ import numpy as np
 
 from geobot.documents.model import Passage
 from geobot.text.analysis import terms
+from geobot.text.quote_marks import MarkStyle, closes_unopened, quote_spans
 
 # The random walk's damping, and when its iteration has converged: the values of the paper.
 DAMPING = 0.15
@@ -65,7 +66,6 @@ _LEANING_PAIRS = frozenset(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _BYLINE = re.compile(r"^\s*(by|written by|posted by|photo|image|source)\b", re.IGNORECASE)
-_QUOTE_MARKS = re.compile(r"[“”\"«»]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +113,10 @@ def lexrank(similarity: np.ndarray) -> np.ndarray:
     return scores
 
 
-def is_summary_sentence(text: str) -> bool:
+def is_summary_sentence(text: str, style: MarkStyle) -> bool:
     """Whether a sentence can stand alone in a summary: a statement of readable length, not
-    a question, a heading, a byline or a caption, and not leaning on the sentence before."""
+    a question, a heading, a byline or a caption, and not leaning on the sentence before.
+    `style`: the article's house style of quotation marks (quote_marks.house_style)."""
     found = _WORD.findall(text)
     if not MIN_WORDS <= len(found) <= MAX_WORDS or text.rstrip().endswith("?"):
         return False
@@ -127,8 +128,11 @@ def is_summary_sentence(text: str) -> bool:
     if capitalised / len(found) > MAX_CAPITALISED:
         return False
     # Mostly someone else's words: a summary says what the article says, in its voice.
-    quoted = sum(len(m) for m in re.findall(r"[“\"«]([^”\"»]*)[”\"»]", text))
-    return quoted * 2 < len(text) and len(_QUOTE_MARKS.findall(text)) % 2 == 0
+    # Marks are read as the quote extractor reads them, so apostrophes are not quotes.
+    spans = quote_spans(text, style)
+    if any(not span.closed for span in spans) or closes_unopened(text, style):
+        return False  # a piece of a quotation that goes on beyond the sentence
+    return sum(len(span.inner(text)) for span in spans) * 2 < len(text)
 
 
 def summary_size(sentences: int) -> int:
@@ -149,8 +153,9 @@ def _pick(order: Sequence[int], vectors: np.ndarray, wanted: int, allowed: set[i
     return chosen
 
 
-def digest(passages: Sequence[Passage]) -> Digest:
-    """The summary sentences and key claims of an article's passages (its sentences)."""
+def digest(passages: Sequence[Passage], style: MarkStyle) -> Digest:
+    """The summary sentences and key claims of an article's passages (its sentences);
+    `style`: its house style of quotation marks."""
     passages = list(passages[:MAX_SENTENCES])
     if not passages:
         return Digest((), ())
@@ -158,7 +163,7 @@ def digest(passages: Sequence[Passage]) -> Digest:
     similarity = vectors @ vectors.T
     scores = lexrank(similarity)
     order = sorted(range(len(passages)), key=lambda i: (-scores[i], i))
-    eligible = {i for i, p in enumerate(passages) if is_summary_sentence(p.text)}
+    eligible = {i for i, p in enumerate(passages) if is_summary_sentence(p.text, style)}
     summary = sorted(_pick(order, vectors, summary_size(len(passages)), eligible))
     claims = _claims(passages, similarity, order, eligible, vectors)
     return Digest(tuple(passages[i].ordinal for i in summary), claims)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["MarkStyle", "QuoteSpan", "house_style", "quote_spans"]
+__all__ = ["MarkStyle", "QuoteSpan", "closes_unopened", "house_style", "quote_spans"]
 
 MAX_QUOTE_CHARS = 6000  # longer "quotations" are unbalanced marks, not words someone said
 
@@ -131,6 +131,23 @@ def quote_spans(text: str, style: MarkStyle) -> list[QuoteSpan]:
     if stack and len(text) - start <= MAX_QUOTE_CHARS:
         spans.append(QuoteSpan(start, len(text), False))
     return spans
+
+
+def closes_unopened(text: str, style: MarkStyle) -> bool:
+    """Whether the text closes a quotation it did not open: a sentence from inside a longer
+    quotation. Only the outer kind of mark counts, and apostrophes (don't, students’ union)
+    never close anything."""
+    spans = quote_spans(text, style)
+    for mark in _MARKS.finditer(text):
+        i, c = mark.start(), mark.group(0)
+        if any(span.start <= i < span.end for span in spans):
+            continue
+        if style is MarkStyle.DOUBLE:
+            if c in "”»" or (c == '"' and not _opens_double(text, i)):
+                return True
+        elif c in "’'" and _closes_single(text, i) and not _possessive(text, i):
+            return True
+    return False
 
 
 def _closer_ahead(text: str, closers: list[int], index: int) -> bool:
