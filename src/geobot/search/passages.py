@@ -38,13 +38,14 @@ from geobot.search.ranking import (
 from geobot.search.spans import ANAPHOR, NAMED_ANSWERS, SpanBuilder
 from geobot.search.vectors import CacheStats, VectorCache
 from geobot.text.analysis import (
+    capitals,
     fold_each,
+    folded,
     merge_phrases,
     raw_words,
     synonyms,
     terms,
     terms_of_words,
-    written_case,
 )
 from geobot.text.english import is_common
 
@@ -271,15 +272,19 @@ class PassageSearch:
     @classmethod
     def _analyse(cls, document: Document, config: RankingConfig) -> Analysis:
         analysis = Analysis([], Counter(), Counter(), Counter())
-        lower: list[str] = []
+        written: list[str] = []
+        cased: list[str] = []
         named: list[str] = []
         for raws, each in cls._rows(document, analysis, config):
-            in_lower, in_capitals = written_case(raws, each)
-            lower += in_lower
-            named += in_capitals
-        # Counted once per document: one Counter update per sentence costs more.
-        analysis.lower.update(lower)
-        analysis.named.update(named)
+            written += each
+            found, inside = capitals(raws)
+            cased += found
+            named += inside
+        # Counted once per document, and case read from the few capitalised words: a
+        # test of every word's case costs more than the rest of the analysis.
+        analysis.lower.update(written)
+        analysis.lower.subtract(map(folded, cased))
+        analysis.named.update(map(folded, named))
         return analysis
 
     def _embed(
@@ -325,7 +330,7 @@ class PassageSearch:
         document: Document, analysis: Analysis, config: RankingConfig
     ) -> Iterator[tuple[list[str], list[str]]]:
         """Each passage's row and word counts added to `analysis`; yields its words as
-        written and as folded one for one (see written_case)."""
+        written and as folded one for one."""
         claims: dict[str, list[str]] = {}
         for argument in document.arguments:
             if argument.automatic:

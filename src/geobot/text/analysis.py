@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import Stemmer
 
@@ -248,21 +249,21 @@ def _join_acronym(match: re.Match[str]) -> str:
 # Each raw word's folded form, made once: a million sentences repeat a few tens of
 # thousands of words, and folding one is most of what `words` costs. Bounded, so that a
 # stream of distinct tokens cannot grow it without end.
-_FOLDED: dict[str, tuple[str, str]] = {}
+_FOLDED: dict[str, str] = {}
 _FOLDED_MAX = 500_000
 
 
-def _remember(raw: str) -> tuple[str, str]:
+def _remember(raw: str) -> str:
     known = _fold(raw)
     if len(_FOLDED) < _FOLDED_MAX:
         _FOLDED[raw] = known
     return known
 
 
-def _fold(raw: str) -> tuple[str, str]:
-    """(the word before the canonical tables, the word after them), for one raw word."""
+def _fold(raw: str) -> str:
+    """One raw word, folded and made canonical."""
     if raw in CASE_SENSITIVE:
-        return raw, CASE_SENSITIVE[raw]
+        return CASE_SENSITIVE[raw]
     word = raw.lower()
     if (
         raw[-1] == "s"
@@ -279,10 +280,9 @@ def _fold(raw: str) -> tuple[str, str]:
         word = word[:-2]
     elif word.endswith("'"):
         word = word[:-1]
-    bare = word
     if word[0].isdigit() and _DECADE.fullmatch(word):
         word = ("20" if word[0] in "01" else "19") + word  # "80s" is "1980s"
-    return bare, _CANONICAL.get(word, word)
+    return _CANONICAL.get(word, word)
 
 
 def raw_words(text: str) -> list[str]:
@@ -301,59 +301,62 @@ def words(text: str) -> list[str]:
     return merge_phrases(fold_each(raw_words(text)))
 
 
-def written_case(raws: list[str], each: list[str]) -> tuple[list[str], list[str]]:
-    """Of a sentence's words (`raws` as written, `each` as `fold_each` folds them): those
-    written in lower case, and those written with a capital after the first word (an
-    opening capital says nothing of whether a word is a name)."""
-    lower = [word for word, raw in zip(each, raws, strict=True) if raw[0].islower()]
-    named = [word for word, raw in zip(each[1:], raws[1:], strict=True) if raw[0].isupper()]
-    return lower, named
+def capitals(raws: list[str]) -> tuple[list[str], list[str]]:
+    """Of a sentence's words as found by `raw_words`: those written with a capital, and
+    those of them after the first word (an opening capital says nothing of whether a word
+    is a name)."""
+    found = [raw for raw in raws if raw[0].isupper()]
+    if found and found[0] is raws[0]:
+        return found, found[1:]
+    return found, found
+
+
+def folded(raw: str) -> str:
+    """One word found by `raw_words`, as `fold_each` folds it."""
+    return _FOLDED.get(raw) or _remember(raw)
 
 
 def fold_each(raws: list[str]) -> list[str]:
     """Each word found by `raw_words`, folded and made canonical, one for one."""
-    cache = _FOLDED
-    found = [cache.get(raw) or _remember(raw) for raw in raws]
-    out = [word for _, word in found]
-    # Only a word folded to "us" can have been written "us"; the exact test is the rarer.
-    if "us" in out and any(bare == "us" for bare, _ in found):
-        out = []
-        for bare, word in found:
-            if bare == "us" and out and out[-1] == "the":
-                out.append("usa")  # "the us" is never the pronoun
-            else:
-                out.append(word)
+    known = list(map(_FOLDED.get, raws))  # in C: most words are known
+    if None in known:
+        out = [word or _remember(raw) for word, raw in zip(known, raws, strict=True)]
+    else:
+        out = cast(list[str], known)
+    # Only a word written "us" folds to "us": no table makes it, and "US" is "usa".
+    if "us" in out:
+        for i in range(1, len(out)):
+            if out[i] == "us" and out[i - 1] == "the":
+                out[i] = "usa"  # "the us" is never the pronoun
     return out
 
 
 def merge_phrases(out: list[str]) -> list[str]:
     """Folded words with the phrases and phrasal verbs of the tables made one word."""
-    if len(out) > 1 and (
-        not _PHRASE_FIRSTS.isdisjoint(out[:-1]) or not _PARTICLES.isdisjoint(out[1:])
-    ):
-        merged: list[str] = []
-        i = 0
-        while i < len(out):
-            if out[i] not in _PHRASE_FIRSTS and (i + 1 == len(out) or out[i + 1] not in _PARTICLES):
-                merged.append(out[i])  # most words start no phrase: skip the lookups
-                i += 1
-                continue
-            pair = (out[i], out[i + 1]) if i + 1 < len(out) else None
-            if pair in PHRASES:
-                merged.append(PHRASES[pair])
-                i += 2
-            elif (
-                pair is not None
-                and pair[1] in _PARTICLES
-                and (stem(pair[0]), pair[1]) in _PHRASAL_STEMS
-            ):
-                merged.append(_PHRASAL_STEMS[stem(pair[0]), pair[1]])
-                i += 2
-            else:
-                merged.append(out[i])
-                i += 1
-        out = merged
-    return out
+    if len(out) < 2 or (_PHRASE_FIRSTS.isdisjoint(out) and _PARTICLES.isdisjoint(out)):
+        return out
+    # Where a phrase can start: a word that opens one, or the word before a particle.
+    # Particles are common words, so only these places are looked at.
+    starts = [
+        i for i in range(len(out) - 1) if out[i] in _PHRASE_FIRSTS or out[i + 1] in _PARTICLES
+    ]
+    merged: list[str] = []
+    done = 0  # out[:done] is in merged
+    for i in starts:
+        if i < done:
+            continue  # the second word of a phrase just merged
+        pair = (out[i], out[i + 1])
+        if pair in PHRASES:
+            one = PHRASES[pair]
+        elif pair[1] in _PARTICLES and (stem(pair[0]), pair[1]) in _PHRASAL_STEMS:
+            one = _PHRASAL_STEMS[stem(pair[0]), pair[1]]
+        else:
+            continue
+        merged += out[done:i]
+        merged.append(one)
+        done = i + 2
+    merged += out[done:]
+    return merged
 
 
 @lru_cache(maxsize=200_000)
@@ -374,7 +377,21 @@ def terms(text: str) -> list[str]:
 
 def terms_of_words(folded: list[str]) -> list[str]:
     """`terms` for words already produced by `words`, to tokenise a text only once."""
-    return [stem(w) for w in folded if (w not in STOP_WORDS and len(w) > 1) or w.isdigit()]
+    found = list(map(_TERM_OF.get, folded))  # in C: most words are known
+    if None in found:
+        found = [t if t is not None else _term_of(w) for t, w in zip(found, folded, strict=True)]
+    return [term for term in found if term]
+
+
+# Each folded word's term, "" for a stop word: made once, like _FOLDED, and bounded.
+_TERM_OF: dict[str, str] = {}
+
+
+def _term_of(word: str) -> str:
+    term = stem(word) if (word not in STOP_WORDS and len(word) > 1) or word.isdigit() else ""
+    if len(_TERM_OF) < _FOLDED_MAX:
+        _TERM_OF[word] = term
+    return term
 
 
 def _thesaurus_lines() -> list[list[str]]:
