@@ -241,6 +241,14 @@ def index_check(
     strict: Annotated[
         bool, typer.Option("--strict", help="A TODO marker left in a curated file is an error.")
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="List each TODO marker of a curated file, not one warning for the file.",
+        ),
+    ] = False,
 ) -> None:
     """Validate a document set: print its stats and every error and warning. Exit 0 when
     it loads, 1 when it has errors (with --strict, a TODO marker in a curated file is one)."""
@@ -249,9 +257,9 @@ def index_check(
     folder = path or data_folder(data)
     result = load_document_set(folder, strict=strict)
     if as_json:
-        emit(load_report_json(result))
+        emit(load_report_json(result, verbose=verbose))
     else:
-        typer.echo(load_report_text(result, str(folder)), err=not result.ok)
+        typer.echo(load_report_text(result, str(folder), verbose=verbose), err=not result.ok)
     if not result.ok:
         raise typer.Exit(1)
 

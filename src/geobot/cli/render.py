@@ -10,7 +10,7 @@ import textwrap
 from typing import Any
 
 from geobot.documents.loader import LoadResult
-from geobot.documents.model import Argument, Document, Quote, Source
+from geobot.documents.model import Argument, Document, LoadIssue, Quote, Source, each_issue
 from geobot.library import Library
 from geobot.search.passages import Answer, Hit
 
@@ -113,7 +113,9 @@ def document_json(document: Document, library: Library) -> dict[str, Any]:
     }
 
 
-def load_report_json(result: LoadResult) -> dict[str, Any]:
+def load_report_json(result: LoadResult, verbose: bool = False) -> dict[str, Any]:
+    """The report of `index check --json`; `verbose` lists each TODO marker, as the text."""
+
     def issue(i: Any) -> dict[str, Any]:
         return {"file": i.path, "line": i.line, "message": i.message}
 
@@ -123,7 +125,7 @@ def load_report_json(result: LoadResult) -> dict[str, Any]:
         "digest": result.documents.digest if result.documents else None,
         "stats": stats,
         "errors": [issue(e) for e in result.errors],
-        "warnings": [issue(w) for w in result.warnings],
+        "warnings": [issue(w) for w in _warnings(result, verbose)],
     }
 
 
@@ -213,7 +215,12 @@ def summary_text(document: Document) -> str:
     return "\n".join(lines)
 
 
-def load_report_text(result: LoadResult, folder: str) -> str:
+def _warnings(result: LoadResult, verbose: bool) -> list[LoadIssue]:
+    # A curated file's TODO markers are one warning, which sums them up, unless asked for.
+    return each_issue(result.warnings) if verbose else list(result.warnings)
+
+
+def load_report_text(result: LoadResult, folder: str, verbose: bool = False) -> str:
     lines = []
     if result.ok and result.documents is not None:
         stats = Library(result.documents).stats()
@@ -227,7 +234,7 @@ def load_report_text(result: LoadResult, folder: str) -> str:
     else:
         lines.append(f"{folder}: {len(result.errors)} error(s); the set cannot be loaded")
         lines.extend(str(e) for e in result.errors)
-    lines.extend(str(w) for w in result.warnings)
+    lines.extend(str(w) for w in _warnings(result, verbose))
     return "\n".join(lines)
 
 

@@ -326,3 +326,42 @@ def todo_markers(raw: str) -> list[TodoMarker]:
         else:
             markers.append(TodoMarker(number, table, index, last_key, stripped))
     return markers
+
+
+# The longest list of marked fields a summary names: enough for every table of the schema
+# and the document's keys; anything past it (unknown tables, long names) is cut with "…".
+_MAX_MARKED_CHARS = 80
+
+
+def marked_fields(markers: list[TodoMarker]) -> str:
+    """What the markers mark, compactly, in the order of the file: the document's keys by
+    name, the entries of a [[table]] and the glossary's terms by count ("12 quotes"), and
+    the notes on the file."""
+    # label -> (singular, plural, what is counted); nothing counted: a key, named as it is
+    groups: dict[str, tuple[str, str, set[object]]] = {}
+    for marker in markers:
+        if marker.table is None:
+            label, one, many, item = "note", "note on the file", "notes on the file", marker.line
+        elif marker.index is not None:
+            table = marker.table
+            one, many = (table[:-1], table) if table.endswith("s") else (table, table)
+            label, item = f"[[{table}]]", marker.index
+        elif marker.table == "glossary" and marker.key:
+            label, one, many, item = "glossary", "glossary term", "glossary terms", marker.key
+        else:
+            label = one = many = marker.key or marker.table
+            item = None
+        entry = groups.setdefault(label, (one, many, set()))
+        if item is not None:
+            entry[2].add(item)
+    parts = []
+    for one, many, items in groups.values():
+        if not items:
+            parts.append(one)
+        else:
+            parts.append(f"1 {one}" if len(items) == 1 else f"{len(items)} {many}")
+    text = ", ".join(parts)
+    if len(text) > _MAX_MARKED_CHARS:
+        cut = text[: _MAX_MARKED_CHARS - 1]
+        text = cut.rsplit(", ", 1)[0] + ", …" if ", " in cut else cut + "…"
+    return text

@@ -25,7 +25,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from geobot.documents.curation import CuratedFile, Locator, TodoMarker, read_curated, todo_markers
+from geobot.documents.curation import (
+    CuratedFile,
+    Locator,
+    TodoMarker,
+    marked_fields,
+    read_curated,
+    todo_markers,
+)
 from geobot.documents.model import (
     Argument,
     Document,
@@ -336,16 +343,38 @@ def _build_document(
 def _report_todo(
     todo: _Unconfirmed, locator: Locator, issues: list[LoadIssue], strict: bool
 ) -> None:
-    for marker in todo.markers:
-        issues.append(
-            LoadIssue(
-                locator.path,
-                f"TODO marker left in ({marker.describe()}): served as automatic, "
-                "not curated, until the marker is removed",
-                marker.line,
-                "error" if strict else "warning",
-            )
+    """A curated file's TODO markers: one warning for the file, which sums them up (an
+    unedited draft holds dozens, and one line each buried every other warning), holding
+    each marker's own warning for `index check --verbose`.
+
+    With `strict`, each marker is an error of its own, not one summary: the admin must fix
+    every one, and one `file:line: error:` each is what an editor jumps to, so that the
+    count of errors is the count of things to fix."""
+    each = [
+        LoadIssue(
+            locator.path,
+            f"TODO marker left in ({marker.describe()}): served as automatic, "
+            "not curated, until the marker is removed",
+            marker.line,
+            "error" if strict else "warning",
         )
+        for marker in todo.markers
+    ]
+    if strict or len(each) < 2:
+        issues.extend(each)
+        return
+    first = todo.markers[0].line
+    issues.append(
+        LoadIssue(
+            locator.path,
+            f"{len(each)} TODO markers left ({marked_fields(todo.markers)}; first at line "
+            f"{first}): served as automatic, not curated, until each is removed; "
+            "`geobot index check --verbose` lists each, `--strict` makes them errors",
+            first,
+            "warning",
+            details=tuple(each),
+        )
+    )
 
 
 def _check_curated(check: _Curating) -> _Curated:

@@ -6,7 +6,7 @@ shared by concurrent commands and swapped for a new one without locks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -172,10 +172,18 @@ class LoadIssue:
     message: str
     line: int | None = None
     severity: str = "error"  # "error" refuses the set; "warning" is reported only
+    # The issues this one sums up, each with its own line (a curated file's TODO markers):
+    # reported as this one line by default, listed one by one on request (each_issue).
+    details: tuple[LoadIssue, ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.severity}: {self.message}"
+
+
+def each_issue(issues: Iterable[LoadIssue]) -> list[LoadIssue]:
+    """The issues with every summary replaced by the issues it sums up (`--verbose`)."""
+    return [single for issue in issues for single in (issue.details or (issue,))]
 
 
 @dataclass(frozen=True, slots=True)
