@@ -23,7 +23,7 @@ import pytest
 
 from geobot.bot import render
 from geobot.documents import loader
-from geobot.documents.curation import todo_markers
+from geobot.documents.curation import TodoMarker, marked_fields, todo_markers
 from geobot.documents.loader import load_document_set
 from geobot.documents.model import Document, Passage
 from geobot.documents.summarize import Digest, is_summary_sentence, lexrank
@@ -382,6 +382,15 @@ def test_todo_markers_are_tied_to_the_values_they_mark() -> None:
     ]
 
 
+def _marker_lines(folder: Path) -> set[tuple[str, int]]:
+    """(file, line) of every TODO marker in the curated files of `folder`."""
+    return {
+        (str(path), marker.line)
+        for path in folder.glob("*.toml")
+        for marker in todo_markers(path.read_text("utf-8"))
+    }
+
+
 def test_unedited_draft_is_reported_and_served_as_automatic(drafted: Path) -> None:
     """Rule: a curated file that still holds TODO markers is reported by `index check`,
     naming file and line, and its marked values are served as automatic, not curated."""
@@ -403,14 +412,81 @@ def test_unedited_draft_is_reported_and_served_as_automatic(drafted: Path) -> No
         assert all(s.origin != "curated" for s in document.sources)
 
 
+def test_a_drafts_markers_are_one_warning_per_file(drafted: Path) -> None:
+    """Rule: by default the TODO markers of a curated file are one warning, at its first
+    marker's line, saying how many are left and which fields, in well under 300
+    characters, so that they do not bury the other warnings."""
+    run = geobot("index", "check", str(drafted))
+    assert run.returncode == 0, run.stderr
+    reported = [line for line in run.stdout.splitlines() if "TODO marker" in line]
+    assert len(reported) == 2  # two curated files, one summary each
+    for path in sorted(drafted.glob("*.toml")):
+        markers = todo_markers(path.read_text("utf-8"))
+        assert len(markers) > 2
+        line = next(line for line in reported if line.startswith(f"{path}:"))
+        assert line.startswith(f"{path}:{markers[0].line}: warning: {len(markers)} TODO markers")
+        assert "summary" in line
+        assert "quotes" in line
+        assert "--verbose" in line
+        assert len(line) - len(str(path)) < 300
+
+
+def test_verbose_index_check_lists_each_marker(drafted: Path) -> None:
+    """Rule: `index check --verbose` lists every TODO marker as a warning of its own,
+    with its file and line, in the text and the JSON alike."""
+    run = geobot("index", "check", "--verbose", str(drafted))
+    assert run.returncode == 0, run.stderr
+    reported = [line for line in run.stdout.splitlines() if "TODO marker" in line]
+    named = {(line.split(":")[0], int(line.split(":")[1])) for line in reported}
+    assert len(reported) == len(named) == len(_marker_lines(drafted))
+    assert named == _marker_lines(drafted)
+    data = json.loads(geobot("index", "check", "-v", "--json", str(drafted)).stdout)
+    todo = [w for w in data["warnings"] if "TODO marker" in w["message"]]
+    assert {(w["file"], w["line"]) for w in todo} == _marker_lines(drafted)
+
+
 def test_strict_index_check_refuses_todo_markers(drafted: Path) -> None:
-    """Rule: `index check --strict` makes a TODO marker an error: exit code 1."""
+    """Rule: `index check --strict` makes each TODO marker an error of its own: exit
+    code 1, and every marker's file and line named, since each must be fixed."""
     run = geobot("index", "check", "--strict", str(drafted))
     assert run.returncode == 1
     assert "error: TODO marker" in run.stderr
+    errors = [line for line in run.stderr.splitlines() if ": error: TODO marker" in line]
+    assert {(e.split(":")[0], int(e.split(":")[1])) for e in errors} == _marker_lines(drafted)
     data = json.loads(geobot("index", "check", "--strict", "--json", str(drafted)).stdout)
     assert data["ok"] is False
     assert all(e["line"] for e in data["errors"])
+    assert {(e["file"], e["line"]) for e in data["errors"]} == _marker_lines(drafted)
+
+
+def test_reload_reports_one_todo_summary_per_file(drafted: Path) -> None:
+    """Rule: what /reload and the shell show of the TODO markers is the summary, one line
+    per curated file, not one per marker."""
+    from geobot.reload import build
+
+    report, library = build(drafted, None, "discord")
+    assert library is not None
+    shown = [line for line in report.lines() if "TODO marker" in line]
+    assert len(shown) == 2
+    assert all(line.startswith("⚠ ") and "TODO markers left" in line for line in shown)
+    assert len([w for w in report.summary()["warnings"] if "TODO marker" in w]) == 2
+
+
+def test_marked_fields_stay_short_for_hundreds_of_markers() -> None:
+    """Rule: the summary names the document's keys, counts the entries of each table and
+    the glossary's terms, and stays short however many markers a file holds."""
+    lines = ["[document]", 'title = "T"  # TODO', 'summary = "S"  # TODO', "[glossary]"]
+    lines += [f'term{n} = ["x"]  # TODO' for n in range(3)]
+    for n in range(200):
+        lines += ["[[quotes]]", f'text = "q{n}"  # TODO', 'kind = "quote"  # TODO']
+    lines += ["[[arguments]]", 'id = "a"  # TODO', "# TODO: add the sources"]
+    markers = todo_markers("\n".join(lines))
+    assert marked_fields(markers) == (
+        "title, summary, 3 glossary terms, 200 quotes, 1 argument, 1 note on the file"
+    )
+    many = [TodoMarker(n, f"table{n}", n, "key", "TODO") for n in range(200)]
+    assert len(marked_fields(many)) <= 80
+    assert marked_fields(many).endswith(", …")
 
 
 def test_removing_a_marker_makes_the_value_curated(drafted: Path) -> None:

@@ -339,6 +339,7 @@ def marked_fields(markers: list[TodoMarker]) -> str:
     the notes on the file."""
     # label -> (singular, plural, what is counted); nothing counted: a key, named as it is
     groups: dict[str, tuple[str, str, set[object]]] = {}
+    item: object
     for marker in markers:
         if marker.table is None:
             label, one, many, item = "note", "note on the file", "notes on the file", marker.line
@@ -349,8 +350,8 @@ def marked_fields(markers: list[TodoMarker]) -> str:
         elif marker.table == "glossary" and marker.key:
             label, one, many, item = "glossary", "glossary term", "glossary terms", marker.key
         else:
-            label = one = many = marker.key or marker.table
-            item = None
+            one = many = marker.key or marker.table
+            label, item = f"{marker.table}.{one}", None
         entry = groups.setdefault(label, (one, many, set()))
         if item is not None:
             entry[2].add(item)
