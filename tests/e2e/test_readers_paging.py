@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+
+import discord
 import pytest
 from readers_support import (
     ANSWERED_QUESTION,
@@ -160,3 +164,33 @@ async def test_an_answer_times_out_to_its_feedback_buttons(
         custom_id(message, "Helpful"), message=message, user=discord_world.bob
     )
     assert (await visible_reply(vote)).content == "Thanks for the feedback!"
+
+
+async def test_a_live_pager_keeps_where_it_is_shown_not_the_message(
+    geobot: GeobotBot, discord_double: DiscordDouble, discord_world: World
+) -> None:
+    """Rule: a pager lives ten minutes, and everything it holds is walked by every full
+    garbage collection meanwhile: it keeps the webhook and id it needs to disable itself,
+    not the sent message with its parsed embeds, components and author."""
+    handle = await discord_double.slash(
+        "ask", {"question": ANSWERED_QUESTION}, user=discord_world.alice, guild=discord_world.guild
+    )
+    message = await visible_reply(handle)
+    assert buttons(message)["More results"]["disabled"] is False
+
+    def pager() -> views.Pages | None:
+        for item in gc.get_objects():
+            if isinstance(item, views.Pages) and item.shown and item.shown[1] == int(message.id):
+                return item
+        return None
+
+    for _ in range(300):  # the bot records where it showed them once Discord answers
+        found = pager()
+        if found is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert found is not None
+    assert found.shown is not None
+    webhook, _ = found.shown
+    assert isinstance(webhook, discord.Webhook)
+    assert not any(isinstance(value, discord.Message) for value in vars(found).values())

@@ -49,13 +49,23 @@ class Pages(LoggedView):
         self.pages = list(pages)
         self.owner_id = owner_id
         self.index = 0
-        self.message: discord.InteractionMessage | discord.Message | None = None
+        # Where the pages are shown: the interaction's webhook and the message's id. Not the
+        # message itself, whose parsed embeds, components and author would live as long as
+        # the view (ten minutes), and be walked by every full garbage collection meanwhile.
+        self.shown: tuple[discord.Webhook, int] | None = None
         for item in extra:
             self.add_item(item)
         self._update_buttons()
         if len(self.pages) <= 1:
             self.remove_item(self.previous)
             self.remove_item(self.next)
+
+    def shown_in(
+        self, interaction: discord.Interaction, message: discord.InteractionMessage | None
+    ) -> None:
+        """Remember where the pages were sent, to disable their buttons on timeout."""
+        if message is not None:
+            self.shown = (interaction.followup, message.id)
 
     def _update_buttons(self) -> None:
         self.previous.disabled = self.index == 0
@@ -97,10 +107,11 @@ class Pages(LoggedView):
             return  # no paging buttons to disable: the message stays as it is
         self.previous.disabled = True
         self.next.disabled = True
-        if self.message is not None:
+        if self.shown is not None:
+            webhook, message_id = self.shown
             # The message may be deleted or its token expired: then nothing is left to disable.
             with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(view=self)
+                await webhook.edit_message(message_id, view=self)
 
 
 class FeedbackFace(discord.ui.Button[Any]):

@@ -617,7 +617,7 @@ class Moderators(commands.Cog):
             await cls._say(interaction, embed=pages[0])
             return
         view = Pages(pages, interaction.user.id)
-        view.message = await cls._say(interaction, embed=pages[0], view=view)
+        view.shown_in(interaction, await cls._say(interaction, embed=pages[0], view=view))
 
     # -- reading ----------------------------------------------------------------------------
 

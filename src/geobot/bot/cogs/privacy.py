@@ -264,9 +264,10 @@ class Privacy(commands.Cog):
             interaction.user.id,
             extra=[DeleteMyData(len(data.questions), len(data.feedback))],
         )
-        view.message = await interaction.edit_original_response(
+        message = await interaction.edit_original_response(
             embed=pages[0], view=view, allowed_mentions=discord.AllowedMentions.none(), **kwargs
         )
+        view.shown_in(interaction, message)
 
 
 async def setup(bot: GeobotBot) -> None:

@@ -142,7 +142,7 @@ class Readers(commands.Cog):
         )
         await self._log(interaction, question, command, answer, library)
         view = Pages(pages, interaction.user.id, extra=feedback_buttons(interaction.id))
-        view.message = await show(interaction, embed=pages[0], view=view)
+        view.shown_in(interaction, await show(interaction, embed=pages[0], view=view))
 
     def _answer_pages(
         self, library: Library, question: str, document: str | None, guild_id: int | None
@@ -266,7 +266,7 @@ class Readers(commands.Cog):
             await show(interaction, embed=pages[0])
             return
         view = Pages(pages, interaction.user.id)
-        view.message = await show(interaction, embed=pages[0], view=view)
+        view.shown_in(interaction, await show(interaction, embed=pages[0], view=view))
 
 
 async def setup(bot: GeobotBot) -> None:
