@@ -292,6 +292,7 @@ def _build_document(
     curated: CuratedFile | None,
     curated_sha256: str | None,
     locator: Locator | None,
+    todo: _Unconfirmed,
     errors: list[LoadIssue],
     warnings: list[LoadIssue],
     display: str,
@@ -303,10 +304,8 @@ def _build_document(
         errors.append(LoadIssue(display, "no article text found (only headings or boilerplate)"))
         return None
     own_errors: list[LoadIssue] = []
-    todo = _Unconfirmed([])
     found = _Curated()
     if curated is not None and locator is not None:
-        todo = _Unconfirmed(todo_markers(locator.raw))
         _report_todo(todo, locator, errors if strict else warnings, strict)
         check = _Curating(
             document_id,
@@ -919,6 +918,9 @@ class _CuratedRead:
     locator: Locator | None
     raw: bytes
     issues: list[LoadIssue]
+    # Its TODO markers, scanned once here for both the parse workers' ranking decision
+    # and the document's build.
+    todo: _Unconfirmed
 
 
 def _ranked(read: _CuratedRead | None) -> bool:
@@ -928,7 +930,7 @@ def _ranked(read: _CuratedRead | None) -> bool:
         return _needs_ranking(None, _Unconfirmed([]))
     if read.curated is None or read.locator is None:
         return False
-    return _needs_ranking(read.curated, _Unconfirmed(todo_markers(read.locator.raw)))
+    return _needs_ranking(read.curated, read.todo)
 
 
 def _read_curated_file(path: Path, real_files: dict[Path, Path]) -> _CuratedRead:
@@ -936,9 +938,10 @@ def _read_curated_file(path: Path, real_files: dict[Path, Path]) -> _CuratedRead
         # Read once: what is validated is exactly what the digest describes.
         raw = _read_bounded(real_files[path], MAX_CURATED_BYTES, "curated file")
     except _Refused as exc:
-        return _CuratedRead(None, None, b"", [LoadIssue(str(path), str(exc))])
+        return _CuratedRead(None, None, b"", [LoadIssue(str(path), str(exc))], _Unconfirmed([]))
     curated, locator, issues = read_curated(path, str(path), raw)
-    return _CuratedRead(curated, locator, raw, issues)
+    todo = _Unconfirmed(todo_markers(locator.raw) if locator is not None else [])
+    return _CuratedRead(curated, locator, raw, issues, todo)
 
 
 def load_document_set(
@@ -1010,12 +1013,13 @@ def load_document_set(
         errors.extend(read_errors[stem])
         curated = locator = None
         curated_sha256 = None
+        todo = _Unconfirmed([])
         if stem in curated_files:
             read = curated_read[stem]
             errors.extend(read.issues)
             if read.curated is None:
                 continue
-            curated, locator = read.curated, read.locator
+            curated, locator, todo = read.curated, read.locator, read.todo
             curated_sha256 = hashlib.sha256(read.raw).hexdigest()
             digest.update(curated_files[stem].name.encode() + b"\0" + read.raw)
         if article is None:
@@ -1030,6 +1034,7 @@ def load_document_set(
             curated,
             curated_sha256,
             locator,
+            todo,
             errors,
             warnings,
             display,
