@@ -130,7 +130,7 @@ def is_summary_sentence(text: str, style: MarkStyle) -> bool:
     # Mostly someone else's words: a summary says what the article says, in its voice.
     # Marks are read as the quote extractor reads them, so apostrophes are not quotes.
     spans = quote_spans(text, style)
-    if any(not span.closed for span in spans) or closes_unopened(text, style):
+    if any(not span.closed for span in spans) or closes_unopened(text, style, spans):
         return False  # a piece of a quotation that goes on beyond the sentence
     return sum(len(span.inner(text)) for span in spans) * 2 < len(text)
 

@@ -133,11 +133,10 @@ def quote_spans(text: str, style: MarkStyle) -> list[QuoteSpan]:
     return spans
 
 
-def closes_unopened(text: str, style: MarkStyle) -> bool:
+def closes_unopened(text: str, style: MarkStyle, spans: list[QuoteSpan]) -> bool:
     """Whether the text closes a quotation it did not open: a sentence from inside a longer
-    quotation. Only the outer kind of mark counts, and apostrophes (don't, students’ union)
-    never close anything."""
-    spans = quote_spans(text, style)
+    quotation. `spans`: its quote_spans, which the caller has already found. Only the outer
+    kind of mark counts, and apostrophes (don't, students’ union) never close anything."""
     for mark in _MARKS.finditer(text):
         i, c = mark.start(), mark.group(0)
         if any(span.start <= i < span.end for span in spans):
