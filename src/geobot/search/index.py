@@ -277,8 +277,7 @@ class LexicalIndex(BM25Index):
         self._word_counts = Counter(
             {w: c for w, c in zip(words, totals.tolist(), strict=True) if c}
         )
-        self.name_words = [words[i] for i in np.flatnonzero((named > 0) & (lower == 0)).tolist()]
-        self.lower_words = [words[i] for i in np.flatnonzero(lower).tolist()]
+        self._lower, self._named = lower, named
         slots = max((e.slot for e in entries), default=-1) + 1
         self._slot_start = np.zeros(slots, dtype=np.int64)
         for entry in entries:
@@ -323,8 +322,12 @@ class LexicalIndex(BM25Index):
     def word_counts(self) -> Counter[str]:
         return self._word_counts
 
-    # name_words: words the set writes capitalised inside a sentence, never in lower case;
-    # lower_words: words it writes in lower case somewhere.
+    def written_case(self) -> tuple[list[str], list[str]]:
+        """(the words the set writes capitalised inside a sentence and never in lower
+        case, the words it writes in lower case somewhere)."""
+        words, lower = self.words_list, self._lower
+        names = [words[i] for i in np.flatnonzero((self._named > 0) & (lower == 0)).tolist()]
+        return names, [words[i] for i in np.flatnonzero(lower).tolist()]
 
     def top(
         self, query: Mapping[int, float], k: int, within: tuple[int, int] | None = None

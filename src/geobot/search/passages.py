@@ -545,8 +545,9 @@ class PassageSearch:
         """Terms the documents write capitalised inside a sentence and never in lower case:
         names, whatever case a reader types them in ("putin"). From the counts the index
         keeps, so that a set of any size has them before its first question."""
-        lower = set(terms_of_words(self.index.lower_words))
-        return frozenset(t for t in terms_of_words(self.index.name_words) if t not in lower)
+        names, lower_words = self.index.written_case()
+        lower = set(terms_of_words(lower_words))
+        return frozenset(t for t in terms_of_words(names) if t not in lower)
 
     def _opening(self, key: tuple[int, ...]) -> list[str]:
         """The terms a span opens with, for whose side it is told. A sentence that opens
