@@ -326,8 +326,8 @@ def test_only_the_most_recently_opened_indexes_are_kept(articles: Path, tmp_path
 
 
 def test_shipped_index_outlives_a_later_build_of_its_folder(articles: Path, tmp_path: Path) -> None:
-    """Rule: an index sent to another process (the reload builder pickles the library)
-    answers from the commit it was built on, even when the folder has changed since."""
+    """Rule: an index sent to another process (pickled) answers from the commit it was
+    built on, even when the folder has changed since."""
     index_dir = tmp_path / "index"
     built = PassageSearch(_load(articles), index_dir=index_dir).index
     shipped = pickle.dumps(built)

@@ -80,7 +80,7 @@ class BM25Index:
 
     @property
     def _idf_floats(self) -> list[float]:
-        # Made on first use, not in __init__: a set built in the builder process arrives
+        # Made on first use, not in __init__: an index unpickled in another process arrives
         # without it, and a list of Python floats is cheaper to rebuild than to ship.
         floats = self.__dict__.get("_idf_list")
         if floats is None:

@@ -52,8 +52,8 @@ class Encoder:
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
 
     def __reduce__(self) -> tuple[object, tuple[str]]:
-        # A library built in the builder process is shipped to the bot pickled: the bot
-        # opens (or reuses) its own session on the same files rather than receive one.
+        # A library sent to another process pickled (nothing in the bot does since #17)
+        # opens (or reuses) a session on the same files there rather than ship one.
         return _open, (str(self.folder),)
 
     @cached_property

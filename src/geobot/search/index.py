@@ -292,9 +292,10 @@ class LexicalIndex(BM25Index):
         if self.searcher.num_docs != self.size:
             raise IndexCorruptError("the engine holds another number of passages")
 
-    # A library built in the builder process (geobot.reload) is pickled to the bot: the
-    # engine is not. It is reopened from its folder while that holds the same commit; built
-    # in memory, or changed since (another build of the set), it is re-made from the arrays.
+    # Pickling, for a library sent to another process (no part of the bot does since the
+    # reload builder process went in #17; tests/core/test_search_index.py keeps it working):
+    # the engine is not pickled. It is reopened from its folder while that holds the same
+    # commit; built in memory, or changed since, it is re-made from the arrays.
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         del state["engine"], state["searcher"]
