@@ -56,6 +56,13 @@ def articles(tmp_path: Path) -> Path:
     return folder
 
 
+def _damage_tail(path: Path) -> None:
+    """Overwrite a stored array's last 8 bytes: its header still reads, its data is wrong."""
+    data = bytearray(path.read_bytes())
+    data[-8:] = b"\xff" * 8
+    path.write_bytes(bytes(data))
+
+
 def _store(search: PassageSearch) -> IndexStore:
     return search.store
 
@@ -108,9 +115,7 @@ def test_damaged_arrays_are_detected_and_rebuilt(articles: Path, tmp_path: Path)
     index_dir = tmp_path / "index"
     PassageSearch(_load(articles), index_dir=index_dir)
     target = index_dir / "chunks" / "c0" / "tfs.npy"
-    data = bytearray(target.read_bytes())
-    data[-8:] = b"\xff" * 8
-    target.write_bytes(bytes(data))
+    _damage_tail(target)
     reopened = PassageSearch(_load(articles), index_dir=index_dir)
     assert _store(reopened).rebuilt
     assert _answers(reopened) == _answers(PassageSearch(_load(articles)))
@@ -234,9 +239,7 @@ def test_damaged_word_arrays_are_detected_at_an_update(articles: Path, tmp_path:
     index_dir = tmp_path / "index"
     PassageSearch(_load(articles), index_dir=index_dir)
     target = index_dir / "chunks" / "c0" / "word_counts.npy"
-    data = bytearray(target.read_bytes())
-    data[-8:] = b"\xff" * 8
-    target.write_bytes(bytes(data))
+    _damage_tail(target)
     edited = sorted(articles.glob("*.txt"))[2]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nA closing line.\n", "utf-8")
     updated = PassageSearch(_load(articles), index_dir=index_dir)
